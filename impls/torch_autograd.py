@@ -1,0 +1,71 @@
+"""Nielsen's network the idiomatic PyTorch way: nn.Module, autograd, optim.SGD.
+
+The cost sum((a - y)^2) / 2 / m has gradient (1/m) * (sum of per-example
+gradients), so SGD with lr = eta performs Nielsen's update exactly.
+"""
+
+import torch
+from torch import nn
+
+
+class SigmoidMLP(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes, sizes[1:]))
+
+    def forward(self, a):
+        for layer in self.layers:
+            a = torch.sigmoid(layer(a))
+        return a
+
+
+class TorchAutograd:
+    devices = ("cpu", "cuda")
+
+    def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
+        self.device = torch.device(device)
+        self.dtype = getattr(torch, dtype)
+        sizes = [params[0].shape[1]] + [w.shape[0] for w in params[0::2]]
+        self.model = SigmoidMLP(sizes).to(self.device, self.dtype)
+        with torch.no_grad():
+            for p, value in zip(self.model.parameters(), params):
+                p.copy_(torch.as_tensor(value))
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=1.0)
+        self.train_x, self.train_y = self.place(train_x, train_y)
+        self.train_targets = self.one_hot(self.train_y)
+
+    def one_hot(self, labels):
+        return nn.functional.one_hot(labels.long(), self.model.layers[-1].out_features).to(self.dtype)
+
+    def place(self, x, y):
+        return (
+            torch.as_tensor(x, dtype=self.dtype).to(self.device),
+            torch.as_tensor(y).to(self.device),
+        )
+
+    def train_epoch(self, order, batch_size, eta):
+        for group in self.optimizer.param_groups:
+            group["lr"] = eta
+        order = torch.as_tensor(order).to(self.device)
+        for batch in torch.split(order, batch_size):
+            x, y = self.train_x[batch], self.train_targets[batch]
+            loss = (self.model(x) - y).pow(2).sum() / 2 / len(batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+
+    @torch.no_grad()
+    def evaluate(self, x, y):
+        return int((self.model(x).argmax(dim=1) == y).sum())
+
+    @torch.no_grad()
+    def cost(self, x, y):
+        diff = self.model(x) - self.one_hot(y)
+        return float(0.5 * diff.double().pow(2).sum() / len(x))
+
+    def parameters(self):
+        return [p.detach().double().cpu().numpy() for p in self.model.parameters()]
+
+    def synchronize(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)

@@ -1,0 +1,85 @@
+"""Nielsen's network on torch tensors, with backprop written by hand.
+
+The same matrix equations as the vectorised NumPy version, without autograd:
+rows are examples, z_l = a_{l-1} W_l^T + b_l, a_l = sigmoid(z_l), and
+
+    delta_L = (a_L - y) * a_L * (1 - a_L)
+    delta_l = (delta_{l+1} W_{l+1}) * a_l * (1 - a_l)
+    W_l <- W_l - (eta/m) delta_l^T a_{l-1},  b_l <- b_l - (eta/m) sum_rows delta_l
+
+Training data lives on the device; mini-batches are gathered there by index.
+"""
+
+import torch
+
+
+class TorchBackprop:
+    devices = ("cpu", "cuda")
+
+    @torch.no_grad()
+    def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
+        self.device = torch.device(device)
+        self.dtype = getattr(torch, dtype)
+        self.weights = [self.tensor(w) for w in params[0::2]]
+        self.biases = [self.tensor(b) for b in params[1::2]]
+        self.n_out = self.weights[-1].shape[0]
+        self.train_x, labels = self.place(train_x, train_y)
+        self.train_y = self.one_hot(labels)
+
+    def tensor(self, array):
+        return torch.as_tensor(array, dtype=self.dtype).to(self.device).contiguous()
+
+    def one_hot(self, labels):
+        return torch.nn.functional.one_hot(labels.long(), self.n_out).to(self.dtype)
+
+    def place(self, x, y):
+        return self.tensor(x), torch.as_tensor(y).to(self.device)
+
+    def feedforward(self, a):
+        for w, b in zip(self.weights, self.biases):
+            a = torch.sigmoid(torch.addmm(b, a, w.T))
+        return a
+
+    @torch.no_grad()
+    def train_epoch(self, order, batch_size, eta):
+        order = torch.as_tensor(order).to(self.device)
+        for batch in torch.split(order, batch_size):
+            self.update_mini_batch(batch, eta)
+
+    def update_mini_batch(self, batch, eta):
+        x = self.train_x.index_select(0, batch)
+        y = self.train_y.index_select(0, batch)
+        activations = [x]
+        for w, b in zip(self.weights, self.biases):
+            activations.append(torch.sigmoid(torch.addmm(b, activations[-1], w.T)))
+
+        a = activations[-1]
+        delta = (a - y).mul_(a).mul_(1 - a)
+        step = -eta / len(batch)
+        for layer in range(len(self.weights) - 1, -1, -1):
+            a_in = activations[layer]
+            if layer > 0:
+                next_delta = (delta @ self.weights[layer]).mul_(a_in).mul_(1 - a_in)
+            self.weights[layer].addmm_(delta.T, a_in, alpha=step)
+            self.biases[layer].add_(delta.sum(0), alpha=step)
+            if layer > 0:
+                delta = next_delta
+
+    @torch.no_grad()
+    def evaluate(self, x, y):
+        return int((self.feedforward(x).argmax(dim=1) == y).sum())
+
+    @torch.no_grad()
+    def cost(self, x, y):
+        diff = self.feedforward(x) - self.one_hot(y)
+        return float(0.5 * diff.double().pow(2).sum() / len(x))
+
+    def parameters(self):
+        params = []
+        for w, b in zip(self.weights, self.biases):
+            params += [w.double().cpu().numpy(), b.double().cpu().numpy()]
+        return params
+
+    def synchronize(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
