@@ -1,0 +1,1 @@
+"""The backprop-bench harness: data, fair timing, results, environment and reports."""
