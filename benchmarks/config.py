@@ -1,0 +1,50 @@
+"""The configuration schema. Hydra validates every run against it before it starts."""
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+class Device(Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"
+
+
+class DType(Enum):
+    float32 = "float32"
+    float64 = "float64"
+
+
+@dataclass
+class BackendConfig:
+    name: str = MISSING
+    # The implementation: `_target_` names its class, other keys are its options.
+    net: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BenchConfig:
+    backend: BackendConfig = MISSING
+    device: Device = Device.cpu
+    batch_size: int = 10
+    hidden: int = 30
+    eta: float = 3.0
+    epochs: int = 30
+    seed: int = 0
+    dtype: DType = DType.float32
+    threads: int = 1
+    background_load: int = 0
+    target_accuracy: float = 0.94
+    results_dir: str = "results"
+    data_path: str | None = None
+    force: bool = False
+
+
+def register() -> None:
+    store = ConfigStore.instance()
+    store.store(name="bench_schema", node=BenchConfig)
+    store.store(group="backend", name="backend_schema", node=BackendConfig)

@@ -1,0 +1,218 @@
+"""Run one configuration fairly, time it, and record one row per epoch.
+
+Every backend gets the same treatment: identical initial parameters and batch
+order, pinned threads, data placed on the device before any clock starts, the
+device synchronised before every clock read, and setup, training and
+evaluation timed apart. The first epoch is recorded and marked as warm-up.
+"""
+
+import hashlib
+import json
+import logging
+import math
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+import numpy as np
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from benchmarks import env, results
+from benchmarks.data import load_mnist
+from benchmarks.fairness import epoch_order, init_params, layer_sizes
+
+log = logging.getLogger(__name__)
+
+
+class RunError(Exception):
+    """A run that cannot take place as configured; the message says why."""
+
+
+# Settings that define the work measured; the seed is kept apart so that a
+# configuration's runs over several seeds share one hash.
+WORK_KEYS = ("batch_size", "hidden", "eta", "epochs", "dtype", "threads", "background_load")
+
+
+def config_hash(cfg: DictConfig, device: str) -> str:
+    settings = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    work = {key: settings[key] for key in WORK_KEYS}
+    work |= {"backend": settings["backend"], "device": device}
+    text = json.dumps(work, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def resolve_device(cfg: DictConfig) -> str:
+    """The device to run on, or RunError when this backend or machine lacks it."""
+    supported = get_class(cfg.backend.net._target_).devices
+    requested = cfg.device.value if hasattr(cfg.device, "value") else str(cfg.device)
+    if requested == "auto":
+        return "cuda" if "cuda" in supported and env.cuda_available() else "cpu"
+    if requested not in supported:
+        raise RunError(f"backend {cfg.backend.name} runs on {', '.join(supported)} only, not {requested}")
+    if requested == "cuda" and not env.cuda_available():
+        raise RunError("CUDA not available")
+    return requested
+
+
+class Timer:
+    """Wall time of a block, with the device synchronised before both clock reads."""
+
+    def __init__(self, synchronize=lambda: None):
+        self.synchronize = synchronize
+        self.seconds = math.nan
+
+    def __enter__(self):
+        self.synchronize()
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.synchronize()
+        self.seconds = time.perf_counter() - self.start
+
+
+def all_finite(net, cost: float) -> bool:
+    return math.isfinite(cost) and all(np.isfinite(p).all() for p in net.parameters())
+
+
+def run(cfg: DictConfig, *, multirun: bool) -> str:
+    """Run the configuration and record it; returns the run's status.
+
+    Raises RunError when a single run cannot take place (in a sweep such a run
+    is recorded as skipped instead).
+    """
+    results_dir = Path(cfg.results_dir).resolve()
+    dtype = str(getattr(cfg.dtype, "value", cfg.dtype))
+    base = {
+        "run_id": uuid.uuid4().hex,
+        "backend": cfg.backend.name,
+        "batch_size": cfg.batch_size,
+        "hidden": cfg.hidden,
+        "eta": cfg.eta,
+        "epochs": cfg.epochs,
+        "seed": cfg.seed,
+        "dtype": dtype,
+        "threads": cfg.threads,
+        "background_load": cfg.background_load,
+        "target_accuracy": cfg.target_accuracy,
+        "started_at": env.utc_now(),
+        "loadavg_start": env.loadavg(),
+        "schema_version": results.SCHEMA_VERSION,
+        **env.static_environment(),
+    }
+    try:
+        device = resolve_device(cfg)
+    except RunError as e:
+        if not multirun:
+            raise
+        device = str(getattr(cfg.device, "value", cfg.device))
+        base |= {"device": device, "config_hash": config_hash(cfg, device)}
+        return record(results_dir, [base | {"epoch": 0, "status": "skipped", "error": str(e)}])
+    base |= {"device": device, "config_hash": config_hash(cfg, device)}
+
+    if not cfg.force and results.finished(results_dir, base["config_hash"], cfg.seed):
+        log.info("%s: already finished ok in %s; skipped (force=true reruns it)", label(base), results_dir)
+        return "ok"
+
+    rows = []
+    try:
+        with env.pinned_threads(cfg.threads) as threads, env.background_load(cfg.background_load):
+            base |= threads | {"peak_gflops": env.sgemm_gflops(cfg.threads)}
+            status = train(cfg, device, dtype, base, rows)
+    except Exception as e:  # recorded as a failed run; the sweep goes on
+        status = "failed"
+        error = f"{type(e).__name__}: {e}"
+        trace_path = results_dir / "tracebacks" / f"{base['run_id']}.txt"
+        trace_path.parent.mkdir(parents=True, exist_ok=True)
+        trace_path.write_text(traceback.format_exc())
+        rows = rows or [base | {"epoch": 0}]
+        for row in rows:
+            row |= {"status": status, "error": error}
+        log.error("%s: failed: %s (traceback in %s)", label(base), error, trace_path)
+    return record(results_dir, rows)
+
+
+def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]) -> str:
+    data = load_mnist(cfg.data_path)
+    params = init_params(layer_sizes(cfg.hidden), cfg.seed)
+    n_train = len(data.train_y)
+
+    with Timer() as setup:
+        net = instantiate(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=dtype)
+        test = net.place(data.test_x, data.test_y)
+        val = net.place(data.val_x, data.val_y)
+        train_set = net.place(data.train_x, data.train_y)
+        net.synchronize()
+
+    status, elapsed, time_to_target = "ok", 0.0, math.nan
+    epochs = tqdm(range(1, cfg.epochs + 1), desc=label(base), unit="epoch", disable=None, leave=False)
+    for epoch in epochs:
+        order = epoch_order(cfg.seed, epoch, n_train)
+        with Timer(net.synchronize) as training:
+            net.train_epoch(order, cfg.batch_size, cfg.eta)
+        with Timer(net.synchronize) as evaluation:
+            test_acc = net.evaluate(*test) / len(data.test_y)
+            val_acc = net.evaluate(*val) / len(data.val_y)
+            train_cost = net.cost(*train_set)
+        elapsed += training.seconds
+        if math.isnan(time_to_target) and test_acc >= cfg.target_accuracy:
+            time_to_target = elapsed
+        rows.append(
+            base
+            | {
+                "epoch": epoch,
+                "setup_s": setup.seconds,
+                "train_s": training.seconds,
+                "eval_s": evaluation.seconds,
+                "elapsed_train_s": elapsed,
+                "warmup": epoch == 1,
+                "examples_per_s": n_train / training.seconds,
+                "test_acc": test_acc,
+                "val_acc": val_acc,
+                "train_cost": train_cost,
+            }
+        )
+        epochs.set_postfix(epoch_s=f"{training.seconds:.3f}", test_acc=f"{test_acc:.4f}")
+        if not all_finite(net, train_cost):
+            status = "diverged"
+            break
+
+    for row in rows:
+        row |= {"status": status, "error": None if status == "ok" else "cost or parameters not finite"}
+        row["time_to_target_s"] = time_to_target
+    return status
+
+
+def label(row: dict) -> str:
+    return (
+        f"{row['backend']} {row.get('device', '?')} batch={row['batch_size']} "
+        f"hidden={row['hidden']} seed={row['seed']}"
+    )
+
+
+def record(results_dir: Path, rows: list[dict]) -> str:
+    loadavg_end = env.loadavg()
+    for row in rows:
+        row["loadavg_end"] = loadavg_end
+    results.write_run(rows, results_dir)
+    summarize(rows)
+    return rows[0]["status"]
+
+
+def summarize(rows: list[dict]) -> None:
+    first, last = rows[0], rows[-1]
+    if first["status"] in ("skipped", "failed") and "train_s" not in last:
+        log.info("%s: %s: %s", label(first), first["status"], first["error"])
+        return
+    timed = [row["train_s"] for row in rows if not row["warmup"]] or [last["train_s"]]
+    log.info(
+        "%s: %s, median epoch %.3f s, test accuracy %.2f%% after %d epochs",
+        label(first),
+        last["status"],
+        float(np.median(timed)),
+        100 * last["test_acc"],
+        last["epoch"],
+    )

@@ -1,0 +1,145 @@
+"""Results: one parquet row per (run, epoch), written so that nothing is ever lost.
+
+Each run writes ``<results_dir>/runs/<run_id>.parquet`` atomically (temporary
+file, then rename). Those files are the record; ``<results_dir>/runs.parquet``
+is their merge, rebuilt under a file lock after every run and at the end of a
+multirun. Read results with ``pandas.read_parquet("results/runs.parquet")``.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+from filelock import FileLock
+from hydra.experimental.callback import Callback
+
+SCHEMA_VERSION = 1
+STATUSES = ("ok", "skipped", "failed", "diverged")
+
+# Column name -> pandas dtype. Floats use NaN for "no value".
+COLUMNS = {
+    # the run
+    "run_id": "string",
+    "config_hash": "string",
+    "backend": "string",
+    "device": "string",
+    "batch_size": "int64",
+    "hidden": "int64",
+    "eta": "float64",
+    "epochs": "int64",
+    "epoch": "int64",
+    "seed": "int64",
+    "dtype": "string",
+    "threads": "int64",
+    "blas_threads": "Int64",
+    "torch_threads": "Int64",
+    "background_load": "int64",
+    "target_accuracy": "float64",
+    # the measurements
+    "setup_s": "float64",
+    "train_s": "float64",
+    "eval_s": "float64",
+    "elapsed_train_s": "float64",
+    "warmup": "bool",
+    "examples_per_s": "float64",
+    "test_acc": "float64",
+    "val_acc": "float64",
+    "train_cost": "float64",
+    "time_to_target_s": "float64",
+    "peak_gflops": "float64",
+    # the outcome
+    "status": "string",
+    "error": "string",
+    # the environment
+    "hostname": "string",
+    "cpu_model": "string",
+    "logical_cpus": "int64",
+    "loadavg_start": "float64",
+    "loadavg_end": "float64",
+    "python": "string",
+    "numpy": "string",
+    "torch": "string",
+    "blas": "string",
+    "cuda_device": "string",
+    "git_commit": "string",
+    "git_dirty": "boolean",
+    "started_at": "datetime64[us, UTC]",
+    "schema_version": "int64",
+}
+
+log = logging.getLogger(__name__)
+
+
+def runs_dir(results_dir: Path) -> Path:
+    return Path(results_dir) / "runs"
+
+
+def merged_path(results_dir: Path) -> Path:
+    return Path(results_dir) / "runs.parquet"
+
+
+def to_frame(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    return frame.astype(COLUMNS)
+
+
+def write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_run(records: list[dict], results_dir: Path) -> Path:
+    """Store one run's rows in a file of its own, then refresh the merge."""
+    folder = runs_dir(results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{records[0]['run_id']}.parquet"
+    write_atomic(to_frame(records), path)
+    merge(results_dir)
+    return path
+
+
+def read_run_files(results_dir: Path) -> pd.DataFrame:
+    frames = []
+    for path in sorted(runs_dir(results_dir).glob("*.parquet")):
+        try:
+            frames.append(pd.read_parquet(path))
+        except Exception as e:  # one unreadable file must not hide the others
+            log.warning("skipping unreadable result file %s: %s", path, e)
+    if not frames:
+        return to_frame([])
+    return pd.concat(frames, ignore_index=True)
+
+
+def merge(results_dir: Path) -> pd.DataFrame:
+    """Rebuild runs.parquet from every run file, de-duplicated by (run_id, epoch)."""
+    results_dir = Path(results_dir)
+    if not runs_dir(results_dir).is_dir():
+        return to_frame([])
+    with FileLock(results_dir / ".runs.lock"):
+        runs = read_run_files(results_dir)
+        runs = runs.drop_duplicates(["run_id", "epoch"], keep="last")
+        runs = runs.sort_values(["started_at", "run_id", "epoch"], ignore_index=True)
+        write_atomic(runs, merged_path(results_dir))
+    return runs
+
+
+def finished(results_dir: Path, config_hash: str, seed: int) -> bool:
+    """Whether a run of this configuration and seed already finished ``ok``."""
+    runs = read_run_files(results_dir)
+    done = runs[(runs.config_hash == config_hash) & (runs.seed == seed) & (runs.status == "ok")]
+    return not done.empty
+
+
+class MergeResults(Callback):
+    """Merge every job's results in the launching process, whichever launcher ran them."""
+
+    def on_run_end(self, config, **kwargs) -> None:
+        merge(Path(config.results_dir))
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        merge(Path(config.results_dir))
