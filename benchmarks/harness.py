@@ -16,12 +16,13 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+from hydra.errors import InstantiationException
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from benchmarks import env, results
-from benchmarks.data import load_mnist
+from benchmarks.data import DataError
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,14 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
+def build(node: DictConfig, *args, **kwargs):
+    """instantiate(), raising the target's own exception rather than Hydra's wrapper."""
+    try:
+        return instantiate(node, *args, **kwargs)
+    except InstantiationException as e:
+        raise (e.__cause__ or e) from None
+
+
 def all_finite(net, cost: float) -> bool:
     return math.isfinite(cost) and all(np.isfinite(p).all() for p in net.parameters())
 
@@ -81,8 +90,8 @@ def all_finite(net, cost: float) -> bool:
 def run(cfg: DictConfig, *, multirun: bool) -> str:
     """Run the configuration and record it; returns the run's status.
 
-    Raises RunError when a single run cannot take place (in a sweep such a run
-    is recorded as skipped instead).
+    In a single run, RunError and DataError are raised for the caller to report;
+    in a sweep such a run is recorded as skipped or failed and the sweep goes on.
     """
     results_dir = Path(cfg.results_dir).resolve()
     dtype = str(getattr(cfg.dtype, "value", cfg.dtype))
@@ -123,6 +132,8 @@ def run(cfg: DictConfig, *, multirun: bool) -> str:
             base |= threads | {"peak_gflops": env.sgemm_gflops(cfg.threads)}
             status = train(cfg, device, dtype, base, rows)
     except Exception as e:  # recorded as a failed run; the sweep goes on
+        if isinstance(e, DataError) and not multirun:
+            raise
         status = "failed"
         error = f"{type(e).__name__}: {e}"
         trace_path = results_dir / "tracebacks" / f"{base['run_id']}.txt"
@@ -136,12 +147,12 @@ def run(cfg: DictConfig, *, multirun: bool) -> str:
 
 
 def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]) -> str:
-    data = load_mnist(cfg.data_path)
+    data = build(cfg.data)
     params = init_params(layer_sizes(cfg.hidden), cfg.seed)
     n_train = len(data.train_y)
 
     with Timer() as setup:
-        net = instantiate(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=dtype)
+        net = build(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=dtype)
         test = net.place(data.test_x, data.test_y)
         val = net.place(data.val_x, data.val_y)
         train_set = net.place(data.train_x, data.train_y)

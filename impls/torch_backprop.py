@@ -20,20 +20,18 @@ class TorchBackprop:
     def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
         self.device = torch.device(device)
         self.dtype = getattr(torch, dtype)
-        self.weights = [self.tensor(w) for w in params[0::2]]
-        self.biases = [self.tensor(b) for b in params[1::2]]
+        # torch.tensor copies: training must never write into the caller's arrays.
+        self.weights = [torch.tensor(w, dtype=self.dtype, device=self.device) for w in params[0::2]]
+        self.biases = [torch.tensor(b, dtype=self.dtype, device=self.device) for b in params[1::2]]
         self.n_out = self.weights[-1].shape[0]
         self.train_x, labels = self.place(train_x, train_y)
         self.train_y = self.one_hot(labels)
-
-    def tensor(self, array):
-        return torch.as_tensor(array, dtype=self.dtype).to(self.device).contiguous()
 
     def one_hot(self, labels):
         return torch.nn.functional.one_hot(labels.long(), self.n_out).to(self.dtype)
 
     def place(self, x, y):
-        return self.tensor(x), torch.as_tensor(y).to(self.device)
+        return torch.as_tensor(x, dtype=self.dtype).to(self.device), torch.as_tensor(y).to(self.device)
 
     def feedforward(self, a):
         for w, b in zip(self.weights, self.biases):

@@ -1,0 +1,37 @@
+"""Tiny synthetic stand-ins for the harness tests: data and fault-injecting backends."""
+
+import numpy as np
+
+from benchmarks.data import Mnist
+from impls.numpy_batch import NumpyBatch
+
+
+def tiny_mnist(path: None = None, n_train: int = 200, n_eval: int = 50, seed: int = 0) -> Mnist:
+    """Random images shaped like MNIST, with labels a linear rule makes learnable.
+
+    Takes the `path` that the data config always passes, and has no use for it.
+    """
+    rng = np.random.default_rng(seed)
+    direction = rng.standard_normal((784, 10))
+
+    def split(n):
+        x = rng.random((n, 784), dtype=np.float32)
+        return x, (x @ direction).argmax(axis=1)
+
+    (train_x, train_y), (val_x, val_y), (test_x, test_y) = split(n_train), split(n_eval), split(n_eval)
+    return Mnist(train_x, train_y, val_x, val_y, test_x, test_y)
+
+
+class NaNAfterFirstEpoch(NumpyBatch):
+    """Trains normally once, then its parameters turn to NaN."""
+
+    def train_epoch(self, order, batch_size, eta):
+        super().train_epoch(order, batch_size, eta)
+        if getattr(self, "trained_once", False):
+            self.weights[0][:] = np.nan
+        self.trained_once = True
+
+
+class RaisesInTraining(NumpyBatch):
+    def train_epoch(self, order, batch_size, eta):
+        raise RuntimeError("injected fault")

@@ -1,0 +1,58 @@
+"""From one seed, every backend takes the same steps on real MNIST as Nielsen's loop."""
+
+import numpy as np
+import pytest
+
+from benchmarks.fairness import epoch_order, init_params, layer_sizes
+from tests.conftest import BACKENDS, REFERENCE, requires_cuda
+
+pytestmark = pytest.mark.mnist
+
+STEPS, BATCH, ETA = 20, 10, 3.0
+
+
+def train_steps(cls, mnist, dtype, device="cpu"):
+    params = init_params(layer_sizes(30), seed=0)
+    net = cls(params, mnist.train_x, mnist.train_y, device=device, dtype=dtype)
+    order = epoch_order(0, 1, len(mnist.train_y))[: STEPS * BATCH]
+    net.train_epoch(order, BATCH, ETA)
+    net.synchronize()
+    return net.parameters()
+
+
+@pytest.fixture(scope="module")
+def reference(mnist):
+    return {dtype: train_steps(BACKENDS[REFERENCE], mnist, dtype) for dtype in ("float64", "float32")}
+
+
+def assert_same_params(params, expected, dtype):
+    initial = init_params(layer_sizes(30), seed=0)
+    for got, want, start in zip(params, expected, initial):
+        assert not np.array_equal(want, start), "training must have moved the parameters"
+        if dtype == "float64":
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+        else:
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-4 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", [n for n in BACKENDS if n != REFERENCE])
+def test_first_steps_match_nielsen_loop(name, dtype, mnist, reference):
+    assert_same_params(train_steps(BACKENDS[name], mnist, dtype), reference[dtype], dtype)
+
+
+@pytest.mark.cuda
+@requires_cuda
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", [n for n, cls in BACKENDS.items() if "cuda" in cls.devices])
+def test_first_steps_on_cuda_match_nielsen_loop(name, dtype, mnist, reference):
+    assert_same_params(train_steps(BACKENDS[name], mnist, dtype, "cuda"), reference[dtype], dtype)
+
+
+@pytest.mark.parametrize("name", [n for n in BACKENDS if n != REFERENCE])
+def test_one_epoch_reaches_90_percent(name, mnist):
+    params = init_params(layer_sizes(30), seed=0)
+    net = BACKENDS[name](params, mnist.train_x, mnist.train_y, device="cpu", dtype="float32")
+    net.train_epoch(epoch_order(0, 1, len(mnist.train_y)), BATCH, ETA)
+    accuracy = net.evaluate(*net.place(mnist.test_x, mnist.test_y)) / len(mnist.test_y)
+    assert accuracy >= 0.90
