@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+RESULTS ?= results
 
-.PHONY: bench test data report lint format clean-results
+.PHONY: bench test data report nielsen lint format
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,11 +16,21 @@ data: $(INSTALLED)
 	$(PY) -m benchmarks.data
 
 test: data
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: data
-	$(PY) run.py -m +sweep=default
-	$(PY) run.py -m +sweep=baseline
+	$(PY) run.py -m +sweep=default results_dir=$(RESULTS)
+	$(PY) run.py -m +sweep=baseline results_dir=$(RESULTS)
+	$(PY) run.py -m +sweep=pitfalls results_dir=$(RESULTS)
+	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
+
+report: $(INSTALLED)
+	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
+
+nielsen: data
+	$(PY) run.py -m +sweep=nielsen results_dir=$(RESULTS)/nielsen
+	$(PY) -m benchmarks.headline $(RESULTS)/nielsen/runs.parquet
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

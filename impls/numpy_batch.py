@@ -55,13 +55,15 @@ class NumpyBatch:
 
     def feedforward(self, x):
         a = x
-        for w, b in zip(self.weights, self.biases):
-            a = sigmoid_(a @ w.T + b)
+        with np.errstate(over="ignore"):
+            for w, b in zip(self.weights, self.biases):
+                a = sigmoid_(a @ w.T + b)
         return a
 
     def train_epoch(self, order, batch_size, eta):
-        for k in range(0, len(order), batch_size):
-            self.update_mini_batch(order[k : k + batch_size], eta)
+        with np.errstate(over="ignore"):  # exp(-z) -> inf for very negative z gives sigmoid 0, as it should
+            for k in range(0, len(order), batch_size):
+                self.update_mini_batch(order[k : k + batch_size], eta)
 
     def update_mini_batch(self, batch, eta):
         buf = self.batch_buffers(len(batch))

@@ -32,13 +32,15 @@ class NumpyLoop:
         return [row.reshape(-1, 1) for row in x.astype(self.dtype)], list(y)
 
     def feedforward(self, a):
-        for b, w in zip(self.biases, self.weights):
-            a = sigmoid(np.dot(w, a) + b)
+        with np.errstate(over="ignore"):
+            for b, w in zip(self.biases, self.weights):
+                a = sigmoid(np.dot(w, a) + b)
         return a
 
     def train_epoch(self, order, batch_size, eta):
-        for k in range(0, len(order), batch_size):
-            self.update_mini_batch(order[k : k + batch_size], eta)
+        with np.errstate(over="ignore"):  # exp(-z) -> inf for very negative z gives sigmoid 0, as it should
+            for k in range(0, len(order), batch_size):
+                self.update_mini_batch(order[k : k + batch_size], eta)
 
     def update_mini_batch(self, batch, eta):
         nabla_b = [np.zeros(b.shape, self.dtype) for b in self.biases]

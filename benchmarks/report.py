@@ -1,0 +1,464 @@
+"""Plots and a Markdown report from results/runs.parquet.
+
+    python -m benchmarks.report [PATH_TO_PARQUET] [--out DIR]
+
+Writes PNG plots and report.md into DIR (default: a `report` folder beside the
+parquet). Every number comes from the parquet or, for ease of use and
+flexibility, from the implementations' source. A plot without data becomes a
+note in the report; it never stops the report.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from benchmarks import source
+from benchmarks.fairness import layer_sizes
+
+plt.switch_backend("Agg")
+
+BASELINE = "numpy_loop"
+NIELSEN = {"hidden": 30, "batch_size": 10}
+NOISY_IQR = 0.10
+CONFIG = ["backend", "device", "dtype", "threads", "background_load", "hidden", "batch_size"]
+PLOTS = {
+    "epoch_time.png": "Training time per epoch",
+    "speedup.png": "Speed-up over Nielsen's loop",
+    "accuracy_by_epoch.png": "Test accuracy by epoch",
+    "time_to_accuracy.png": "Time to accuracy",
+    "throughput.png": "Throughput",
+    "gflops.png": "Achieved GFLOP/s",
+    "threads.png": "The thread-count pitfall",
+}
+
+
+class ReportError(Exception):
+    pass
+
+
+def flops_per_example(hidden: int) -> int:
+    """Multiply-adds counted twice: forward, weight gradients, and deltas sent back."""
+    pairs = list(zip(layer_sizes(hidden), layer_sizes(hidden)[1:]))
+    forward = sum(2 * n_in * n_out for n_in, n_out in pairs)
+    backward_deltas = sum(2 * n_in * n_out for n_in, n_out in pairs[1:])
+    return 2 * forward + backward_deltas
+
+
+FLOPS_FORMULA = (
+    "FLOP per training example = 2·Σ n_in·n_out (forward) + 2·Σ n_in·n_out (weight gradients) "
+    "+ 2·Σ_(l≥2) n_in·n_out (deltas sent back); for [784, h, 10] that is 4·784·h + 6·10·h. "
+    "Achieved GFLOP/s = FLOP per example × 50,000 / epoch seconds / 10⁹."
+)
+
+
+def load(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise ReportError(f"{path} does not exist; run `make bench` or `python run.py` first")
+    runs = pd.read_parquet(path)
+    if runs.empty:
+        raise ReportError(f"{path} holds no runs; run `make bench` or `python run.py` first")
+    missing = set(CONFIG) - set(runs.columns)
+    if missing:
+        raise ReportError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
+    return prepare(runs)
+
+
+def prepare(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.assign(label=runs.backend + " (" + runs.device + ")")
+
+
+def timed(runs: pd.DataFrame) -> pd.DataFrame:
+    """Epochs whose time counts: from runs that finished ok, past warm-up."""
+    return runs[(runs.status == "ok") & ~runs.warmup.astype(bool)]
+
+
+def standard_threads(runs: pd.DataFrame) -> int:
+    return int(runs.threads.mode().iloc[0])
+
+
+def standard(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs on an otherwise idle machine at the usual thread count; the pitfall plot shows the rest."""
+    return runs[(runs.background_load == 0) & (runs.threads == standard_threads(runs))]
+
+
+def quartiles(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    grouped = frame.groupby(keys, observed=True)[value]
+    stats = grouped.quantile([0.25, 0.5, 0.75]).unstack()
+    stats.columns = ["q25", "median", "q75"]
+    return stats.reset_index()
+
+
+def facet_axes(n: int, title: str):
+    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.2), squeeze=False, sharey=True)
+    fig.suptitle(title)
+    return fig, axes[0]
+
+
+def save(fig, out: Path, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
+def by_hidden_lines(stats, out, name, title, ylabel, value_scale=1.0, ref_line=None):
+    hidden_sizes = sorted(stats.hidden.unique())
+    fig, axes = facet_axes(len(hidden_sizes), title)
+    palette = dict(zip(sorted(stats.label.unique()), sns.color_palette(n_colors=stats.label.nunique())))
+    for ax, hidden in zip(axes, hidden_sizes):
+        for label, line in stats[stats.hidden == hidden].groupby("label"):
+            line = line.sort_values("batch_size")
+            y = line["median"] * value_scale
+            err = [(line["median"] - line.q25) * value_scale, (line.q75 - line["median"]) * value_scale]
+            ax.errorbar(
+                line.batch_size, y, yerr=np.abs(err), marker="o", capsize=3, label=label, color=palette[label]
+            )
+        if ref_line is not None:
+            ref_line(ax)
+        ax.set(xscale="log", yscale="log", xlabel="mini-batch size (examples)", ylabel=ylabel)
+        ax.set_title(f"hidden = {hidden}")
+        ax.legend(fontsize=8)
+    return save(fig, out, name)
+
+
+def plot_epoch_time(runs, out):
+    data = timed(standard(runs))
+    if data.empty:
+        return None
+    stats = quartiles(data, ["label", "hidden", "batch_size"], "train_s")
+    return by_hidden_lines(
+        stats, out, "epoch_time.png", "Training time per epoch (median, IQR bars)", "seconds per epoch"
+    )
+
+
+def speedups(runs) -> pd.DataFrame:
+    data = timed(standard(runs))
+    keys = ["hidden", "batch_size", "dtype", "threads", "background_load"]
+    medians = data.groupby(["label", "backend", *keys], observed=True).train_s.median().reset_index()
+    base = medians[medians.backend == BASELINE].rename(columns={"train_s": "baseline_s"})
+    if base.empty:
+        return base
+    shared = medians.merge(base[[*keys, "baseline_s"]], on=keys)
+    shared = shared[shared.backend != BASELINE]
+    return shared.assign(speedup=shared.baseline_s / shared.train_s)
+
+
+def plot_speedup(runs, out):
+    shared = speedups(runs)
+    if shared.empty:
+        return None
+    hidden_sizes = sorted(shared.hidden.unique())
+    fig, axes = facet_axes(len(hidden_sizes), f"Speed-up per epoch over {BASELINE} (Nielsen's loop)")
+    for ax, hidden in zip(axes, hidden_sizes):
+        part = shared[shared.hidden == hidden]
+        sns.barplot(part, x="batch_size", y="speedup", hue="label", ax=ax)
+        ax.axhline(1, color="grey", lw=1, ls="--", label=f"{BASELINE} = 1")
+        ax.set(xlabel="mini-batch size (examples)", ylabel="speed-up (× faster than numpy_loop)")
+        ax.set_title(f"hidden = {hidden}")
+        ax.legend(fontsize=8)
+    return save(fig, out, "speedup.png")
+
+
+def plot_accuracy_by_epoch(runs, out):
+    data = standard(runs[runs.status == "ok"])
+    if data.empty:
+        return None
+    grid = sns.relplot(
+        data,
+        x="epoch",
+        y="test_acc",
+        hue="label",
+        col="batch_size",
+        row="hidden",
+        kind="line",
+        errorbar="sd",
+        height=3.2,
+        aspect=1.2,
+        facet_kws={"sharey": False},
+    )
+    grid.set_axis_labels("epoch", "test accuracy (fraction)")
+    grid.set_titles("hidden = {row_name}, batch = {col_name}")
+    grid.legend.set_title("backend (device)")
+    grid.figure.suptitle("Test accuracy by epoch (mean, band = ±1 sd over seeds)", y=1.02)
+    grid.savefig(out / "accuracy_by_epoch.png", dpi=100)
+    plt.close(grid.figure)
+    return "accuracy_by_epoch.png"
+
+
+def plot_time_to_accuracy(runs, out):
+    data = standard(runs[(runs.status == "ok") & (runs.hidden == NIELSEN["hidden"])])
+    data = data[data.batch_size == NIELSEN["batch_size"]]
+    if data.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    sns.lineplot(data, x="elapsed_train_s", y="test_acc", hue="label", units="run_id", estimator=None, ax=ax)
+    target = data.target_accuracy.median()
+    ax.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:.0%}")
+    ax.set(
+        xscale="log",
+        xlabel="cumulative training time (s)",
+        ylabel="test accuracy (fraction)",
+        title="Time to accuracy at hidden 30, batch 10 (one line per run)",
+    )
+    ax.legend(fontsize=8)
+    return save(fig, out, "time_to_accuracy.png")
+
+
+def plot_throughput(runs, out):
+    data = timed(standard(runs))
+    if data.empty:
+        return None
+    stats = quartiles(data, ["label", "hidden", "batch_size"], "examples_per_s")
+    return by_hidden_lines(
+        stats, out, "throughput.png", "Training throughput (median, IQR bars)", "examples per second"
+    )
+
+
+def plot_gflops(runs, out):
+    data = timed(standard(runs))
+    if data.empty:
+        return None
+    n_train = data.examples_per_s * data.train_s
+    data = data.assign(gflops=data.hidden.map(flops_per_example) * n_train / data.train_s / 1e9)
+    stats = quartiles(data, ["label", "hidden", "batch_size"], "gflops")
+    peaks = data.groupby("threads").peak_gflops.median().dropna()
+
+    def peak_lines(ax):
+        for threads, peak in peaks.items():
+            ax.axhline(
+                peak, color="black", ls=":", lw=1.2, label=f"sgemm peak, {threads} thread(s): {peak:.0f}"
+            )
+
+    return by_hidden_lines(
+        stats,
+        out,
+        "gflops.png",
+        "Achieved GFLOP/s against the measured sgemm peak",
+        "GFLOP/s",
+        ref_line=peak_lines,
+    )
+
+
+def thread_pitfall_data(runs) -> pd.DataFrame:
+    """Timed epochs of the backends measured at 1 and 2 threads, idle and under load."""
+    data = timed(runs)
+    data = data[
+        data.batch_size.isin([10, 100]) & data.threads.isin([1, 2]) & data.background_load.isin([0, 1])
+    ]
+    cells = data.groupby(["label", "batch_size"]).apply(
+        lambda g: g[["threads", "background_load"]].drop_duplicates().shape[0], include_groups=False
+    )
+    complete = cells[cells == 4].reset_index()[["label", "batch_size"]]
+    return data.merge(complete, on=["label", "batch_size"])
+
+
+def plot_threads(runs, out):
+    data = thread_pitfall_data(runs)
+    if data.empty:
+        return None
+    data = data.assign(
+        setting=data.threads.astype(str)
+        + " thread(s), "
+        + np.where(data.background_load > 0, "other core busy", "idle")
+    )
+    order = [
+        "1 thread(s), idle",
+        "2 thread(s), idle",
+        "1 thread(s), other core busy",
+        "2 thread(s), other core busy",
+    ]
+    grid = sns.catplot(
+        data,
+        x="setting",
+        y="train_s",
+        hue="label",
+        col="batch_size",
+        kind="bar",
+        order=order,
+        estimator="median",
+        errorbar=("pi", 50),
+        height=4,
+        aspect=1.4,
+        sharey=False,
+    )
+    grid.set_axis_labels("", "seconds per epoch (median, IQR bars)")
+    grid.set_titles("mini-batch size {col_name}")
+    grid.legend.set_title("backend (device)")
+    for ax in grid.axes.flat:
+        ax.tick_params(axis="x", rotation=20)
+    grid.figure.suptitle("The thread-count pitfall: a second thread, idle and under load", y=1.03)
+    grid.savefig(out / "threads.png", dpi=100)
+    plt.close(grid.figure)
+    return "threads.png"
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "_none_\n"
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def environment_table(runs) -> pd.DataFrame:
+    keys = [
+        "hostname",
+        "cpu_model",
+        "logical_cpus",
+        "cuda_device",
+        "python",
+        "numpy",
+        "torch",
+        "blas",
+        "git_commit",
+    ]
+    keys = [k for k in keys if k in runs.columns]
+    env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
+    env = env.fillna({"torch": "not installed"})
+    table = env.groupby(keys, dropna=False).agg(
+        dirty=("git_dirty", "any"),
+        first=("started_at", "min"),
+        last=("started_at", "max"),
+        runs=("run_id", "nunique"),
+    )
+    table = table.reset_index()
+    table["first"] = table["first"].dt.strftime("%Y-%m-%d %H:%M UTC")
+    table["last"] = table["last"].dt.strftime("%Y-%m-%d %H:%M UTC")
+    return table.rename(columns={"cuda_device": "GPU", "logical_cpus": "cores"})
+
+
+def summary_table(runs) -> pd.DataFrame:
+    rows = []
+    for key, group in runs.groupby(CONFIG, observed=True):
+        times = timed(group).train_s
+        finals = group.sort_values("epoch").groupby("run_id").test_acc.last()
+        median = times.median()
+        iqr = times.quantile(0.75) - times.quantile(0.25)
+        rows.append(
+            dict(zip(CONFIG, key))
+            | {
+                "seeds": group.seed.nunique(),
+                "median epoch s": f"{median:.4f}" if times.size else "",
+                "IQR s": f"{iqr:.4f}" if times.size else "",
+                "examples/s": f"{timed(group).examples_per_s.median():,.0f}" if times.size else "",
+                "best test acc": f"{group.test_acc.max():.2%}" if group.test_acc.notna().any() else "",
+                "final test acc": f"{finals.mean():.2%}" if finals.notna().any() else "",
+                "time to target s": f"{group.time_to_target_s.median():.2f}"
+                if group.time_to_target_s.notna().any()
+                else "never",
+                "status": ", ".join(f"{s} ×{n}" for s, n in group.groupby("status").run_id.nunique().items()),
+                "noisy": bool(times.size and iqr > NOISY_IQR * median),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def not_run_table(runs) -> pd.DataFrame:
+    bad = runs[runs.status != "ok"]
+    per_run = bad.groupby("run_id").agg(
+        **{c: (c, "first") for c in [*CONFIG, "seed", "status", "error"]}, epochs_done=("epoch", "max")
+    )
+    return per_run.reset_index(drop=True)
+
+
+def write_report(runs: pd.DataFrame, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in PLOTS:
+        (out / name).unlink(missing_ok=True)
+    makers = [
+        plot_epoch_time,
+        plot_speedup,
+        plot_accuracy_by_epoch,
+        plot_time_to_accuracy,
+        plot_throughput,
+        plot_gflops,
+        plot_threads,
+    ]
+    drawn = dict(zip(PLOTS, [maker(runs, out) for maker in makers]))
+
+    summary = summary_table(runs)
+    noisy = summary[summary.noisy] if not summary.empty else summary
+    speed = speedups(runs)
+    lines = [
+        "# backprop-bench report",
+        "",
+        "Nielsen's chapter-1 network (sigmoid, quadratic cost, mini-batch SGD) in NumPy and PyTorch, "
+        f"measured from `{len(runs):,}` rows, {runs.run_id.nunique()} runs.",
+        "",
+        "## Environment",
+        "",
+        markdown_table(environment_table(runs)),
+        "## Performance",
+        "",
+        "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
+        f"Plots other than the thread-count pitfall use runs at {standard_threads(runs)} thread(s) "
+        "with no background load.",
+        "",
+    ]
+    for name, title in PLOTS.items():
+        lines.append(f"### {title}\n")
+        if name == "gflops.png":
+            lines.append(FLOPS_FORMULA + "\n")
+        if drawn[name]:
+            lines.append(f"![{title}]({name})\n")
+        else:
+            lines.append("_No data for this plot in these results._\n")
+    if not speed.empty:
+        lines += [f"Speed-up per epoch over {BASELINE}, at the settings both ran:\n"]
+        table = speed.sort_values(["hidden", "batch_size", "speedup"])[
+            ["label", "hidden", "batch_size", "speedup"]
+        ]
+        lines.append(markdown_table(table.assign(speedup=table.speedup.map("{:.1f}×".format))))
+    lines += [
+        "## Summary per configuration",
+        "",
+        markdown_table(summary.drop(columns="noisy") if not summary.empty else summary),
+        "## Ease of use",
+        "",
+        "Logical lines of code (statements; comments and docstrings left out), counted from the "
+        "source when this report was made, and what each implementation makes its user write by hand.",
+        "",
+        markdown_table(source.ease_of_use_table()),
+        "## Flexibility",
+        "",
+        "Derived from each implementation: its declared devices, whether its source calls autograd, "
+        "and which dtypes it trains in when tried on a tiny network.",
+        "",
+        markdown_table(source.flexibility_table()),
+        "## What did not run",
+        "",
+        "Diverged runs are listed here and never plotted as times.",
+        "",
+        markdown_table(not_run_table(runs)),
+        "## Noise",
+        "",
+        f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:",
+        "",
+        markdown_table(noisy[[*CONFIG, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
+    ]
+    report = out / "report.md"
+    report.write_text("\n".join(lines))
+    return report
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Plots and report.md from a runs.parquet")
+    parser.add_argument("parquet", nargs="?", default="results/runs.parquet", type=Path)
+    parser.add_argument("--out", type=Path, help="output folder (default: report/ beside the parquet)")
+    args = parser.parse_args(argv)
+    try:
+        runs = load(args.parquet)
+    except (ReportError, OSError, ValueError) as e:
+        sys.exit(f"error: {e}")
+    report = write_report(runs, args.out or args.parquet.parent / "report")
+    print(f"wrote {report}")
+
+
+if __name__ == "__main__":
+    main()
