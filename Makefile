@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data report nielsen lint format
+.PHONY: bench test data micro report nielsen compare lint format
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,10 @@ data: $(INSTALLED)
 
 test: data
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest tests benchmarks/micro --benchmark-disable
+
+micro: data
+	$(PY) -m pytest benchmarks/micro --benchmark-autosave --benchmark-columns=min,median,iqr,ops,rounds
 
 bench: data
 	$(PY) run.py -m +sweep=default results_dir=$(RESULTS)
@@ -31,6 +34,10 @@ report: $(INSTALLED)
 nielsen: data
 	$(PY) run.py -m +sweep=nielsen results_dir=$(RESULTS)/nielsen
 	$(PY) -m benchmarks.headline $(RESULTS)/nielsen/runs.parquet
+
+# make compare OLD=old/runs.parquet NEW=results/runs.parquet
+compare: $(INSTALLED)
+	$(PY) -m benchmarks.compare $(OLD) $(NEW)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -29,6 +29,12 @@ class Network(Protocol):
     def train_epoch(self, order: np.ndarray, batch_size: int, eta: float) -> None:
         """One pass of SGD over the training examples in ``order``."""
 
+    def forward(self, x: Any) -> Any:
+        """Output activations for inputs as returned by ``place``."""
+
+    def gradients(self, x: Any, y: Any) -> list[Any]:
+        """Sums over the examples of dC/dW and dC/db, ``[dW1, db1, dW2, db2, ...]``, on the device."""
+
     def evaluate(self, x: Any, y: Any) -> int:
         """Number of examples whose argmax output equals the label."""
 

@@ -53,7 +53,7 @@ class NumpyBatch:
     def place(self, x, y):
         return np.ascontiguousarray(x, dtype=self.dtype), np.asarray(y)
 
-    def feedforward(self, x):
+    def forward(self, x):
         a = x
         with np.errstate(over="ignore"):
             for w, b in zip(self.weights, self.biases):
@@ -67,10 +67,25 @@ class NumpyBatch:
 
     def update_mini_batch(self, batch, eta):
         buf = self.batch_buffers(len(batch))
-        x, y, acts, deltas, slopes = buf["x"], buf["y"], buf["a"], buf["delta"], buf["slope"]
-        np.take(self.train_x, batch, axis=0, out=x)
-        np.take(self.train_y, batch, axis=0, out=y)
+        np.take(self.train_x, batch, axis=0, out=buf["x"])
+        np.take(self.train_y, batch, axis=0, out=buf["y"])
+        self.backprop(buf, scale=-eta / len(batch))
+        for w, b, gw, gb in zip(self.weights, self.biases, self.grad_w, self.grad_b):
+            w += gw
+            b += gb
 
+    def gradients(self, x, y):
+        """Sums over the examples of dC/dW and dC/db; the arrays are reused by the next call."""
+        buf = self.batch_buffers(len(x))
+        buf["x"][:] = x
+        buf["y"][:] = one_hot(y, self.sizes[-1], self.dtype)
+        with np.errstate(over="ignore"):
+            self.backprop(buf, scale=1.0)
+        return [g for pair in zip(self.grad_w, self.grad_b) for g in pair]
+
+    def backprop(self, buf, scale):
+        """Fill grad_w and grad_b with `scale` times the summed gradients of the batch in `buf`."""
+        x, y, acts, deltas, slopes = buf["x"], buf["y"], buf["a"], buf["delta"], buf["slope"]
         inputs = [x] + acts[:-1]
         for a_in, a, w, b in zip(inputs, acts, self.weights, self.biases):
             np.matmul(a_in, w.T, out=a)
@@ -81,28 +96,23 @@ class NumpyBatch:
         for a, slope in zip(acts, slopes):
             np.subtract(1, a, out=slope)
             slope *= a
+        # Backprop is linear in the output delta, so scaling it scales every gradient.
         np.subtract(acts[-1], y, out=deltas[-1])
         deltas[-1] *= slopes[-1]
+        deltas[-1] *= self.dtype.type(scale)
         for layer in range(len(self.weights) - 1, 0, -1):
             np.matmul(deltas[layer], self.weights[layer], out=deltas[layer - 1])
             deltas[layer - 1] *= slopes[layer - 1]
 
-        step = self.dtype.type(eta / len(batch))
-        for a_in, delta, w, b, gw, gb in zip(
-            inputs, deltas, self.weights, self.biases, self.grad_w, self.grad_b
-        ):
+        for a_in, delta, gw, gb in zip(inputs, deltas, self.grad_w, self.grad_b):
             np.matmul(delta.T, a_in, out=gw)
-            gw *= step
-            w -= gw
             np.sum(delta, axis=0, out=gb)
-            gb *= step
-            b -= gb
 
     def evaluate(self, x, y):
-        return int(np.count_nonzero(self.feedforward(x).argmax(axis=1) == y))
+        return int(np.count_nonzero(self.forward(x).argmax(axis=1) == y))
 
     def cost(self, x, y):
-        diff = self.feedforward(x) - one_hot(y, self.sizes[-1], self.dtype)
+        diff = self.forward(x) - one_hot(y, self.sizes[-1], self.dtype)
         return float(0.5 * np.einsum("ij,ij->", diff, diff, dtype=np.float64) / len(x))
 
     def parameters(self):

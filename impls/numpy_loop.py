@@ -43,15 +43,27 @@ class NumpyLoop:
                 self.update_mini_batch(order[k : k + batch_size], eta)
 
     def update_mini_batch(self, batch, eta):
-        nabla_b = [np.zeros(b.shape, self.dtype) for b in self.biases]
-        nabla_w = [np.zeros(w.shape, self.dtype) for w in self.weights]
-        for i in batch:
-            delta_nabla_b, delta_nabla_w = self.backprop(self.inputs[i], self.targets[i])
-            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
-            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        nabla_b, nabla_w = self.summed_backprop((self.inputs[i], self.targets[i]) for i in batch)
         step = self.dtype.type(eta / len(batch))
         self.weights = [w - step * nw for w, nw in zip(self.weights, nabla_w)]
         self.biases = [b - step * nb for b, nb in zip(self.biases, nabla_b)]
+
+    def summed_backprop(self, examples):
+        nabla_b = [np.zeros(b.shape, self.dtype) for b in self.biases]
+        nabla_w = [np.zeros(w.shape, self.dtype) for w in self.weights]
+        for x, y in examples:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        return nabla_b, nabla_w
+
+    def gradients(self, x, y):
+        """Sums over the examples of dC/dW and dC/db, as [dW1, db1, dW2, db2, ...]."""
+        n_out = self.weights[-1].shape[0]
+        targets = [np.eye(n_out, dtype=self.dtype)[:, [label]] for label in y]
+        with np.errstate(over="ignore"):
+            nabla_b, nabla_w = self.summed_backprop(zip(x, targets))
+        return [g for nw, nb in zip(nabla_w, nabla_b) for g in (nw, nb[:, 0])]
 
     def backprop(self, x, y):
         nabla_b = [None] * len(self.biases)
@@ -72,6 +84,9 @@ class NumpyLoop:
             nabla_b[-layer] = delta
             nabla_w[-layer] = np.dot(delta, activations[-layer - 1].transpose())
         return nabla_b, nabla_w
+
+    def forward(self, x):
+        return [self.feedforward(xi) for xi in x]
 
     def evaluate(self, x, y):
         return sum(int(np.argmax(self.feedforward(xi)) == yi) for xi, yi in zip(x, y))

@@ -33,7 +33,8 @@ class TorchBackprop:
     def place(self, x, y):
         return torch.as_tensor(x, dtype=self.dtype).to(self.device), torch.as_tensor(y).to(self.device)
 
-    def feedforward(self, a):
+    @torch.no_grad()
+    def forward(self, a):
         for w, b in zip(self.weights, self.biases):
             a = torch.sigmoid(torch.addmm(b, a, w.T))
         return a
@@ -47,29 +48,45 @@ class TorchBackprop:
     def update_mini_batch(self, batch, eta):
         x = self.train_x.index_select(0, batch)
         y = self.train_y.index_select(0, batch)
+        for layer, delta, a_in in self.backprop(x, y, scale=-eta / len(batch)):
+            self.weights[layer].addmm_(delta.T, a_in)
+            self.biases[layer].add_(delta.sum(0))
+
+    @torch.no_grad()
+    def gradients(self, x, y):
+        """Sums over the examples of dC/dW and dC/db, as [dW1, db1, dW2, db2, ...]."""
+        grads = []
+        for _, delta, a_in in self.backprop(x, self.one_hot(y), scale=1.0):
+            grads = [delta.T @ a_in, delta.sum(0), *grads]
+        return grads
+
+    def backprop(self, x, y, scale):
+        """Yield (layer, scale * delta, layer input) from the last layer back.
+
+        Each delta is computed before it is yielded, so the caller may update
+        that layer's weights at once.
+        """
         activations = [x]
         for w, b in zip(self.weights, self.biases):
             activations.append(torch.sigmoid(torch.addmm(b, activations[-1], w.T)))
-
         a = activations[-1]
-        delta = (a - y).mul_(a).mul_(1 - a)
-        step = -eta / len(batch)
+        # Backprop is linear in the output delta, so scaling it scales every gradient.
+        delta = (a - y).mul_(a).mul_(1 - a).mul_(scale)
         for layer in range(len(self.weights) - 1, -1, -1):
             a_in = activations[layer]
             if layer > 0:
                 next_delta = (delta @ self.weights[layer]).mul_(a_in).mul_(1 - a_in)
-            self.weights[layer].addmm_(delta.T, a_in, alpha=step)
-            self.biases[layer].add_(delta.sum(0), alpha=step)
+            yield layer, delta, a_in
             if layer > 0:
                 delta = next_delta
 
     @torch.no_grad()
     def evaluate(self, x, y):
-        return int((self.feedforward(x).argmax(dim=1) == y).sum())
+        return int((self.forward(x).argmax(dim=1) == y).sum())
 
     @torch.no_grad()
     def cost(self, x, y):
-        diff = self.feedforward(x) - self.one_hot(y)
+        diff = self.forward(x) - self.one_hot(y)
         return float(0.5 * diff.double().pow(2).sum() / len(x))
 
     def parameters(self):
