@@ -22,6 +22,8 @@ class DType(Enum):
 @dataclass
 class BackendConfig:
     name: str = MISSING
+    # False leaves BLAS and torch at their default thread counts, as a first script would.
+    pin_threads: bool = True
     # The implementation: `_target_` names its class, other keys are its options.
     net: dict[str, Any] = field(default_factory=dict)
 

@@ -86,12 +86,12 @@ def utc_now() -> datetime:
 
 
 @contextlib.contextmanager
-def pinned_threads(threads: int):
-    """Pin BLAS and torch intra-op threads; yield the counts actually in force."""
+def pinned_threads(threads: int | None):
+    """Pin BLAS and torch intra-op threads (None: leave the defaults); yield the counts in force."""
     torch = torch_module()
     saved = torch.get_num_threads() if torch else None
     with threadpool_limits(limits=threads):
-        if torch:
+        if torch and threads is not None:
             torch.set_num_threads(threads)
         blas_threads = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
         try:

@@ -128,8 +128,11 @@ def run(cfg: DictConfig, *, multirun: bool) -> str:
 
     rows = []
     try:
-        with env.pinned_threads(cfg.threads) as threads, env.background_load(cfg.background_load):
-            base |= threads | {"peak_gflops": env.sgemm_gflops(cfg.threads)}
+        pinned = cfg.threads if cfg.backend.pin_threads else None
+        with env.pinned_threads(pinned) as threads, env.background_load(cfg.background_load):
+            # An unpinned run records the thread count it actually ran with.
+            base |= threads | {"threads": pinned or threads["torch_threads"] or threads["blas_threads"]}
+            base["peak_gflops"] = env.sgemm_gflops(base["threads"])
             status = train(cfg, device, dtype, base, rows)
     except Exception as e:  # recorded as a failed run; the sweep goes on
         if isinstance(e, DataError) and not multirun:

@@ -48,8 +48,8 @@ class TorchAutograd:
             group["lr"] = eta
         order = torch.as_tensor(order).to(self.device)
         for batch in torch.split(order, batch_size):
-            x, y = self.train_x[batch], self.train_targets[batch]
-            loss = (self.model(x) - y).pow(2).sum() / 2 / len(batch)
+            x, y = self.train_x.index_select(0, batch), self.train_targets.index_select(0, batch)
+            loss = (self.model(x) - y).pow(2).sum() * (0.5 / len(batch))
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()

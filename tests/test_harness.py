@@ -168,3 +168,12 @@ def test_killed_sweep_keeps_every_finished_run(tmp_path):
     assert (runs.groupby("run_id").epoch.count() == 3).all() and (runs.status == "ok").all()
     assert set(results.merge(tmp_path).run_id) == finished
     assert not list(tmp_path.rglob("*.part"))
+
+
+def test_unpinned_backend_records_the_threads_it_ran_with(tmp_path):
+    import torch
+
+    harness.run(make_config(tmp_path, "backend=torch_naive", "threads=1"), multirun=False)
+    runs = load(tmp_path)
+    assert (runs.torch_threads == torch.get_num_threads()).all()
+    assert (runs.threads == runs.torch_threads).all()
