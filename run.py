@@ -8,24 +8,23 @@ python run.py -m +sweep=quick
 import sys
 
 import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from benchmarks import config, harness
 from benchmarks.data import DataError
+from benchmarks.launchers import launch_context
 
 config.register()
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    context = launch_context()
     try:
-        status = harness.run(cfg, multirun=multirun)
+        status = harness.run(cfg, **context)
     except (harness.RunError, DataError) as e:
         sys.exit(f"error: {e}")
-    if status != "ok" and not multirun:
+    if status != "ok" and not context["multirun"]:
         sys.exit(f"error: run {status}; see the log above")
 
 

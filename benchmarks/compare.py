@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks import results
+
 KEYS = ["backend", "device", "batch_size", "hidden", "dtype", "threads", "background_load"]
 ENVIRONMENT = ["cpu_model", "logical_cpus", "cuda_device", "python", "numpy", "torch", "blas", "threads"]
 LOAD_WARNING = 0.5  # load average per core above which timings are suspect
@@ -42,6 +44,11 @@ def load(path: Path) -> pd.DataFrame:
         raise CompareError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
     if runs.empty:
         raise CompareError(f"{path} holds no runs")
+    if "schema_version" in runs:
+        try:
+            runs = results.upgrade(runs)
+        except results.SchemaError as e:
+            raise CompareError(f"{path}: {e}") from None
     return runs
 
 

@@ -87,7 +87,7 @@ def all_finite(net, cost: float) -> bool:
     return math.isfinite(cost) and all(np.isfinite(p).all() for p in net.parameters())
 
 
-def run(cfg: DictConfig, *, multirun: bool) -> str:
+def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jobs: int = 1) -> str:
     """Run the configuration and record it; returns the run's status.
 
     In a single run, RunError and DataError are raised for the caller to report;
@@ -106,6 +106,8 @@ def run(cfg: DictConfig, *, multirun: bool) -> str:
         "dtype": dtype,
         "threads": cfg.threads,
         "background_load": cfg.background_load,
+        "launcher": launcher,
+        "parallel_jobs": parallel_jobs,
         "target_accuracy": cfg.target_accuracy,
         "started_at": env.utc_now(),
         "loadavg_start": env.loadavg(),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmarks import source
+from benchmarks import results, source
 from benchmarks.fairness import layer_sizes
 
 plt.switch_backend("Agg")
@@ -25,7 +25,17 @@ plt.switch_backend("Agg")
 BASELINE = "numpy_loop"
 NIELSEN = {"hidden": 30, "batch_size": 10}
 NOISY_IQR = 0.10
-CONFIG = ["backend", "device", "dtype", "threads", "background_load", "hidden", "batch_size", "epochs"]
+CONFIG = [
+    "backend",
+    "device",
+    "dtype",
+    "threads",
+    "background_load",
+    "parallel_jobs",
+    "hidden",
+    "batch_size",
+    "epochs",
+]
 PLOTS = {
     "epoch_time.png": "Training time per epoch",
     "speedup.png": "Speed-up over Nielsen's loop",
@@ -62,10 +72,13 @@ def load(path: Path) -> pd.DataFrame:
     runs = pd.read_parquet(path)
     if runs.empty:
         raise ReportError(f"{path} holds no runs; run `make bench` or `python run.py` first")
-    missing = set(CONFIG) - set(runs.columns)
+    missing = {"schema_version", "backend", "train_s"} - set(runs.columns)
     if missing:
         raise ReportError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
-    return prepare(runs)
+    try:
+        return prepare(results.upgrade(runs))
+    except results.SchemaError as e:
+        raise ReportError(f"{path}: {e}") from None
 
 
 def prepare(runs: pd.DataFrame) -> pd.DataFrame:
@@ -82,8 +95,12 @@ def standard_threads(runs: pd.DataFrame) -> int:
 
 
 def standard(runs: pd.DataFrame) -> pd.DataFrame:
-    """Runs on an otherwise idle machine at the usual thread count; the pitfall plot shows the rest."""
-    return runs[(runs.background_load == 0) & (runs.threads == standard_threads(runs))]
+    """Runs alone on an otherwise idle machine at the usual thread count.
+
+    The pitfall plot shows loaded and multi-thread runs; parallel jobs are only in the tables.
+    """
+    alone = (runs.background_load == 0) & (runs.parallel_jobs == 1)
+    return runs[alone & (runs.threads == standard_threads(runs))]
 
 
 def quartiles(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -399,7 +416,9 @@ def write_report(runs: pd.DataFrame, out: Path) -> Path:
         "",
         "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
         f"Plots other than the thread-count pitfall use runs at {standard_threads(runs)} thread(s) "
-        "with no background load.",
+        "with no background load, launched one at a time. "
+        f"{runs[runs.parallel_jobs > 1].run_id.nunique()} runs shared their machine with parallel jobs; "
+        "their times are in the summary table only, marked by `parallel_jobs`.",
         "",
     ]
     for name, title in PLOTS.items():

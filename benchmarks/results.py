@@ -14,7 +14,7 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("ok", "skipped", "failed", "diverged")
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
@@ -35,6 +35,8 @@ COLUMNS = {
     "blas_threads": "Int64",
     "torch_threads": "Int64",
     "background_load": "int64",
+    "launcher": "string",
+    "parallel_jobs": "int64",
     "target_accuracy": "float64",
     # the measurements
     "setup_s": "float64",
@@ -68,7 +70,32 @@ COLUMNS = {
     "schema_version": "int64",
 }
 
+# Columns each schema version added, with the value that rows written before it get.
+ADDED = {2: {"launcher": "basic", "parallel_jobs": 1}}
+
 log = logging.getLogger(__name__)
+
+
+class SchemaError(Exception):
+    """Results this version cannot read; the message says what to do."""
+
+
+def upgrade(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of any older schema version, with the columns and types of this one."""
+    newest = frame.schema_version.max() if len(frame) else SCHEMA_VERSION
+    if newest > SCHEMA_VERSION:
+        raise SchemaError(
+            f"results have schema version {newest}, newer than this backprop-bench's "
+            f"{SCHEMA_VERSION}; update backprop-bench to read them"
+        )
+    frame = frame.copy()
+    for version, columns in ADDED.items():
+        older = frame.schema_version < version
+        for column, value in columns.items():
+            if column not in frame:
+                frame[column] = pd.NA
+            frame.loc[older, column] = value
+    return frame.reindex(columns=list(COLUMNS)).astype(COLUMNS)
 
 
 def runs_dir(results_dir: Path) -> Path:
@@ -107,7 +134,7 @@ def read_run_files(results_dir: Path) -> pd.DataFrame:
     frames = []
     for path in sorted(runs_dir(results_dir).glob("*.parquet")):
         try:
-            frames.append(pd.read_parquet(path))
+            frames.append(upgrade(pd.read_parquet(path)))
         except Exception as e:  # one unreadable file must not hide the others
             log.warning("skipping unreadable result file %s: %s", path, e)
     if not frames:

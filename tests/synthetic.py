@@ -1,5 +1,8 @@
 """Tiny synthetic stand-ins for the harness tests: data and fault-injecting backends."""
 
+import os
+import signal
+
 import numpy as np
 
 from benchmarks.data import Mnist
@@ -35,3 +38,18 @@ class NaNAfterFirstEpoch(NumpyBatch):
 class RaisesInTraining(NumpyBatch):
     def train_epoch(self, order, batch_size, eta):
         raise RuntimeError("injected fault")
+
+
+class KilledOnce(NumpyBatch):
+    """The first instance to train creates `kill_marker` and dies by SIGKILL; later ones train."""
+
+    def __init__(self, *args, kill_marker: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kill_marker = kill_marker
+
+    def train_epoch(self, order, batch_size, eta):
+        try:
+            os.close(os.open(self.kill_marker, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return super().train_epoch(order, batch_size, eta)
+        os.kill(os.getpid(), signal.SIGKILL)

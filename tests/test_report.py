@@ -32,6 +32,8 @@ BASE = {
     "git_dirty": False,
     "started_at": pd.Timestamp("2026-11-28", tz="UTC"),
     "schema_version": results.SCHEMA_VERSION,
+    "launcher": "basic",
+    "parallel_jobs": 1,
     "loadavg_start": 0.1,
     "loadavg_end": 0.2,
 }
@@ -208,3 +210,30 @@ def test_flexibility_is_derived_from_the_implementations():
         assert (table.loc[name, "GPU"] == "yes") == ("cuda" in cls.devices)
         assert "float32" in table.loc[name, "dtypes"] and "float64" in table.loc[name, "dtypes"]
     assert set(table.autograd) == {"yes", "no"}
+
+
+def test_results_of_schema_version_1_still_render(tmp_path):
+    old = synthetic_runs().drop(columns=["launcher", "parallel_jobs"]).assign(schema_version=1)
+    out = render(tmp_path, old)
+    assert (out / "epoch_time.png").exists()
+    upgraded = results.upgrade(old)
+    assert (upgraded.launcher == "basic").all() and (upgraded.parallel_jobs == 1).all()
+
+
+def test_results_from_a_newer_schema_give_one_line(tmp_path):
+    path = tmp_path / "runs.parquet"
+    synthetic_runs().assign(schema_version=results.SCHEMA_VERSION + 1).to_parquet(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.report", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error:") and "update backprop-bench" in done.stderr
+
+
+def test_parallel_jobs_are_kept_out_of_the_plots(tmp_path):
+    runs = report.prepare(synthetic_runs())
+    shared = runs.assign(parallel_jobs=2, run_id=runs.run_id + "-parallel", train_s=runs.train_s * 100)
+    both = pd.concat([runs, shared])
+    assert (
+        report.timed(report.standard(both)).train_s.max() == report.timed(report.standard(runs)).train_s.max()
+    )

@@ -1,0 +1,51 @@
+"""Which Hydra launcher runs this job, and how many jobs share its machine.
+
+Parallel jobs on one machine compete for its cores, so every row records both;
+the report keeps such timings apart from those of jobs that ran alone.
+"""
+
+import os
+from pathlib import Path
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import RunMode
+from omegaconf import OmegaConf
+
+# Launchers that run one job at a time here, or give each job an allocation of its own.
+ONE_JOB_PER_MACHINE = ("BasicLauncher", "SlurmLauncher")
+
+
+def sweep_batch_size(sweep_dir: Path) -> int:
+    """Jobs launched together by this sweep, counted as Hydra's sweeper counts them.
+
+    Every sweeper saves multirun.yaml, with the sweep's own overrides, before any job starts.
+    """
+    saved = OmegaConf.load(sweep_dir / "multirun.yaml").hydra
+    params = saved.sweeper.get("params") or {}
+    overrides = list(saved.overrides.task) + [f"{key}={value}" for key, value in params.items()]
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return len(BasicSweeper.split_arguments(parsed, saved.sweeper.get("max_batch_size"))[0])
+
+
+def parallel_jobs(settings, sweep_dir: Path) -> int:
+    if str(settings.get("_target_", "")).endswith(ONE_JOB_PER_MACHINE):
+        return 1
+    launched = sweep_batch_size(sweep_dir)
+    limit = settings.get("n_jobs")  # joblib; -1 means every core
+    if limit is None:
+        return launched
+    return min(launched, os.cpu_count() + 1 + limit if limit < 0 else limit)
+
+
+def launch_context() -> dict:
+    """Mode, launcher and parallelism of the Hydra job now running."""
+    hydra = HydraConfig.get()
+    if hydra.mode != RunMode.MULTIRUN:
+        return {"multirun": False, "launcher": "basic", "parallel_jobs": 1}
+    return {
+        "multirun": True,
+        "launcher": hydra.runtime.choices.get("hydra/launcher", "basic"),
+        "parallel_jobs": parallel_jobs(hydra.launcher, Path(hydra.sweep.dir)),
+    }
