@@ -10,7 +10,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from benchmarks import config, harness
+from benchmarks import config, harness, results
+from benchmarks.config import ConfigError
 from benchmarks.data import DataError
 from benchmarks.launchers import launch_context
 
@@ -22,7 +23,7 @@ def main(cfg: DictConfig) -> None:
     context = launch_context()
     try:
         status = harness.run(cfg, **context)
-    except (harness.RunError, DataError) as e:
+    except (harness.RunError, DataError, ConfigError, results.ResultsError, results.SchemaError) as e:
         sys.exit(f"error: {e}")
     if status != "ok" and not context["multirun"]:
         sys.exit(f"error: run {status}; see the log above")

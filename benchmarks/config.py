@@ -1,11 +1,16 @@
 """The configuration schema. Hydra validates every run against it before it starts."""
 
+import math
+import os
+import tempfile
+import uuid
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 
 class Device(Enum):
@@ -52,7 +57,52 @@ class BenchConfig:
     force: bool = False
 
 
+def hydra_output_root(results_dir: str) -> str:
+    """Where Hydra keeps its logs: under results_dir, or in a temporary folder when
+    results_dir cannot be written, so that the run itself reports that in one line."""
+    try:
+        check_writable(Path(results_dir))
+    except ConfigError:
+        return tempfile.mkdtemp(prefix="backprop-bench-hydra-")
+    return str(Path(results_dir) / "hydra")
+
+
 def register() -> None:
+    OmegaConf.register_new_resolver("hydra_output_root", hydra_output_root, replace=True)
     store = ConfigStore.instance()
     store.store(name="bench_schema", node=BenchConfig)
     store.store(group="backend", name="backend_schema", node=BackendConfig)
+
+
+class ConfigError(Exception):
+    """A setting with a value the run cannot use; the message names it and what is allowed."""
+
+
+def check(cfg) -> None:
+    """Reject values the schema's types admit but a run cannot use, one line per problem."""
+    cores = os.cpu_count()
+    rules = [
+        ("batch_size", cfg.batch_size >= 1, "must be at least 1"),
+        ("hidden", cfg.hidden >= 1, "must be at least 1"),
+        ("eta", math.isfinite(cfg.eta) and cfg.eta > 0, "must be a finite number above 0"),
+        ("epochs", cfg.epochs >= 1, "must be at least 1"),
+        ("threads", 1 <= cfg.threads <= cores, f"must be between 1 and this machine's {cores} cores"),
+        ("background_load", 0 <= cfg.background_load <= cores, f"must be between 0 and {cores}"),
+        ("target_accuracy", 0 <= cfg.target_accuracy <= 1, "must be between 0 and 1"),
+    ]
+    for key, valid, allowed in rules:
+        if not valid:
+            raise ConfigError(f"{key}={cfg[key]}: {allowed}")
+    check_writable(Path(cfg.results_dir))
+
+
+def check_writable(folder: Path) -> None:
+    probe = folder / f".write-test-{uuid.uuid4().hex}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(
+            f"results_dir={folder}: not writable ({e.strerror or e}); choose a folder you can write"
+        ) from None

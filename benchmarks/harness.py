@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from benchmarks import env, results
+from benchmarks.config import ConfigError, check
 from benchmarks.data import DataError
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
 
@@ -90,9 +91,11 @@ def all_finite(net, cost: float) -> bool:
 def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jobs: int = 1) -> str:
     """Run the configuration and record it; returns the run's status.
 
-    In a single run, RunError and DataError are raised for the caller to report;
-    in a sweep such a run is recorded as skipped or failed and the sweep goes on.
+    Invalid settings raise ConfigError. In a single run, RunError, DataError and
+    ConfigError are raised for the caller to report; in a sweep such a run is
+    recorded as skipped or failed and the sweep goes on.
     """
+    check(cfg)
     results_dir = Path(cfg.results_dir).resolve()
     dtype = str(getattr(cfg.dtype, "value", cfg.dtype))
     base = {
@@ -137,7 +140,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             base["peak_gflops"] = env.sgemm_gflops(base["threads"])
             status = train(cfg, device, dtype, base, rows)
     except Exception as e:  # recorded as a failed run; the sweep goes on
-        if isinstance(e, DataError) and not multirun:
+        if isinstance(e, DataError | ConfigError) and not multirun:
             raise
         status = "failed"
         error = f"{type(e).__name__}: {e}"
@@ -155,6 +158,8 @@ def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]
     data = build(cfg.data)
     params = init_params(layer_sizes(cfg.hidden), cfg.seed)
     n_train = len(data.train_y)
+    if cfg.batch_size > n_train:
+        raise ConfigError(f"batch_size={cfg.batch_size}: must be at most the {n_train:,} training examples")
 
     with Timer() as setup:
         net = build(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=dtype)

@@ -120,44 +120,67 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+class ResultsError(Exception):
+    """Results could not be written; those written before are intact."""
+
+
 def write_run(records: list[dict], results_dir: Path) -> Path:
-    """Store one run's rows in a file of its own, then refresh the merge."""
-    folder = runs_dir(results_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{records[0]['run_id']}.parquet"
-    write_atomic(to_frame(records), path)
-    merge(results_dir)
+    """Add one run's rows to runs.parquet, then keep them in a file of their own.
+
+    runs.parquet gains the run first, in one atomic replace, so that a run
+    whose summary was printed is in it whenever the process is killed.
+    """
+    frame = to_frame(records)
+    path = runs_dir(results_dir) / f"{records[0]['run_id']}.parquet"
+    try:
+        merge(results_dir, frame)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(frame, path)
+    except OSError as e:
+        reason = e.strerror or e
+        raise ResultsError(
+            f"could not write results to {results_dir} ({reason}); earlier results are intact"
+        ) from e
     return path
 
 
-def read_run_files(results_dir: Path) -> pd.DataFrame:
-    frames = []
-    for path in sorted(runs_dir(results_dir).glob("*.parquet")):
-        try:
-            frames.append(upgrade(pd.read_parquet(path)))
-        except Exception as e:  # one unreadable file must not hide the others
-            log.warning("skipping unreadable result file %s: %s", path, e)
+def read_parquet_or_warn(path: Path) -> pd.DataFrame | None:
+    try:
+        return upgrade(pd.read_parquet(path))
+    except SchemaError:
+        raise
+    except Exception as e:  # one unreadable file must not hide the others
+        log.warning("skipping unreadable result file %s: %s", path, e)
+        return None
+
+
+def collect(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
+    """Every row known: runs.parquet, every run file, and `new`, de-duplicated by (run_id, epoch)."""
+    paths = [merged_path(results_dir)] if merged_path(results_dir).exists() else []
+    paths += sorted(runs_dir(results_dir).glob("*.parquet"))
+    frames = [frame for frame in map(read_parquet_or_warn, paths) if frame is not None and len(frame)]
+    frames += [frame for frame in new if len(frame)]
     if not frames:
         return to_frame([])
-    return pd.concat(frames, ignore_index=True)
+    runs = pd.concat(frames, ignore_index=True).drop_duplicates(["run_id", "epoch"], keep="last")
+    return runs.sort_values(["started_at", "run_id", "epoch"], ignore_index=True)
 
 
-def merge(results_dir: Path) -> pd.DataFrame:
-    """Rebuild runs.parquet from every run file, de-duplicated by (run_id, epoch)."""
+def merge(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
+    """Rewrite runs.parquet, under a file lock, as everything `collect` finds."""
     results_dir = Path(results_dir)
-    if not runs_dir(results_dir).is_dir():
-        return to_frame([])
+    if not (new or runs_dir(results_dir).is_dir()):
+        return collect(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(results_dir / ".runs.lock"):
-        runs = read_run_files(results_dir)
-        runs = runs.drop_duplicates(["run_id", "epoch"], keep="last")
-        runs = runs.sort_values(["started_at", "run_id", "epoch"], ignore_index=True)
+        runs = collect(results_dir, *new)
         write_atomic(runs, merged_path(results_dir))
     return runs
 
 
 def finished(results_dir: Path, config_hash: str, seed: int) -> bool:
     """Whether a run of this configuration and seed already finished ``ok``."""
-    runs = read_run_files(results_dir)
+    runs = collect(results_dir)
     done = runs[(runs.config_hash == config_hash) & (runs.seed == seed) & (runs.status == "ok")]
     return not done.empty
 

@@ -53,3 +53,12 @@ class KilledOnce(NumpyBatch):
         except FileExistsError:
             return super().train_epoch(order, batch_size, eta)
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+class OutOfMemory(NumpyBatch):
+    """Fails as a GPU does when its memory runs out."""
+
+    def train_epoch(self, order, batch_size, eta):
+        import torch
+
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")

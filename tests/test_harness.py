@@ -52,7 +52,7 @@ def test_run_writes_one_row_per_epoch_with_the_schema(tmp_path):
 
 def test_time_to_target_is_cumulative_training_time(tmp_path):
     harness.run(make_config(tmp_path, "target_accuracy=0.0"), multirun=False)
-    harness.run(make_config(tmp_path, "target_accuracy=1.01", "seed=1"), multirun=False)
+    harness.run(make_config(tmp_path, "target_accuracy=1.0", "seed=1"), multirun=False)
     runs = load(tmp_path)
     reached, never = runs[runs.seed == 0], runs[runs.seed == 1]
     assert (reached.time_to_target_s == reached.train_s.iloc[0]).all()
@@ -163,8 +163,7 @@ def test_killed_sweep_keeps_every_finished_run(tmp_path):
     finished = {p.stem for p in run_files.glob("*.parquet")}
     assert 2 <= len(finished) < 8
     runs = load(tmp_path)
-    # A kill between a run's own file and the merge leaves that one run to the next merge.
-    assert len(finished - set(runs.run_id)) <= 1
+    assert finished <= set(runs.run_id)
     assert (runs.groupby("run_id").epoch.count() == 3).all() and (runs.status == "ok").all()
     assert set(results.merge(tmp_path).run_id) == finished
     assert not list(tmp_path.rglob("*.part"))
