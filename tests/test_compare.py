@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import compare
+from tests.conftest import ROOT
 
 CONFIGS = [("numpy", 10), ("numpy", 100), ("torch", 10)]
 
@@ -113,3 +114,10 @@ def test_bad_fraction_is_one_clear_line(capsys):
     with pytest.raises(SystemExit):
         compare.main(["a", "b", "--min-change", "lots"])
     assert "'lots' is not a fraction" in capsys.readouterr().err
+
+
+def test_results_of_schema_version_1_still_compare(capsys):
+    sample = str(ROOT / "docs/report/runs.parquet")  # written by schema version 1
+    assert pd.read_parquet(sample).schema_version.max() == 1
+    assert compare.main([sample, sample, "--fail-above", "0%"]) == 0
+    assert "| slower |" not in capsys.readouterr().out

