@@ -1,0 +1,170 @@
+"""Backends against the code a user would otherwise write, timed side by side.
+
+    python -m benchmarks.peers [--background-load N] [--rounds R]     (also `make perf`)
+
+Every backend in conf/peers.yaml is built from the same parameters, warmed up
+for one epoch, then timed for one epoch per round, all backends in turn and in
+a rotating order, so that drift in the machine's speed falls on all alike. The
+medians and each pair's ratio are printed and appended to results/peers.parquet.
+The harness's own per-epoch overhead is measured too, with a backend that does
+no work.
+"""
+
+import argparse
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+from benchmarks import config, env, harness, results
+from benchmarks.data import load_mnist
+from benchmarks.fairness import epoch_order, init_params, layer_sizes
+
+CONF = Path(__file__).resolve().parent.parent / "conf"
+
+
+def build(name: str, setting, data):
+    backend = OmegaConf.load(CONF / "backend" / f"{name}.yaml")
+    params = init_params(layer_sizes(setting.hidden), seed=0)
+    net = instantiate(backend.net, params, data.train_x, data.train_y, device="cpu", dtype=setting.dtype)
+    return net, setting.threads if backend.get("pin_threads", True) else None
+
+
+def time_epoch(net, threads, order, setting) -> float:
+    with env.pinned_threads(threads):
+        start = time.perf_counter()
+        net.train_epoch(order, setting.batch_size, setting.eta)
+        net.synchronize()
+        return time.perf_counter() - start
+
+
+def side_by_side(setting, rounds: int) -> pd.DataFrame:
+    data = load_mnist()
+    names = list(dict.fromkeys(name for pair in setting.pairs for name in (pair.backend, pair.peer)))
+    nets = {name: build(name, setting, data) for name in names}
+    n = len(data.train_y)
+    for name, (net, threads) in nets.items():
+        time_epoch(net, threads, epoch_order(0, 1, n), setting)  # warm-up, not recorded
+    rows = []
+    for round_ in range(rounds):
+        order = epoch_order(0, round_ + 2, n)
+        turn = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in turn:
+            net, threads = nets[name]
+            rows.append(
+                {"backend": name, "round": round_, "train_s": time_epoch(net, threads, order, setting)}
+            )
+    return pd.DataFrame(rows)
+
+
+class NoWork:
+    """A backend that does nothing, so that a harness run times only the harness."""
+
+    devices = ("cpu",)
+
+    def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
+        self.params = params
+
+    def place(self, x, y):
+        return x, y
+
+    def train_epoch(self, order, batch_size, eta):
+        pass
+
+    def evaluate(self, x, y):
+        return 0
+
+    def cost(self, x, y):
+        return 0.0
+
+    def parameters(self):
+        return self.params
+
+    def synchronize(self):
+        pass
+
+
+def harness_overhead_per_epoch(setting, results_dir: Path) -> float:
+    """Seconds the harness adds per epoch, from the difference of a short and a long run."""
+    config.register()
+    walls = {}
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        for epochs in (5, 45):
+            overrides = [
+                f"backend.net._target_={__name__}.NoWork",
+                f"epochs={epochs}",
+                f"batch_size={setting.batch_size}",
+                f"results_dir={results_dir}",
+                "force=true",
+            ]
+            cfg = compose("config", overrides=overrides)
+            load_mnist()  # the cache is warm for both runs
+            start = time.perf_counter()
+            harness.run(cfg, multirun=True)
+            walls[epochs] = time.perf_counter() - start
+    return (walls[45] - walls[5]) / 40
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--background-load", type=int, default=0, help="busy helper processes during the timing"
+    )
+    parser.add_argument("--rounds", type=int, help="timed epochs per backend (default: conf/peers.yaml)")
+    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    args = parser.parse_args(argv)
+    setting = OmegaConf.load(CONF / "peers.yaml")
+    rounds = args.rounds or setting.rounds
+
+    with env.background_load(args.background_load):
+        loadavg_start = env.loadavg()
+        times = side_by_side(setting, rounds)
+    medians = times.groupby("backend").train_s.median()
+    print(
+        f"batch {setting.batch_size}, hidden {setting.hidden}, {setting.dtype}, "
+        f"background load {args.background_load}, {rounds} rounds, load average {loadavg_start:.2f}; "
+        f"{env.cpu_model()}, {env.static_environment()['logical_cpus']} cores\n"
+    )
+    print("| backend | median s/epoch | min | max |\n|---|---|---|---|")
+    for name, group in times.groupby("backend"):
+        print(f"| {name} | {medians[name]:.3f} | {group.train_s.min():.3f} | {group.train_s.max():.3f} |")
+    print("\n| backend | peer | speed-up over peer |\n|---|---|---|")
+    for pair in setting.pairs:
+        print(f"| {pair.backend} | {pair.peer} | {medians[pair.peer] / medians[pair.backend]:.1f}× |")
+
+    overhead = None
+    if args.background_load == 0:
+        scratch = args.results_dir / "peers-overhead"
+        overhead = harness_overhead_per_epoch(setting, scratch)
+        fastest = medians.min()
+        print(
+            f"\nharness overhead: {overhead * 1e3:.2f} ms per epoch, {overhead / fastest:.2%} of the fastest epoch"
+        )
+
+    run_id = uuid.uuid4().hex
+    stored = times.assign(
+        run_id=run_id,
+        background_load=args.background_load,
+        batch_size=setting.batch_size,
+        hidden=setting.hidden,
+        dtype=setting.dtype,
+        harness_overhead_s=overhead if overhead is not None else np.nan,
+        loadavg_start=loadavg_start,
+        started_at=env.utc_now(),
+        **{k: v for k, v in env.static_environment().items() if k in ("hostname", "cpu_model", "git_commit")},
+    )
+    path = args.results_dir / "peers.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        stored = pd.concat([pd.read_parquet(path), stored], ignore_index=True)
+    results.write_atomic(stored, path)
+    print(f"\nappended to {path}")
+
+
+if __name__ == "__main__":
+    main()
