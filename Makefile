@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro report nielsen compare lint format
+.PHONY: bench test data micro perf report nielsen compare lint format
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ bench: data
 	$(PY) run.py -m +sweep=baseline results_dir=$(RESULTS)
 	$(PY) run.py -m +sweep=pitfalls results_dir=$(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
+
+perf: data
+	$(PY) -m benchmarks.peers --results-dir $(RESULTS)
+	$(PY) -m benchmarks.peers --results-dir $(RESULTS) --background-load 1
 
 report: $(INSTALLED)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet

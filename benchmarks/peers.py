@@ -48,7 +48,7 @@ def side_by_side(setting, rounds: int) -> pd.DataFrame:
     names = list(dict.fromkeys(name for pair in setting.pairs for name in (pair.backend, pair.peer)))
     nets = {name: build(name, setting, data) for name in names}
     n = len(data.train_y)
-    for name, (net, threads) in nets.items():
+    for net, threads in nets.values():
         time_epoch(net, threads, epoch_order(0, 1, n), setting)  # warm-up, not recorded
     rows = []
     for round_ in range(rounds):
@@ -141,10 +141,8 @@ def main(argv=None) -> None:
     if args.background_load == 0:
         scratch = args.results_dir / "peers-overhead"
         overhead = harness_overhead_per_epoch(setting, scratch)
-        fastest = medians.min()
-        print(
-            f"\nharness overhead: {overhead * 1e3:.2f} ms per epoch, {overhead / fastest:.2%} of the fastest epoch"
-        )
+        share = overhead / medians.min()
+        print(f"\nharness overhead: {overhead * 1e3:.2f} ms per epoch, {share:.2%} of the fastest epoch")
 
     run_id = uuid.uuid4().hex
     stored = times.assign(
