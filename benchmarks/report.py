@@ -82,7 +82,8 @@ def load(path: Path) -> pd.DataFrame:
 
 
 def prepare(runs: pd.DataFrame) -> pd.DataFrame:
-    return runs.assign(label=runs.backend + " (" + runs.device + ")")
+    graphs = runs.cuda_graphs.fillna(False).astype(bool).map({True: ", CUDA graphs", False: ""})
+    return runs.assign(label=runs.backend + " (" + runs.device + graphs + ")")
 
 
 def timed(runs: pd.DataFrame) -> pd.DataFrame:

@@ -50,6 +50,7 @@ COLUMNS = {
     "train_cost": "float64",
     "time_to_target_s": "float64",
     "peak_gflops": "float64",
+    "cuda_graphs": "boolean",
     # the outcome
     "status": "string",
     "error": "string",
@@ -71,7 +72,7 @@ COLUMNS = {
 }
 
 # Columns each schema version added, with the value that rows written before it get.
-ADDED = {2: {"launcher": "basic", "parallel_jobs": 1}}
+ADDED = {2: {"launcher": "basic", "parallel_jobs": 1, "cuda_graphs": False}}
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,10 @@ class Network(Protocol):
 
     devices: ClassVar[tuple[str, ...]]
 
+    # Optional: ``prepare_training(batch_size, eta)``, called once inside the
+    # setup timing for work such as graph capture, and a ``cuda_graphs`` flag
+    # saying whether training ran through captured CUDA graphs.
+
     def place(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
         """Copy an evaluation set to the device once, before any timing."""
 

@@ -8,17 +8,41 @@ rows are examples, z_l = a_{l-1} W_l^T + b_l, a_l = sigmoid(z_l), and
     W_l <- W_l - (eta/m) delta_l^T a_{l-1},  b_l <- b_l - (eta/m) sum_rows delta_l
 
 Training data lives on the device; mini-batches are gathered there by index.
+On CUDA, runs of `graph_steps` mini-batches are captured once as a CUDA graph
+and replayed, which removes the launch overhead of small batches; capture that
+fails falls back to eager execution, and `cuda_graphs` says which path ran.
 """
 
+import warnings
+
 import torch
+
+
+def capture_graph(run, warmup_runs=2):
+    """Capture `run` as a CUDA graph, after warm-up on a side stream; return its replay."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(warmup_runs):
+            run()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        run()
+    return graph.replay
 
 
 class TorchBackprop:
     devices = ("cpu", "cuda")
 
     @torch.no_grad()
-    def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
+    def __init__(
+        self, params, train_x, train_y, device="cpu", dtype="float32", cuda_graphs=True, graph_steps=100
+    ):
         self.device = torch.device(device)
+        self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
+        self.graph_steps = graph_steps
+        self.graphs = {}
         self.dtype = getattr(torch, dtype)
         # torch.tensor copies: training must never write into the caller's arrays.
         self.weights = [torch.tensor(w, dtype=self.dtype, device=self.device) for w in params[0::2]]
@@ -40,10 +64,47 @@ class TorchBackprop:
         return a
 
     @torch.no_grad()
+    def prepare_training(self, batch_size, eta):
+        if self.cuda_graphs:
+            self.chunk_graph(batch_size, eta)
+
+    @torch.no_grad()
     def train_epoch(self, order, batch_size, eta):
         order = torch.as_tensor(order).to(self.device)
-        for batch in torch.split(order, batch_size):
+        done = self.train_in_graphs(order, batch_size, eta) if self.cuda_graphs else 0
+        for batch in torch.split(order[done:], batch_size):
             self.update_mini_batch(batch, eta)
+
+    def train_in_graphs(self, order, batch_size, eta):
+        """Replay the captured chunk over every whole chunk of `order`; return the examples it took."""
+        chunk_order, replay = self.chunk_graph(batch_size, eta)
+        done = 0
+        while replay and done + len(chunk_order) <= len(order):
+            chunk_order.copy_(order[done : done + len(chunk_order)])
+            replay()
+            done += len(chunk_order)
+        return done
+
+    def chunk_graph(self, batch_size, eta):
+        """The order buffer and the replay of `graph_steps` captured mini-batches (None if capture failed)."""
+        if (batch_size, eta) not in self.graphs:
+            chunk_order = torch.zeros(self.graph_steps * batch_size, dtype=torch.long, device=self.device)
+
+            def run_chunk():
+                for batch in chunk_order.view(self.graph_steps, batch_size):
+                    self.update_mini_batch(batch, eta)
+
+            # Warm-up before capture trains for real, so the parameters are put back after it.
+            saved = [p.clone() for p in self.weights + self.biases]
+            try:
+                replay = capture_graph(run_chunk)
+            except RuntimeError as e:
+                warnings.warn(f"CUDA graph capture failed, training eagerly: {e}", stacklevel=2)
+                self.cuda_graphs, replay = False, None
+            for p, value in zip(self.weights + self.biases, saved):
+                p.copy_(value)
+            self.graphs[batch_size, eta] = chunk_order, replay
+        return self.graphs[batch_size, eta]
 
     def update_mini_batch(self, batch, eta):
         x = self.train_x.index_select(0, batch)

@@ -1,5 +1,8 @@
 """From one seed, every backend takes the same steps on real MNIST as Nielsen's loop."""
 
+import sys
+import warnings
+
 import numpy as np
 import pytest
 
@@ -56,3 +59,39 @@ def test_one_epoch_reaches_90_percent(name, mnist):
     net.train_epoch(epoch_order(0, 1, len(mnist.train_y)), BATCH, ETA)
     accuracy = net.evaluate(*net.place(mnist.test_x, mnist.test_y)) / len(mnist.test_y)
     assert accuracy >= 0.90
+
+
+GRAPH_BACKENDS = [name for name, cls in BACKENDS.items() if hasattr(cls, "prepare_training")]
+
+
+def eager_capture(run, warmup_runs=2):
+    """Stands in for CUDA graph capture on the CPU: warms up as capture does, then replays eagerly."""
+    for _ in range(warmup_runs):
+        run()
+    return run
+
+
+def failing_capture(run, warmup_runs=2):
+    run()
+    raise RuntimeError("operation not permitted when stream is capturing")
+
+
+@pytest.mark.parametrize("capture", [eager_capture, failing_capture])
+@pytest.mark.parametrize("name", GRAPH_BACKENDS)
+def test_cuda_graph_chunking_runs_on_cpu_and_keeps_nielsens_steps(
+    name, capture, mnist, reference, monkeypatch
+):
+    """The graph path's chunking, order buffer, warm-up restore and fallback, with capture made eager."""
+    cls = BACKENDS[name]
+    monkeypatch.setattr(sys.modules[cls.__module__], "capture_graph", capture)
+    params = init_params(layer_sizes(30), seed=0)
+    net = cls(params, mnist.train_x, mnist.train_y, device="cpu", dtype="float64", graph_steps=7)
+    net.cuda_graphs = True  # on a GPU the constructor sets this
+    order = epoch_order(0, 1, len(mnist.train_y))[: STEPS * BATCH]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.prepare_training(BATCH, ETA)
+        net.train_epoch(order, BATCH, ETA)
+    assert net.cuda_graphs == (capture is eager_capture)
+    assert any("training eagerly" in str(w.message) for w in caught) == (capture is failing_capture)
+    assert_same_params(net.parameters(), reference["float64"], "float64")
