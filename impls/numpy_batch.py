@@ -42,6 +42,7 @@ class NumpyBatch:
     def batch_buffers(self, m):
         if m not in self.buffers:
             self.buffers[m] = {
+                "ones": np.ones(m, self.dtype),
                 "x": np.empty((m, self.sizes[0]), self.dtype),
                 "y": np.empty((m, self.sizes[-1]), self.dtype),
                 "a": [np.empty((m, n), self.dtype) for n in self.sizes[1:]],
@@ -106,7 +107,7 @@ class NumpyBatch:
 
         for a_in, delta, gw, gb in zip(inputs, deltas, self.grad_w, self.grad_b):
             np.matmul(delta.T, a_in, out=gw)
-            np.sum(delta, axis=0, out=gb)
+            np.matmul(buf["ones"], delta, out=gb)  # the column sums, faster than np.sum at these sizes
 
     def evaluate(self, x, y):
         return int(np.count_nonzero(self.forward(x).argmax(axis=1) == y))

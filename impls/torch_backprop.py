@@ -5,7 +5,7 @@ rows are examples, z_l = a_{l-1} W_l^T + b_l, a_l = sigmoid(z_l), and
 
     delta_L = (a_L - y) * a_L * (1 - a_L)
     delta_l = (delta_{l+1} W_{l+1}) * a_l * (1 - a_l)
-    W_l <- W_l - (eta/m) delta_l^T a_{l-1},  b_l <- b_l - (eta/m) sum_rows delta_l
+    W_l <- W_l - (eta/m) delta_l^T a_{l-1},  b_l <- b_l - (eta/m) delta_l^T 1
 
 Training data lives on the device; mini-batches are gathered there by index.
 On CUDA, runs of `graph_steps` mini-batches are captured once as a CUDA graph
@@ -43,6 +43,7 @@ class TorchBackprop:
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
         self.graph_steps = graph_steps
         self.graphs = {}
+        self.ones_cache = {}
         self.dtype = getattr(torch, dtype)
         # torch.tensor copies: training must never write into the caller's arrays.
         self.weights = [torch.tensor(w, dtype=self.dtype, device=self.device) for w in params[0::2]]
@@ -60,7 +61,7 @@ class TorchBackprop:
     @torch.no_grad()
     def forward(self, a):
         for w, b in zip(self.weights, self.biases):
-            a = torch.sigmoid(torch.addmm(b, a, w.T))
+            a = torch.addmm(b, a, w.T).sigmoid_()
         return a
 
     @torch.no_grad()
@@ -94,6 +95,7 @@ class TorchBackprop:
                 for batch in chunk_order.view(self.graph_steps, batch_size):
                     self.update_mini_batch(batch, eta)
 
+            self.ones(batch_size)  # made eagerly: a tensor first made inside capture is unfilled until replay
             # Warm-up before capture trains for real, so the parameters are put back after it.
             saved = [p.clone() for p in self.weights + self.biases]
             try:
@@ -109,34 +111,40 @@ class TorchBackprop:
     def update_mini_batch(self, batch, eta):
         x = self.train_x.index_select(0, batch)
         y = self.train_y.index_select(0, batch)
-        for layer, delta, a_in in self.backprop(x, y, scale=-eta / len(batch)):
-            self.weights[layer].addmm_(delta.T, a_in)
-            self.biases[layer].add_(delta.sum(0))
+        step = -eta / len(batch)
+        for layer, delta, a_in in self.backprop(x, y):
+            self.weights[layer].addmm_(delta.T, a_in, alpha=step)
+            self.biases[layer].addmv_(delta.T, self.ones(len(batch)), alpha=step)
+
+    def ones(self, m):
+        if m not in self.ones_cache:
+            self.ones_cache[m] = torch.ones(m, dtype=self.dtype, device=self.device)
+        return self.ones_cache[m]
 
     @torch.no_grad()
     def gradients(self, x, y):
         """Sums over the examples of dC/dW and dC/db, as [dW1, db1, dW2, db2, ...]."""
         grads = []
-        for _, delta, a_in in self.backprop(x, self.one_hot(y), scale=1.0):
+        for _, delta, a_in in self.backprop(x, self.one_hot(y)):
             grads = [delta.T @ a_in, delta.sum(0), *grads]
         return grads
 
-    def backprop(self, x, y, scale):
-        """Yield (layer, scale * delta, layer input) from the last layer back.
+    def backprop(self, x, y):
+        """Yield (layer, delta, layer input) from the last layer back.
 
         Each delta is computed before it is yielded, so the caller may update
         that layer's weights at once.
         """
         activations = [x]
         for w, b in zip(self.weights, self.biases):
-            activations.append(torch.sigmoid(torch.addmm(b, activations[-1], w.T)))
+            activations.append(torch.addmm(b, activations[-1], w.T).sigmoid_())
         a = activations[-1]
-        # Backprop is linear in the output delta, so scaling it scales every gradient.
-        delta = (a - y).mul_(a).mul_(1 - a).mul_(scale)
+        # sigma'(z) = a (1 - a) = a - a*a
+        delta = (a - y).mul_(torch.addcmul(a, a, a, value=-1))
         for layer in range(len(self.weights) - 1, -1, -1):
             a_in = activations[layer]
             if layer > 0:
-                next_delta = (delta @ self.weights[layer]).mul_(a_in).mul_(1 - a_in)
+                next_delta = (delta @ self.weights[layer]).mul_(torch.addcmul(a_in, a_in, a_in, value=-1))
             yield layer, delta, a_in
             if layer > 0:
                 delta = next_delta
