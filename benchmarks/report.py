@@ -83,7 +83,9 @@ def load(path: Path) -> pd.DataFrame:
 
 def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     graphs = runs.cuda_graphs.fillna(False).astype(bool).map({True: ", CUDA graphs", False: ""})
-    return runs.assign(label=runs.backend + " (" + runs.device + graphs + ")")
+    n_train = runs.examples_per_s * runs.train_s
+    gflops = runs.hidden.map(flops_per_example) * n_train / runs.train_s / 1e9
+    return runs.assign(label=runs.backend + " (" + runs.device + graphs + ")", gflops=gflops)
 
 
 def timed(runs: pd.DataFrame) -> pd.DataFrame:
@@ -124,17 +126,22 @@ def save(fig, out: Path, name: str) -> str:
     return name
 
 
-def by_hidden_lines(stats, out, name, title, ylabel, value_scale=1.0, ref_line=None):
+def by_hidden_lines(stats, out, name, title, ylabel, ref_line=None):
     hidden_sizes = sorted(stats.hidden.unique())
     fig, axes = facet_axes(len(hidden_sizes), title)
     palette = dict(zip(sorted(stats.label.unique()), sns.color_palette(n_colors=stats.label.nunique())))
     for ax, hidden in zip(axes, hidden_sizes):
         for label, line in stats[stats.hidden == hidden].groupby("label"):
             line = line.sort_values("batch_size")
-            y = line["median"] * value_scale
-            err = [(line["median"] - line.q25) * value_scale, (line.q75 - line["median"]) * value_scale]
+            err = [line["median"] - line.q25, line.q75 - line["median"]]
             ax.errorbar(
-                line.batch_size, y, yerr=np.abs(err), marker="o", capsize=3, label=label, color=palette[label]
+                line.batch_size,
+                line["median"],
+                yerr=np.abs(err),
+                marker="o",
+                capsize=3,
+                label=label,
+                color=palette[label],
             )
         if ref_line is not None:
             ref_line(ax)
@@ -144,14 +151,18 @@ def by_hidden_lines(stats, out, name, title, ylabel, value_scale=1.0, ref_line=N
     return save(fig, out, name)
 
 
-def plot_epoch_time(runs, out):
+def plot_by_batch(runs, out, name, value, title, ylabel, ref_line=None):
+    """Median and IQR of `value` over timed epochs, against batch size, one panel per hidden size."""
     data = timed(standard(runs))
     if data.empty:
         return None
-    stats = quartiles(data, ["label", "hidden", "batch_size"], "train_s")
-    return by_hidden_lines(
-        stats, out, "epoch_time.png", "Training time per epoch (median, IQR bars)", "seconds per epoch"
-    )
+    stats = quartiles(data, ["label", "hidden", "batch_size"], value)
+    return by_hidden_lines(stats, out, name, title, ylabel, ref_line=ref_line)
+
+
+def plot_epoch_time(runs, out):
+    title = "Training time per epoch (median, IQR bars)"
+    return plot_by_batch(runs, out, "epoch_time.png", "train_s", title, "seconds per epoch")
 
 
 def speedups(runs) -> pd.DataFrame:
@@ -228,23 +239,12 @@ def plot_time_to_accuracy(runs, out):
 
 
 def plot_throughput(runs, out):
-    data = timed(standard(runs))
-    if data.empty:
-        return None
-    stats = quartiles(data, ["label", "hidden", "batch_size"], "examples_per_s")
-    return by_hidden_lines(
-        stats, out, "throughput.png", "Training throughput (median, IQR bars)", "examples per second"
-    )
+    title = "Training throughput (median, IQR bars)"
+    return plot_by_batch(runs, out, "throughput.png", "examples_per_s", title, "examples per second")
 
 
 def plot_gflops(runs, out):
-    data = timed(standard(runs))
-    if data.empty:
-        return None
-    n_train = data.examples_per_s * data.train_s
-    data = data.assign(gflops=data.hidden.map(flops_per_example) * n_train / data.train_s / 1e9)
-    stats = quartiles(data, ["label", "hidden", "batch_size"], "gflops")
-    peaks = data.groupby("threads").peak_gflops.median().dropna()
+    peaks = timed(standard(runs)).groupby("threads").peak_gflops.median().dropna()
 
     def peak_lines(ax):
         for threads, peak in peaks.items():
@@ -252,14 +252,8 @@ def plot_gflops(runs, out):
                 peak, color="black", ls=":", lw=1.2, label=f"sgemm peak, {threads} thread(s): {peak:.0f}"
             )
 
-    return by_hidden_lines(
-        stats,
-        out,
-        "gflops.png",
-        "Achieved GFLOP/s against the measured sgemm peak",
-        "GFLOP/s",
-        ref_line=peak_lines,
-    )
+    title = "Achieved GFLOP/s against the measured sgemm peak"
+    return plot_by_batch(runs, out, "gflops.png", "gflops", title, "GFLOP/s", ref_line=peak_lines)
 
 
 def thread_pitfall_data(runs) -> pd.DataFrame:

@@ -3,30 +3,15 @@
 The cost sum((a - y)^2) / 2 / m has gradient (1/m) * (sum of per-example
 gradients), so SGD with lr = eta performs Nielsen's update exactly.
 
-On CUDA, runs of `graph_steps` training steps (forward, backward and optimiser
-step) are captured once as a CUDA graph and replayed, as in PyTorch's
-whole-network capture; capture that fails falls back to eager execution, and
-`cuda_graphs` says which path ran.
+On CUDA, runs of `graph_steps` whole training steps (forward, backward and
+optimiser step, as in PyTorch's whole-network capture) are replayed as CUDA
+graphs (impls/cuda_graphs.py); `cuda_graphs` says whether they were.
 """
-
-import warnings
 
 import torch
 from torch import nn
 
-
-def capture_graph(run, warmup_runs=2):
-    """Capture `run` as a CUDA graph, after warm-up on a side stream; return its replay."""
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(warmup_runs):
-            run()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        run()
-    return graph.replay
+from impls.cuda_graphs import GraphedSteps
 
 
 class SigmoidMLP(nn.Module):
@@ -47,9 +32,7 @@ class TorchAutograd:
         self, params, train_x, train_y, device="cpu", dtype="float32", cuda_graphs=True, graph_steps=100
     ):
         self.device = torch.device(device)
-        self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
-        self.graph_steps = graph_steps
-        self.graphs = {}
+        self.graphs = GraphedSteps(cuda_graphs and self.device.type == "cuda", graph_steps, self.device)
         self.dtype = getattr(torch, dtype)
         sizes = [params[0].shape[1]] + [w.shape[0] for w in params[0::2]]
         self.model = SigmoidMLP(sizes).to(self.device, self.dtype)
@@ -76,51 +59,23 @@ class TorchAutograd:
         loss.backward()
         self.optimizer.step()
 
+    @property
+    def cuda_graphs(self):
+        return self.graphs.enabled
+
     def prepare_training(self, batch_size, eta):
-        if self.cuda_graphs:
-            self.chunk_graph(batch_size, eta)
+        self.train_in_graphs(torch.empty(0, dtype=torch.long), batch_size, eta)
 
     def train_epoch(self, order, batch_size, eta):
-        for group in self.optimizer.param_groups:
-            group["lr"] = eta
         order = torch.as_tensor(order).to(self.device)
-        done = self.train_in_graphs(order, batch_size, eta) if self.cuda_graphs else 0
+        done = self.train_in_graphs(order, batch_size, eta)
         for batch in torch.split(order[done:], batch_size):
             self.train_step(batch)
 
     def train_in_graphs(self, order, batch_size, eta):
-        """Replay the captured chunk over every whole chunk of `order`; return the examples it took."""
-        chunk_order, replay = self.chunk_graph(batch_size, eta)
-        done = 0
-        while replay and done + len(chunk_order) <= len(order):
-            chunk_order.copy_(order[done : done + len(chunk_order)])
-            replay()
-            done += len(chunk_order)
-        return done
-
-    def chunk_graph(self, batch_size, eta):
-        """The order buffer and the replay of `graph_steps` captured steps (None if capture failed)."""
-        if (batch_size, eta) not in self.graphs:
-            chunk_order = torch.zeros(self.graph_steps * batch_size, dtype=torch.long, device=self.device)
-
-            def run_chunk():
-                for batch in chunk_order.view(self.graph_steps, batch_size):
-                    self.train_step(batch)
-
-            for group in self.optimizer.param_groups:
-                group["lr"] = eta
-            # Warm-up before capture trains for real, so the parameters are put back after it.
-            saved = [p.detach().clone() for p in self.model.parameters()]
-            try:
-                replay = capture_graph(run_chunk)
-            except RuntimeError as e:
-                warnings.warn(f"CUDA graph capture failed, training eagerly: {e}", stacklevel=2)
-                self.cuda_graphs, replay = False, None
-            with torch.no_grad():
-                for p, value in zip(self.model.parameters(), saved):
-                    p.copy_(value)
-            self.graphs[batch_size, eta] = chunk_order, replay
-        return self.graphs[batch_size, eta]
+        for group in self.optimizer.param_groups:
+            group["lr"] = eta
+        return self.graphs.train(order, batch_size, eta, self.train_step, list(self.model.parameters()))
 
     @torch.no_grad()
     def forward(self, x):

@@ -8,28 +8,13 @@ rows are examples, z_l = a_{l-1} W_l^T + b_l, a_l = sigmoid(z_l), and
     W_l <- W_l - (eta/m) delta_l^T a_{l-1},  b_l <- b_l - (eta/m) delta_l^T 1
 
 Training data lives on the device; mini-batches are gathered there by index.
-On CUDA, runs of `graph_steps` mini-batches are captured once as a CUDA graph
-and replayed, which removes the launch overhead of small batches; capture that
-fails falls back to eager execution, and `cuda_graphs` says which path ran.
+On CUDA, runs of `graph_steps` mini-batches are replayed as CUDA graphs
+(impls/cuda_graphs.py); `cuda_graphs` says whether they were.
 """
-
-import warnings
 
 import torch
 
-
-def capture_graph(run, warmup_runs=2):
-    """Capture `run` as a CUDA graph, after warm-up on a side stream; return its replay."""
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(warmup_runs):
-            run()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        run()
-    return graph.replay
+from impls.cuda_graphs import GraphedSteps
 
 
 class TorchBackprop:
@@ -40,9 +25,7 @@ class TorchBackprop:
         self, params, train_x, train_y, device="cpu", dtype="float32", cuda_graphs=True, graph_steps=100
     ):
         self.device = torch.device(device)
-        self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
-        self.graph_steps = graph_steps
-        self.graphs = {}
+        self.graphs = GraphedSteps(cuda_graphs and self.device.type == "cuda", graph_steps, self.device)
         self.ones_cache = {}
         self.dtype = getattr(torch, dtype)
         # torch.tensor copies: training must never write into the caller's arrays.
@@ -64,49 +47,25 @@ class TorchBackprop:
             a = torch.addmm(b, a, w.T).sigmoid_()
         return a
 
+    @property
+    def cuda_graphs(self):
+        return self.graphs.enabled
+
     @torch.no_grad()
     def prepare_training(self, batch_size, eta):
-        if self.cuda_graphs:
-            self.chunk_graph(batch_size, eta)
+        self.train_in_graphs(order=torch.empty(0, dtype=torch.long), batch_size=batch_size, eta=eta)
 
     @torch.no_grad()
     def train_epoch(self, order, batch_size, eta):
         order = torch.as_tensor(order).to(self.device)
-        done = self.train_in_graphs(order, batch_size, eta) if self.cuda_graphs else 0
+        done = self.train_in_graphs(order, batch_size, eta)
         for batch in torch.split(order[done:], batch_size):
             self.update_mini_batch(batch, eta)
 
     def train_in_graphs(self, order, batch_size, eta):
-        """Replay the captured chunk over every whole chunk of `order`; return the examples it took."""
-        chunk_order, replay = self.chunk_graph(batch_size, eta)
-        done = 0
-        while replay and done + len(chunk_order) <= len(order):
-            chunk_order.copy_(order[done : done + len(chunk_order)])
-            replay()
-            done += len(chunk_order)
-        return done
-
-    def chunk_graph(self, batch_size, eta):
-        """The order buffer and the replay of `graph_steps` captured mini-batches (None if capture failed)."""
-        if (batch_size, eta) not in self.graphs:
-            chunk_order = torch.zeros(self.graph_steps * batch_size, dtype=torch.long, device=self.device)
-
-            def run_chunk():
-                for batch in chunk_order.view(self.graph_steps, batch_size):
-                    self.update_mini_batch(batch, eta)
-
-            self.ones(batch_size)  # made eagerly: a tensor first made inside capture is unfilled until replay
-            # Warm-up before capture trains for real, so the parameters are put back after it.
-            saved = [p.clone() for p in self.weights + self.biases]
-            try:
-                replay = capture_graph(run_chunk)
-            except RuntimeError as e:
-                warnings.warn(f"CUDA graph capture failed, training eagerly: {e}", stacklevel=2)
-                self.cuda_graphs, replay = False, None
-            for p, value in zip(self.weights + self.biases, saved):
-                p.copy_(value)
-            self.graphs[batch_size, eta] = chunk_order, replay
-        return self.graphs[batch_size, eta]
+        self.ones(batch_size)  # made eagerly: a tensor first made inside capture is unfilled until replay
+        step = lambda batch: self.update_mini_batch(batch, eta)  # noqa: E731
+        return self.graphs.train(order, batch_size, eta, step, self.weights + self.biases)
 
     def update_mini_batch(self, batch, eta):
         x = self.train_x.index_select(0, batch)

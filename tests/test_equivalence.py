@@ -1,12 +1,12 @@
 """From one seed, every backend takes the same steps on real MNIST as Nielsen's loop."""
 
-import sys
 import warnings
 
 import numpy as np
 import pytest
 
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
+from impls import cuda_graphs
 from tests.conftest import BACKENDS, REFERENCE, requires_cuda
 
 pytestmark = pytest.mark.mnist
@@ -83,10 +83,10 @@ def test_cuda_graph_chunking_runs_on_cpu_and_keeps_nielsens_steps(
 ):
     """The graph path's chunking, order buffer, warm-up restore and fallback, with capture made eager."""
     cls = BACKENDS[name]
-    monkeypatch.setattr(sys.modules[cls.__module__], "capture_graph", capture)
+    monkeypatch.setattr(cuda_graphs, "capture_graph", capture)
     params = init_params(layer_sizes(30), seed=0)
     net = cls(params, mnist.train_x, mnist.train_y, device="cpu", dtype="float64", graph_steps=7)
-    net.cuda_graphs = True  # on a GPU the constructor sets this
+    net.graphs.enabled = True  # on a GPU the constructor sets this
     order = epoch_order(0, 1, len(mnist.train_y))[: STEPS * BATCH]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
