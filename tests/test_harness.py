@@ -120,6 +120,7 @@ def test_config_hash_separates_work_but_not_seeds(tmp_path):
         ("no_such_key=1", "no_such_key"),
         ("backend=no_such_backend", "no_such_backend"),
         ("dtype=float16", "float16"),
+        ("device=tpu", "tpu"),
     ],
 )
 def test_invalid_config_fails_at_start_with_hydras_message(override, message):
