@@ -7,6 +7,7 @@ evaluation timed apart. The first epoch is recorded and marked as warm-up.
 """
 
 import hashlib
+import importlib
 import json
 import logging
 import math
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from hydra.errors import InstantiationException
-from hydra.utils import get_class, instantiate
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
@@ -46,10 +47,20 @@ def config_hash(cfg: DictConfig, device: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def enum_value(setting) -> str:
+    """The text of an enum setting, whether the schema made it an Enum or not."""
+    return str(getattr(setting, "value", setting))
+
+
 def resolve_device(cfg: DictConfig) -> str:
     """The device to run on, or RunError when this backend or machine lacks it."""
-    supported = get_class(cfg.backend.net._target_).devices
-    requested = cfg.device.value if hasattr(cfg.device, "value") else str(cfg.device)
+    target = cfg.backend.net._target_
+    module, _, name = target.rpartition(".")
+    try:
+        supported = getattr(importlib.import_module(module), name).devices
+    except (ImportError, AttributeError, ValueError) as e:
+        raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
+    requested = enum_value(cfg.device)
     if requested == "auto":
         return "cuda" if "cuda" in supported and env.cuda_available() else "cpu"
     if requested not in supported:
@@ -97,7 +108,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     """
     check(cfg)
     results_dir = Path(cfg.results_dir).resolve()
-    dtype = str(getattr(cfg.dtype, "value", cfg.dtype))
+    dtype = enum_value(cfg.dtype)
     base = {
         "run_id": uuid.uuid4().hex,
         "backend": cfg.backend.name,
@@ -122,7 +133,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     except RunError as e:
         if not multirun:
             raise
-        device = str(getattr(cfg.device, "value", cfg.device))
+        device = enum_value(cfg.device)
         base |= {"device": device, "config_hash": config_hash(cfg, device)}
         return record(results_dir, [base | {"epoch": 0, "status": "skipped", "error": str(e)}])
     base |= {"device": device, "config_hash": config_hash(cfg, device)}

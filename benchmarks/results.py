@@ -15,7 +15,6 @@ from filelock import FileLock
 from hydra.experimental.callback import Callback
 
 SCHEMA_VERSION = 2
-STATUSES = ("ok", "skipped", "failed", "diverged")
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -82,7 +81,9 @@ class SchemaError(Exception):
 
 
 def upgrade(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows of any older schema version, with the columns and types of this one."""
+    """Rows of any older schema version, with the columns and types of this one.
+
+    Columns this version does not know are dropped."""
     newest = frame.schema_version.max() if len(frame) else SCHEMA_VERSION
     if newest > SCHEMA_VERSION:
         raise SchemaError(
@@ -96,7 +97,8 @@ def upgrade(frame: pd.DataFrame) -> pd.DataFrame:
             if column not in frame:
                 frame[column] = pd.NA
             frame.loc[older, column] = value
-    return frame.reindex(columns=list(COLUMNS)).astype(COLUMNS)
+    known = [column for column in COLUMNS if column in frame]
+    return frame[known].astype({column: COLUMNS[column] for column in known})
 
 
 def runs_dir(results_dir: Path) -> Path:

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from benchmarks import compare
-from tests.conftest import ROOT
 
 CONFIGS = [("numpy", 10), ("numpy", 100), ("torch", 10)]
 
@@ -116,8 +115,15 @@ def test_bad_fraction_is_one_clear_line(capsys):
     assert "'lots' is not a fraction" in capsys.readouterr().err
 
 
-def test_results_of_schema_version_1_still_compare(capsys):
-    sample = str(ROOT / "docs/report/runs.parquet")  # written by schema version 1
-    assert pd.read_parquet(sample).schema_version.max() == 1
-    assert compare.main([sample, sample, "--fail-above", "0%"]) == 0
-    assert "| slower |" not in capsys.readouterr().out
+def test_results_of_schema_version_1_still_compare(tmp_path, capsys):
+    old = runs().assign(schema_version=1)  # version 1 had no launcher, parallel_jobs or cuda_graphs
+    assert "launcher" not in old
+    assert run_compare(tmp_path, old, old, "--fail-above", "0%") == 0
+    assert capsys.readouterr().out.count("| same |") == len(CONFIGS)
+
+
+def test_results_from_a_newer_schema_give_one_line(tmp_path, capsys):
+    newer = runs().assign(schema_version=99)
+    with pytest.raises(SystemExit) as exit_:
+        run_compare(tmp_path, newer, runs())
+    assert "schema version 99" in str(exit_.value.code) and "update backprop-bench" in str(exit_.value.code)

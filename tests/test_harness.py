@@ -177,3 +177,12 @@ def test_unpinned_backend_records_the_threads_it_ran_with(tmp_path):
     runs = load(tmp_path)
     assert (runs.torch_threads == torch.get_num_threads()).all()
     assert (runs.threads == runs.torch_threads).all()
+
+
+def test_unimportable_implementation_is_one_line(tmp_path):
+    done = run_py("backend.net._target_=impls.no_such_file.Network", f"results_dir={tmp_path}", *TINY)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: backend.net._target_=impls.no_such_file.Network: cannot be imported "
+        "(No module named 'impls.no_such_file')"
+    ]
