@@ -22,7 +22,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from benchmarks import config, env, harness, results
+from benchmarks import config, env, harness, results, source
 from benchmarks.data import load_mnist
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
 
@@ -30,7 +30,7 @@ CONF = Path(__file__).resolve().parent.parent / "conf"
 
 
 def build(name: str, setting, data):
-    backend = OmegaConf.load(CONF / "backend" / f"{name}.yaml")
+    backend = source.backend_configs()[name]
     params = init_params(layer_sizes(setting.hidden), seed=0)
     net = instantiate(backend.net, params, data.train_x, data.train_y, device="cpu", dtype=setting.dtype)
     return net, setting.threads if backend.get("pin_threads", True) else None

@@ -24,13 +24,16 @@ TRIED_DTYPES = ("float16", "float32", "float64", "bfloat16")
 
 
 @cache
+def backend_configs() -> dict:
+    """Backend name -> its conf/backend file, for every backend configured."""
+    configs = (OmegaConf.load(path) for path in sorted(CONF.glob("*.yaml")))
+    return {conf.name: conf for conf in configs}
+
+
+@cache
 def implementations() -> dict[str, type]:
     """Backend name -> implementation class, for every backend configured."""
-    found = {}
-    for path in sorted(CONF.glob("*.yaml")):
-        conf = OmegaConf.load(path)
-        found[conf.name] = get_class(conf.net._target_)
-    return found
+    return {name: get_class(conf.net._target_) for name, conf in backend_configs().items()}
 
 
 def logical_lines(code: str) -> int:
