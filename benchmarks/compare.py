@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import results
+from benchmarks.markdown import markdown_table
 
 KEYS = ["backend", "device", "batch_size", "hidden", "dtype", "threads", "background_load"]
 ENVIRONMENT = ["cpu_model", "logical_cpus", "cuda_device", "python", "numpy", "torch", "blas", "threads"]
@@ -118,13 +119,6 @@ def environment_warnings(old_runs: pd.DataFrame, new_runs: pd.DataFrame) -> tupl
     return table, warnings
 
 
-def markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Compare two runs.parquet files, noise-aware.")
     parser.add_argument("old", type=Path)
@@ -143,9 +137,9 @@ def main(argv=None) -> int:
     if args.format == "csv":
         print(matched.to_csv(index=False), end="")
     else:
-        print(markdown(matched) if not matched.empty else "No configuration appears on both sides.")
+        print(markdown_table(matched) if not matched.empty else "No configuration appears on both sides.")
         print("\nEnvironment:\n")
-        print(markdown(env.reset_index(names="")))
+        print(markdown_table(env.reset_index(names="")), end="")
     for side, key in unmatched:
         print(f"only in {side}: " + ", ".join(f"{k}={v}" for k, v in zip(KEYS, key)), file=sys.stderr)
     for warning in warnings:

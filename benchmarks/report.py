@@ -19,6 +19,7 @@ import seaborn as sns
 
 from benchmarks import results, source
 from benchmarks.fairness import layer_sizes
+from benchmarks.markdown import markdown_table
 
 plt.switch_backend("Agg")
 
@@ -308,15 +309,6 @@ def plot_threads(runs, out):
     grid.savefig(out / "threads.png", dpi=100)
     plt.close(grid.figure)
     return "threads.png"
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return "_none_\n"
-    cells = frame.astype(object).where(frame.notna(), "").astype(str)
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
 
 
 def environment_table(runs) -> pd.DataFrame:
