@@ -158,11 +158,16 @@ def read_parquet_or_warn(path: Path) -> pd.DataFrame | None:
 
 
 def collect(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
-    """Every row known: runs.parquet, every run file, and `new`, de-duplicated by (run_id, epoch)."""
-    paths = [merged_path(results_dir)] if merged_path(results_dir).exists() else []
-    paths += sorted(runs_dir(results_dir).glob("*.parquet"))
-    frames = [frame for frame in map(read_parquet_or_warn, paths) if frame is not None and len(frame)]
-    frames += [frame for frame in new if len(frame)]
+    """Every row known: runs.parquet, the run files it lacks, and `new`, de-duplicated by (run_id, epoch).
+
+    A run file holds exactly the rows of the run it is named after, so those
+    already in runs.parquet are not read again.
+    """
+    merged = read_parquet_or_warn(merged_path(results_dir)) if merged_path(results_dir).exists() else None
+    known = set() if merged is None else set(merged.run_id)
+    missing = [path for path in sorted(runs_dir(results_dir).glob("*.parquet")) if path.stem not in known]
+    frames = [frame for frame in [merged, *map(read_parquet_or_warn, missing), *new] if frame is not None]
+    frames = [frame for frame in frames if len(frame)]
     if not frames:
         return to_frame([])
     runs = pd.concat(frames, ignore_index=True).drop_duplicates(["run_id", "epoch"], keep="last")
