@@ -23,10 +23,14 @@ class NumpyLoop:
         self.dtype = np.dtype(dtype)
         self.weights = [w.astype(self.dtype) for w in params[0::2]]
         self.biases = [b.astype(self.dtype).reshape(-1, 1) for b in params[1::2]]
-        n_out = self.weights[-1].shape[0]
         # One column vector per example, as in Nielsen's mnist_loader.
         self.inputs = [x.reshape(-1, 1) for x in train_x.astype(self.dtype)]
-        self.targets = [np.eye(n_out, dtype=self.dtype)[:, [label]] for label in train_y]
+        self.targets = self.vectorized_results(train_y)
+
+    def vectorized_results(self, labels):
+        """One-hot column vectors, as Nielsen's mnist_loader makes them."""
+        n_out = self.weights[-1].shape[0]
+        return [np.eye(n_out, dtype=self.dtype)[:, [label]] for label in labels]
 
     def place(self, x, y):
         return [row.reshape(-1, 1) for row in x.astype(self.dtype)], list(y)
@@ -59,10 +63,8 @@ class NumpyLoop:
 
     def gradients(self, x, y):
         """Sums over the examples of dC/dW and dC/db, as [dW1, db1, dW2, db2, ...]."""
-        n_out = self.weights[-1].shape[0]
-        targets = [np.eye(n_out, dtype=self.dtype)[:, [label]] for label in y]
         with np.errstate(over="ignore"):
-            nabla_b, nabla_w = self.summed_backprop(zip(x, targets))
+            nabla_b, nabla_w = self.summed_backprop(zip(x, self.vectorized_results(y)))
         return [g for nw, nb in zip(nabla_w, nabla_b) for g in (nw, nb[:, 0])]
 
     def backprop(self, x, y):

@@ -29,6 +29,9 @@ class TorchNaive:
         self.dataset = TensorDataset(torch.tensor(train_x, dtype=self.dtype), torch.tensor(train_y))
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=1.0)
 
+    def one_hot(self, labels):
+        return nn.functional.one_hot(labels, self.n_out).to(self.dtype)
+
     def place(self, x, y):
         return torch.tensor(x, dtype=self.dtype, device=self.device), torch.tensor(y, device=self.device)
 
@@ -38,7 +41,7 @@ class TorchNaive:
         loader = DataLoader(self.dataset, batch_size=batch_size, sampler=order.tolist())
         for x, labels in loader:
             x, labels = x.to(self.device), labels.to(self.device)
-            y = nn.functional.one_hot(labels, self.n_out).to(self.dtype)
+            y = self.one_hot(labels)
             loss = ((self.model(x) - y) ** 2).sum() / 2 / len(x)
             self.optimizer.zero_grad()
             loss.backward()
@@ -51,7 +54,7 @@ class TorchNaive:
     def gradients(self, x, y):
         """Sums over the examples of dC/dW and dC/db, as [dW1, db1, dW2, db2, ...]."""
         self.model.zero_grad()
-        loss = ((self.model(x) - nn.functional.one_hot(y, self.n_out).to(self.dtype)) ** 2).sum() / 2
+        loss = ((self.model(x) - self.one_hot(y)) ** 2).sum() / 2
         loss.backward()
         return [p.grad for p in self.model.parameters()]
 
@@ -61,7 +64,7 @@ class TorchNaive:
 
     @torch.no_grad()
     def cost(self, x, y):
-        diff = self.model(x) - nn.functional.one_hot(y, self.n_out).to(self.dtype)
+        diff = self.model(x) - self.one_hot(y)
         return float(0.5 * diff.double().pow(2).sum() / len(x))
 
     def parameters(self):
