@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,3 +18,14 @@ requires_cuda = pytest.mark.skipif(not env.cuda_available(), reason="no CUDA GPU
 @pytest.fixture(scope="session")
 def mnist():
     return load_mnist()
+
+
+# Overrides that run the harness on tiny synthetic data, for tests of the harness itself.
+TINY = ["data._target_=tests.synthetic.tiny_mnist", "epochs=2", "batch_size=20"]
+
+
+def run_py(*args, timeout=120):
+    """`python run.py ARGS` in the repository, as a user types it."""
+    return subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )

@@ -11,10 +11,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from benchmarks import config, harness, results
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TINY, run_py
 
 config.register()
-TINY = ["data._target_=tests.synthetic.tiny_mnist", "epochs=2", "batch_size=20"]
 
 
 def make_config(tmp_path, *overrides):
@@ -24,12 +23,6 @@ def make_config(tmp_path, *overrides):
 
 def load(tmp_path):
     return pd.read_parquet(tmp_path / "runs.parquet")
-
-
-def run_py(*args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def test_run_writes_one_row_per_epoch_with_the_schema(tmp_path):

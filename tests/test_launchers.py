@@ -1,24 +1,14 @@
 """Sweeps through Hydra's joblib and submitit-local launchers land in one runs.parquet."""
 
-import subprocess
-import sys
-
 import pandas as pd
 
-from tests.conftest import ROOT
+from tests.conftest import TINY, run_py
 
-TINY = ["data._target_=tests.synthetic.tiny_mnist", "epochs=2", "batch_size=20"]
 SEEDS = "seed=0,1,2,3"
 
 
 def sweep(tmp_path, *args):
-    return subprocess.run(
-        [sys.executable, "run.py", "-m", SEEDS, f"results_dir={tmp_path}", *TINY, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_py("-m", SEEDS, f"results_dir={tmp_path}", *TINY, *args, timeout=300)
 
 
 def runs_in(tmp_path):

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from benchmarks import config, harness, results
 from benchmarks.config import ConfigError
 from benchmarks.source import implementations
-from tests.conftest import ROOT
-from tests.test_harness import TINY, make_config
+from tests.conftest import ROOT, TINY, run_py
+from tests.test_harness import make_config
 
 config.register()
 N_TRAIN = 200  # tests.synthetic.tiny_mnist
@@ -69,12 +69,6 @@ def test_invalid_values_give_one_line_naming_key_value_and_what_is_allowed(tmp_p
     assert "\n" not in message
     assert message.startswith(f"{key}=") and ("must be" in message)
     assert not (tmp_path / "runs.parquet").exists()
-
-
-def run_py(*args):
-    return subprocess.run(
-        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
 
 
 @pytest.mark.parametrize(
