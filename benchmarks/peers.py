@@ -25,6 +25,7 @@ from omegaconf import OmegaConf
 from benchmarks import config, env, harness, results, source
 from benchmarks.data import load_mnist
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
+from benchmarks.markdown import markdown_table
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
@@ -126,17 +127,23 @@ def main(argv=None) -> None:
         loadavg_start = env.loadavg()
         times = side_by_side(setting, rounds)
     medians = times.groupby("backend").train_s.median()
+    machine = env.static_environment()
     print(
         f"batch {setting.batch_size}, hidden {setting.hidden}, {setting.dtype}, "
         f"background load {args.background_load}, {rounds} rounds, load average {loadavg_start:.2f}; "
-        f"{env.cpu_model()}, {env.static_environment()['logical_cpus']} cores\n"
+        f"{machine['cpu_model']}, {machine['logical_cpus']} cores\n"
     )
-    print("| backend | median s/epoch | min | max |\n|---|---|---|---|")
-    for name, group in times.groupby("backend"):
-        print(f"| {name} | {medians[name]:.3f} | {group.train_s.min():.3f} | {group.train_s.max():.3f} |")
-    print("\n| backend | peer | speed-up over peer |\n|---|---|---|")
-    for pair in setting.pairs:
-        print(f"| {pair.backend} | {pair.peer} | {medians[pair.peer] / medians[pair.backend]:.1f}× |")
+    spread = times.groupby("backend").train_s.agg(["median", "min", "max"]).map("{:.3f}".format)
+    print(markdown_table(spread.rename(columns={"median": "median s/epoch"}).reset_index()))
+    ratios = [
+        {
+            "backend": p.backend,
+            "peer": p.peer,
+            "speed-up over peer": f"{medians[p.peer] / medians[p.backend]:.1f}×",
+        }
+        for p in setting.pairs
+    ]
+    print(markdown_table(pd.DataFrame(ratios)), end="")
 
     overhead = None
     if args.background_load == 0:
@@ -155,7 +162,7 @@ def main(argv=None) -> None:
         harness_overhead_s=overhead if overhead is not None else np.nan,
         loadavg_start=loadavg_start,
         started_at=env.utc_now(),
-        **{k: v for k, v in env.static_environment().items() if k in ("hostname", "cpu_model", "git_commit")},
+        **{k: v for k, v in machine.items() if k in ("hostname", "cpu_model", "git_commit")},
     )
     path = args.results_dir / "peers.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
