@@ -36,6 +36,13 @@ def implementations() -> dict[str, type]:
     return {name: get_class(conf.net._target_) for name, conf in backend_configs().items()}
 
 
+def backend_options(name: str) -> dict:
+    """The constructor options that conf/backend sets beside the backend's `_target_`."""
+    options = OmegaConf.to_container(backend_configs()[name].net)
+    del options["_target_"]
+    return options
+
+
 def logical_lines(code: str) -> int:
     """Statements, leaving out comments, blank lines and docstrings."""
     tree = ast.parse(code)

@@ -8,13 +8,68 @@ rows are examples, z_l = a_{l-1} W_l^T + b_l, a_l = sigmoid(z_l), and
     W_l <- W_l - (eta/m) delta_l^T a_{l-1},  b_l <- b_l - (eta/m) delta_l^T 1
 
 Training data lives on the device; mini-batches are gathered there by index.
+With `torchscript`, the epoch's loop over mini-batches runs in TorchScript, so
+each of the ~20 tensor operations of a step is dispatched without Python.
 On CUDA, runs of `graph_steps` mini-batches are replayed as CUDA graphs
 (impls/cuda_graphs.py); `cuda_graphs` says whether they were.
 """
 
+import warnings
+from functools import cache
+
 import torch
+from torch import Tensor
 
 from impls.cuda_graphs import GraphedSteps
+
+
+def backprop(
+    x: Tensor, y: Tensor, weights: list[Tensor], biases: list[Tensor]
+) -> tuple[list[Tensor], list[Tensor]]:
+    """Activations [a_0 = x, ..., a_L] and deltas [delta_1, ..., delta_L] of a mini-batch."""
+    activations = [x]
+    for w, b in zip(weights, biases):
+        activations.append(torch.addmm(b, activations[-1], w.t()).sigmoid_())
+    # sigmoid_backward(g, a) = g * a * (1 - a): sigma'(z) from the stored activation
+    deltas = [torch.ops.aten.sigmoid_backward(activations[-1] - y, activations[-1])]
+    for layer in range(len(weights) - 1, 0, -1):
+        deltas.insert(0, torch.ops.aten.sigmoid_backward(deltas[0] @ weights[layer], activations[layer]))
+    return activations, deltas
+
+
+def update_mini_batch(
+    x: Tensor, y: Tensor, weights: list[Tensor], biases: list[Tensor], ones: Tensor, eta: float
+) -> None:
+    activations, deltas = backprop(x, y, weights, biases)
+    step = -eta / x.shape[0]
+    for layer in range(len(weights)):
+        weights[layer].addmm_(deltas[layer].t(), activations[layer], alpha=step)
+        biases[layer].addmv_(deltas[layer].t(), ones, alpha=step)
+
+
+def sgd_epoch(
+    train_x: Tensor,
+    train_y: Tensor,
+    order: Tensor,
+    weights: list[Tensor],
+    biases: list[Tensor],
+    ones: Tensor,
+    batch_size: int,
+    eta: float,
+) -> None:
+    for start in range(0, order.shape[0], batch_size):
+        batch = order[start : start + batch_size]
+        x, y = train_x.index_select(0, batch), train_y.index_select(0, batch)
+        update_mini_batch(x, y, weights, biases, ones[: batch.shape[0]], eta)
+
+
+@cache
+def scripted_sgd_epoch():
+    with warnings.catch_warnings():
+        # torch.jit.script is deprecated in favour of torch.compile, which on the CPU runs this
+        # step slower than eager (README: Performance); TorchScript is the faster loop here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return torch.jit.script(sgd_epoch)
 
 
 class TorchBackprop:
@@ -22,11 +77,19 @@ class TorchBackprop:
 
     @torch.no_grad()
     def __init__(
-        self, params, train_x, train_y, device="cpu", dtype="float32", cuda_graphs=True, graph_steps=100
+        self,
+        params,
+        train_x,
+        train_y,
+        device="cpu",
+        dtype="float32",
+        torchscript=True,
+        cuda_graphs=True,
+        graph_steps=100,
     ):
         self.device = torch.device(device)
+        self.sgd_epoch = scripted_sgd_epoch() if torchscript else sgd_epoch
         self.graphs = GraphedSteps(cuda_graphs and self.device.type == "cuda", graph_steps, self.device)
-        self.ones_cache = {}
         self.dtype = getattr(torch, dtype)
         # torch.tensor copies: training must never write into the caller's arrays.
         self.weights = [torch.tensor(w, dtype=self.dtype, device=self.device) for w in params[0::2]]
@@ -34,6 +97,7 @@ class TorchBackprop:
         self.n_out = self.weights[-1].shape[0]
         self.train_x, labels = self.place(train_x, train_y)
         self.train_y = self.one_hot(labels)
+        self.ones = torch.ones(0, dtype=self.dtype, device=self.device)
 
     def one_hot(self, labels):
         return torch.nn.functional.one_hot(labels.long(), self.n_out).to(self.dtype)
@@ -59,54 +123,29 @@ class TorchBackprop:
     def train_epoch(self, order, batch_size, eta):
         order = torch.as_tensor(order).to(self.device)
         done = self.train_in_graphs(order, batch_size, eta)
-        for batch in torch.split(order[done:], batch_size):
-            self.update_mini_batch(batch, eta)
+        self.sgd_epoch(
+            self.train_x, self.train_y, order[done:], self.weights, self.biases, self.ones, batch_size, eta
+        )
 
     def train_in_graphs(self, order, batch_size, eta):
-        self.ones(batch_size)  # made eagerly: a tensor first made inside capture is unfilled until replay
-        step = lambda batch: self.update_mini_batch(batch, eta)  # noqa: E731
+        if len(self.ones) < batch_size:
+            # made eagerly: a tensor first made inside capture is unfilled until replay
+            self.ones = torch.ones(batch_size, dtype=self.dtype, device=self.device)
+
+        def step(batch):
+            x, y = self.train_x.index_select(0, batch), self.train_y.index_select(0, batch)
+            update_mini_batch(x, y, self.weights, self.biases, self.ones[:batch_size], eta)
+
         return self.graphs.train(order, batch_size, eta, step, self.weights + self.biases)
-
-    def update_mini_batch(self, batch, eta):
-        x = self.train_x.index_select(0, batch)
-        y = self.train_y.index_select(0, batch)
-        step = -eta / len(batch)
-        for layer, delta, a_in in self.backprop(x, y):
-            self.weights[layer].addmm_(delta.T, a_in, alpha=step)
-            self.biases[layer].addmv_(delta.T, self.ones(len(batch)), alpha=step)
-
-    def ones(self, m):
-        if m not in self.ones_cache:
-            self.ones_cache[m] = torch.ones(m, dtype=self.dtype, device=self.device)
-        return self.ones_cache[m]
 
     @torch.no_grad()
     def gradients(self, x, y):
         """Sums over the examples of dC/dW and dC/db, as [dW1, db1, dW2, db2, ...]."""
+        activations, deltas = backprop(x, self.one_hot(y), self.weights, self.biases)
         grads = []
-        for _, delta, a_in in self.backprop(x, self.one_hot(y)):
-            grads = [delta.T @ a_in, delta.sum(0), *grads]
+        for delta, a_in in zip(deltas, activations):
+            grads += [delta.T @ a_in, delta.sum(0)]
         return grads
-
-    def backprop(self, x, y):
-        """Yield (layer, delta, layer input) from the last layer back.
-
-        Each delta is computed before it is yielded, so the caller may update
-        that layer's weights at once.
-        """
-        activations = [x]
-        for w, b in zip(self.weights, self.biases):
-            activations.append(torch.addmm(b, activations[-1], w.T).sigmoid_())
-        a = activations[-1]
-        # sigma'(z) = a (1 - a) = a - a*a
-        delta = (a - y).mul_(torch.addcmul(a, a, a, value=-1))
-        for layer in range(len(self.weights) - 1, -1, -1):
-            a_in = activations[layer]
-            if layer > 0:
-                next_delta = (delta @ self.weights[layer]).mul_(torch.addcmul(a_in, a_in, a_in, value=-1))
-            yield layer, delta, a_in
-            if layer > 0:
-                delta = next_delta
 
     @torch.no_grad()
     def evaluate(self, x, y):

@@ -1,15 +1,18 @@
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from benchmarks import env
 from benchmarks.data import load_mnist
-from benchmarks.source import implementations
+from benchmarks.source import backend_options, implementations
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = implementations()
+# Each backend's constructor with its conf/backend options, as a run builds it.
+CONFIGURED = {name: partial(cls, **backend_options(name)) for name, cls in BACKENDS.items()}
 REFERENCE = "numpy_loop"
 
 requires_cuda = pytest.mark.skipif(not env.cuda_available(), reason="no CUDA GPU on this machine")

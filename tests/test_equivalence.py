@@ -4,10 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
 from impls import cuda_graphs
-from tests.conftest import BACKENDS, REFERENCE, requires_cuda
+from tests.conftest import BACKENDS, CONFIGURED, REFERENCE, requires_cuda
 
 pytestmark = pytest.mark.mnist
 
@@ -25,7 +26,7 @@ def train_steps(cls, mnist, dtype, device="cpu"):
 
 @pytest.fixture(scope="module")
 def reference(mnist):
-    return {dtype: train_steps(BACKENDS[REFERENCE], mnist, dtype) for dtype in ("float64", "float32")}
+    return {dtype: train_steps(CONFIGURED[REFERENCE], mnist, dtype) for dtype in ("float64", "float32")}
 
 
 def assert_same_params(params, expected, dtype):
@@ -41,7 +42,7 @@ def assert_same_params(params, expected, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", [n for n in BACKENDS if n != REFERENCE])
 def test_first_steps_match_nielsen_loop(name, dtype, mnist, reference):
-    assert_same_params(train_steps(BACKENDS[name], mnist, dtype), reference[dtype], dtype)
+    assert_same_params(train_steps(CONFIGURED[name], mnist, dtype), reference[dtype], dtype)
 
 
 @pytest.mark.cuda
@@ -49,16 +50,23 @@ def test_first_steps_match_nielsen_loop(name, dtype, mnist, reference):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", [n for n, cls in BACKENDS.items() if "cuda" in cls.devices])
 def test_first_steps_on_cuda_match_nielsen_loop(name, dtype, mnist, reference):
-    assert_same_params(train_steps(BACKENDS[name], mnist, dtype, "cuda"), reference[dtype], dtype)
+    assert_same_params(train_steps(CONFIGURED[name], mnist, dtype, "cuda"), reference[dtype], dtype)
 
 
 @pytest.mark.parametrize("name", [n for n in BACKENDS if n != REFERENCE])
 def test_one_epoch_reaches_90_percent(name, mnist):
     params = init_params(layer_sizes(30), seed=0)
-    net = BACKENDS[name](params, mnist.train_x, mnist.train_y, device="cpu", dtype="float32")
+    net = CONFIGURED[name](params, mnist.train_x, mnist.train_y, device="cpu", dtype="float32")
     net.train_epoch(epoch_order(0, 1, len(mnist.train_y)), BATCH, ETA)
     accuracy = net.evaluate(*net.place(mnist.test_x, mnist.test_y)) / len(mnist.test_y)
     assert accuracy >= 0.90
+
+
+@pytest.mark.parametrize(("name", "scripted"), [("torch", True), ("torch_eager", False)])
+def test_torchscript_option_chooses_the_loop_that_runs(name, scripted, mnist):
+    """So that the equivalence tests above cover both the TorchScript and the Python loop."""
+    net = CONFIGURED[name](init_params(layer_sizes(30), seed=0), mnist.train_x[:20], mnist.train_y[:20])
+    assert isinstance(net.sgd_epoch, torch.jit.ScriptFunction) == scripted
 
 
 GRAPH_BACKENDS = [name for name, cls in BACKENDS.items() if hasattr(cls, "prepare_training")]
@@ -82,7 +90,7 @@ def test_cuda_graph_chunking_runs_on_cpu_and_keeps_nielsens_steps(
     name, capture, mnist, reference, monkeypatch
 ):
     """The graph path's chunking, order buffer, warm-up restore and fallback, with capture made eager."""
-    cls = BACKENDS[name]
+    cls = CONFIGURED[name]
     monkeypatch.setattr(cuda_graphs, "capture_graph", capture)
     params = init_params(layer_sizes(30), seed=0)
     net = cls(params, mnist.train_x, mnist.train_y, device="cpu", dtype="float64", graph_steps=7)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from benchmarks.fairness import init_params
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, CONFIGURED
 
 SIZES = [6, 5, 4]
 M = 3
@@ -55,7 +55,7 @@ def backprop_by_sgd_step(cls, params, x, y):
 @pytest.mark.parametrize("method", [backprop_by_gradients, backprop_by_sgd_step])
 @pytest.mark.parametrize("name", BACKENDS)
 def test_backprop_matches_finite_differences(name, method, batch):
-    cls = BACKENDS[name]
+    cls = CONFIGURED[name]
     x, y = batch
     params = init_params(SIZES, seed=3)
     numeric = finite_differences(cls, params, x, y)
@@ -70,6 +70,6 @@ def test_training_leaves_the_callers_parameters_alone(name, batch):
     x, y = batch
     params = init_params(SIZES, seed=3)
     copies = [p.copy() for p in params]
-    BACKENDS[name](params, x, y, device="cpu", dtype="float64").train_epoch(np.arange(M), M, ETA)
+    CONFIGURED[name](params, x, y, device="cpu", dtype="float64").train_epoch(np.arange(M), M, ETA)
     for param, copy in zip(params, copies):
         np.testing.assert_array_equal(param, copy)

@@ -13,7 +13,7 @@ import pytest
 from benchmarks import env
 from benchmarks.data import load_mnist
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
-from benchmarks.source import implementations
+from benchmarks.source import backend_options, implementations
 
 BATCHES = (10, 100, 1000)
 THREADS = 1
@@ -50,7 +50,7 @@ def net(request, mnist):
     if request.param not in nets:
         params = init_params(layer_sizes(HIDDEN), seed=0)
         nets[request.param] = implementations()[name](
-            params, mnist.train_x, mnist.train_y, device=device, dtype="float32"
+            params, mnist.train_x, mnist.train_y, device=device, dtype="float32", **backend_options(name)
         )
     return nets[request.param]
 
