@@ -70,8 +70,8 @@ class NumpyBatch:
         buf = self.batch_buffers(len(batch))
         # mode="clip" lets take write straight into `out` instead of through a bounds-checked
         # buffer, twice as fast at these sizes; `batch` comes from a permutation, so is in range.
-        np.take(self.train_x, batch, axis=0, out=buf["x"], mode="clip")
-        np.take(self.train_y, batch, axis=0, out=buf["y"], mode="clip")
+        self.train_x.take(batch, axis=0, out=buf["x"], mode="clip")
+        self.train_y.take(batch, axis=0, out=buf["y"], mode="clip")
         self.backprop(buf, scale=-eta / len(batch))
         for w, b, gw, gb in zip(self.weights, self.biases, self.grad_w, self.grad_b):
             w += gw
