@@ -1,6 +1,6 @@
 """Backends against the code a user would otherwise write, timed side by side.
 
-    python -m benchmarks.peers [--background-load N] [--rounds R]     (also `make perf`)
+    python -m benchmarks.peers [--device cuda] [--background-load N] [--rounds R]     (also `make perf`)
 
 Every backend in conf/peers.yaml is built from the same parameters, warmed up
 for one epoch, then timed for one epoch per round, all backends in turn and in
@@ -12,6 +12,7 @@ no work.
 
 import argparse
 import statistics
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -30,10 +31,12 @@ from benchmarks.markdown import markdown_table
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
 
-def build(name: str, setting, data):
+def build(name: str, setting, data, device: str):
     backend = source.backend_configs()[name]
     params = init_params(layer_sizes(setting.hidden), seed=0)
-    net = instantiate(backend.net, params, data.train_x, data.train_y, device="cpu", dtype=setting.dtype)
+    net = instantiate(backend.net, params, data.train_x, data.train_y, device=device, dtype=setting.dtype)
+    if hasattr(net, "prepare_training"):
+        net.prepare_training(setting.batch_size, setting.eta)
     return net, setting.threads if backend.get("pin_threads", True) else None
 
 
@@ -45,10 +48,10 @@ def time_epoch(net, threads, order, setting) -> float:
         return time.perf_counter() - start
 
 
-def side_by_side(setting, rounds: int) -> pd.DataFrame:
+def side_by_side(setting, pairs, rounds: int, device: str) -> pd.DataFrame:
     data = load_mnist()
-    names = list(dict.fromkeys(name for pair in setting.pairs for name in (pair.backend, pair.peer)))
-    nets = {name: build(name, setting, data) for name in names}
+    names = list(dict.fromkeys(name for pair in pairs for name in (pair.backend, pair.peer)))
+    nets = {name: build(name, setting, data, device) for name in names}
     n = len(data.train_y)
     for net, threads in nets.values():
         time_epoch(net, threads, epoch_order(0, 1, n), setting)  # warm-up, not recorded
@@ -118,20 +121,26 @@ def main(argv=None) -> None:
         "--background-load", type=int, default=0, help="busy helper processes during the timing"
     )
     parser.add_argument("--rounds", type=int, help="timed epochs per backend (default: conf/peers.yaml)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--results-dir", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
+    if args.device == "cuda" and not env.cuda_available():
+        sys.exit("error: --device cuda: no CUDA GPU on this machine; run without --device")
     setting = OmegaConf.load(CONF / "peers.yaml")
     rounds = args.rounds or setting.rounds
+    classes = source.implementations()
+    pairs = [p for p in setting.pairs if all(args.device in classes[n].devices for n in (p.backend, p.peer))]
 
     with env.background_load(args.background_load):
         loadavg_start = env.loadavg()
-        times = side_by_side(setting, rounds)
+        times = side_by_side(setting, pairs, rounds, args.device)
     medians = times.groupby("backend").train_s.median()
     machine = env.static_environment()
+    hardware = machine["cuda_device"] if args.device == "cuda" else machine["cpu_model"]
     print(
-        f"batch {setting.batch_size}, hidden {setting.hidden}, {setting.dtype}, "
+        f"{args.device}, batch {setting.batch_size}, hidden {setting.hidden}, {setting.dtype}, "
         f"background load {args.background_load}, {rounds} rounds, load average {loadavg_start:.2f}; "
-        f"{machine['cpu_model']}, {machine['logical_cpus']} cores\n"
+        f"{hardware}, {machine['logical_cpus']} cores\n"
     )
     spread = times.groupby("backend").train_s.agg(["median", "min", "max"]).map("{:.3f}".format)
     print(markdown_table(spread.rename(columns={"median": "median s/epoch"}).reset_index()))
@@ -141,7 +150,7 @@ def main(argv=None) -> None:
             "peer": p.peer,
             "speed-up over peer": f"{medians[p.peer] / medians[p.backend]:.1f}×",
         }
-        for p in setting.pairs
+        for p in pairs
     ]
     print(markdown_table(pd.DataFrame(ratios)), end="")
 
@@ -155,6 +164,7 @@ def main(argv=None) -> None:
     run_id = uuid.uuid4().hex
     stored = times.assign(
         run_id=run_id,
+        device=args.device,
         background_load=args.background_load,
         batch_size=setting.batch_size,
         hidden=setting.hidden,
@@ -162,12 +172,15 @@ def main(argv=None) -> None:
         harness_overhead_s=overhead if overhead is not None else np.nan,
         loadavg_start=loadavg_start,
         started_at=env.utc_now(),
-        **{k: v for k, v in machine.items() if k in ("hostname", "cpu_model", "git_commit")},
+        **{k: v for k, v in machine.items() if k in ("hostname", "cpu_model", "cuda_device", "git_commit")},
     )
     path = args.results_dir / "peers.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
-        stored = pd.concat([pd.read_parquet(path), stored], ignore_index=True)
+        earlier = pd.read_parquet(path)
+        if "device" not in earlier:  # written before peers ran on CUDA
+            earlier["device"] = "cpu"
+        stored = pd.concat([earlier, stored], ignore_index=True)
     results.write_atomic(stored, path)
     print(f"\nappended to {path}")
 
