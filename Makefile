@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro perf report nielsen compare lint format
+.PHONY: bench test data micro perf gpu report nielsen compare lint format
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ bench: data
 perf: data
 	$(PY) -m benchmarks.peers --results-dir $(RESULTS)
 	$(PY) -m benchmarks.peers --results-dir $(RESULTS) --background-load 1
+
+# On a machine with a CUDA GPU: the CUDA tests, the gpu sweep, the peers on CUDA, the report.
+gpu: data
+	$(PY) -m pytest -m cuda tests benchmarks/micro --benchmark-disable
+	$(PY) run.py -m +sweep=gpu results_dir=$(RESULTS)
+	$(PY) -m benchmarks.peers --device cuda --results-dir $(RESULTS)
+	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
 report: $(INSTALLED)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
