@@ -82,11 +82,17 @@ def load(path: Path) -> pd.DataFrame:
         raise ReportError(f"{path}: {e}") from None
 
 
-def prepare(runs: pd.DataFrame) -> pd.DataFrame:
+def labels(runs: pd.DataFrame, with_threads: bool = False) -> pd.Series:
+    """'backend (device[, CUDA graphs][, N threads])' for each row."""
     graphs = runs.cuda_graphs.fillna(False).astype(bool).map({True: ", CUDA graphs", False: ""})
+    threads = ", " + runs.threads.astype(str) + " threads" if with_threads else ""
+    return runs.backend + " (" + runs.device + graphs + threads + ")"
+
+
+def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     n_train = runs.examples_per_s * runs.train_s
     gflops = runs.hidden.map(flops_per_example) * n_train / runs.train_s / 1e9
-    return runs.assign(label=runs.backend + " (" + runs.device + graphs + ")", gflops=gflops)
+    return runs.assign(label=labels(runs), gflops=gflops)
 
 
 def timed(runs: pd.DataFrame) -> pd.DataFrame:
@@ -99,12 +105,16 @@ def standard_threads(runs: pd.DataFrame) -> int:
 
 
 def standard(runs: pd.DataFrame) -> pd.DataFrame:
-    """Runs alone on an otherwise idle machine at the usual thread count.
+    """Runs alone on an otherwise idle machine at the usual thread count, and the runs of
+    backends that never ran at it (a peer left at its library's default), labelled with theirs.
 
     The pitfall plot shows loaded and multi-thread runs; parallel jobs are only in the tables.
     """
-    alone = (runs.background_load == 0) & (runs.parallel_jobs == 1)
-    return runs[alone & (runs.threads == standard_threads(runs))]
+    alone = runs[(runs.background_load == 0) & (runs.parallel_jobs == 1)]
+    usual = alone.threads == standard_threads(runs)
+    own_count = ~alone.backend.isin(alone.backend[usual])
+    alone = alone.assign(label=alone.label.mask(own_count, labels(alone, with_threads=True)))
+    return alone[usual | own_count]
 
 
 def quartiles(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -403,7 +413,8 @@ def write_report(runs: pd.DataFrame, out: Path) -> Path:
         "",
         "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
         f"Plots other than the thread-count pitfall use runs at {standard_threads(runs)} thread(s) "
-        "with no background load, launched one at a time. "
+        "with no background load, launched one at a time; a backend that never ran at that count "
+        "(a peer left at its library's default) is shown at its own, named in its label. "
         f"{runs[runs.parallel_jobs > 1].run_id.nunique()} runs shared their machine with parallel jobs; "
         "their times are in the summary table only, marked by `parallel_jobs`.",
         "",

@@ -237,3 +237,15 @@ def test_parallel_jobs_are_kept_out_of_the_plots(tmp_path):
     assert (
         report.timed(report.standard(both)).train_s.max() == report.timed(report.standard(runs)).train_s.max()
     )
+
+
+def test_a_peer_that_never_ran_at_the_usual_thread_count_is_plotted_at_its_own():
+    runs = synthetic_runs(backends=("numpy", "torch"), devices=("cpu",))
+    naive = runs[(runs.backend == "torch") & (runs.threads == 2) & (runs.seed == 0)].assign(
+        backend="torch_naive", run_id=lambda f: f.run_id + "-naive"
+    )
+    runs = runs[(runs.threads == 1) | (runs.backend == "numpy")]  # torch ran at 1 thread only
+    shown = report.standard(report.prepare(pd.concat([runs, naive])))
+    assert (shown[shown.backend != "torch_naive"].threads == 1).all()
+    assert set(shown[shown.backend == "torch_naive"].label) == {"torch_naive (cpu, 2 threads)"}
+    assert not shown[shown.backend != "torch_naive"].label.str.contains("threads").any()
