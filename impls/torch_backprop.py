@@ -67,7 +67,7 @@ def sgd_epoch(
 def scripted_sgd_epoch():
     with warnings.catch_warnings():
         # torch.jit.script is deprecated in favour of torch.compile, which on the CPU runs this
-        # step slower than eager (README: Performance); TorchScript is the faster loop here.
+        # step slower than eager (README: "Why batch 10 is far from the hardware").
         warnings.simplefilter("ignore", DeprecationWarning)
         return torch.jit.script(sgd_epoch)
 
@@ -97,7 +97,7 @@ class TorchBackprop:
         self.n_out = self.weights[-1].shape[0]
         self.train_x, labels = self.place(train_x, train_y)
         self.train_y = self.one_hot(labels)
-        self.ones = torch.ones(0, dtype=self.dtype, device=self.device)
+        self.ones_cache = {}
 
     def one_hot(self, labels):
         return torch.nn.functional.one_hot(labels.long(), self.n_out).to(self.dtype)
@@ -123,20 +123,23 @@ class TorchBackprop:
     def train_epoch(self, order, batch_size, eta):
         order = torch.as_tensor(order).to(self.device)
         done = self.train_in_graphs(order, batch_size, eta)
-        self.sgd_epoch(
-            self.train_x, self.train_y, order[done:], self.weights, self.biases, self.ones, batch_size, eta
-        )
+        rest, ones = order[done:], self.ones(batch_size)
+        self.sgd_epoch(self.train_x, self.train_y, rest, self.weights, self.biases, ones, batch_size, eta)
 
     def train_in_graphs(self, order, batch_size, eta):
-        if len(self.ones) < batch_size:
-            # made eagerly: a tensor first made inside capture is unfilled until replay
-            self.ones = torch.ones(batch_size, dtype=self.dtype, device=self.device)
+        ones = self.ones(batch_size)  # made eagerly: a tensor first made inside capture is unfilled
 
         def step(batch):
             x, y = self.train_x.index_select(0, batch), self.train_y.index_select(0, batch)
-            update_mini_batch(x, y, self.weights, self.biases, self.ones[:batch_size], eta)
+            update_mini_batch(x, y, self.weights, self.biases, ones, eta)
 
         return self.graphs.train(order, batch_size, eta, step, self.weights + self.biases)
+
+    def ones(self, m):
+        """A vector of m ones, kept: captured CUDA graphs go on reading it."""
+        if m not in self.ones_cache:
+            self.ones_cache[m] = torch.ones(m, dtype=self.dtype, device=self.device)
+        return self.ones_cache[m]
 
     @torch.no_grad()
     def gradients(self, x, y):
