@@ -13,7 +13,6 @@ no work.
 import argparse
 import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -41,11 +40,9 @@ def build(name: str, setting, data, device: str):
 
 
 def time_epoch(net, threads, order, setting) -> float:
-    with env.pinned_threads(threads):
-        start = time.perf_counter()
+    with env.pinned_threads(threads), harness.Timer(net.synchronize) as epoch:
         net.train_epoch(order, setting.batch_size, setting.eta)
-        net.synchronize()
-        return time.perf_counter() - start
+    return epoch.seconds
 
 
 def side_by_side(setting, pairs, rounds: int, device: str) -> pd.DataFrame:
@@ -109,9 +106,9 @@ def harness_overhead_per_epoch(setting, results_dir: Path, repeats: int = 3) -> 
                 "force=true",
             ]
             cfg = compose("config", overrides=overrides)
-            start = time.perf_counter()
-            harness.run(cfg, multirun=True)
-            walls.setdefault(epochs, []).append(time.perf_counter() - start)
+            with harness.Timer() as wall:
+                harness.run(cfg, multirun=True)
+            walls.setdefault(epochs, []).append(wall.seconds)
     return (statistics.median(walls[45]) - statistics.median(walls[5])) / 40
 
 
