@@ -27,3 +27,11 @@ def init_params(sizes: list[int], seed: int) -> list[np.ndarray]:
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     """The permutation of training indices for one epoch (epochs count from 1)."""
     return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def prepare(net, batch_size: int, eta: float) -> None:
+    """The one warm-up policy, for the harness, the peers and the micro-benchmarks alike:
+    whatever compiles, captures or specialises does it here, before any timed call."""
+    if hasattr(net, "prepare_training"):
+        net.prepare_training(batch_size, eta)
+    net.synchronize()

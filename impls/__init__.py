@@ -22,10 +22,13 @@ class Network(Protocol):
     """
 
     devices: ClassVar[tuple[str, ...]]
+    # The library whose matrix product sets this implementation's peak: "numpy" or "torch".
+    framework: ClassVar[str]
 
     # Optional: ``prepare_training(batch_size, eta)``, called once inside the
-    # setup timing for work such as graph capture, and a ``cuda_graphs`` flag
-    # saying whether training ran through captured CUDA graphs.
+    # setup timing: whatever compiles, captures or specialises does it there and
+    # then restores the parameters, so that no timed epoch pays for it. And a
+    # ``graph_fraction``: the share of the last epoch's steps replayed from CUDA graphs.
 
     def place(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
         """Copy an evaluation set to the device once, before any timing."""

@@ -27,6 +27,7 @@ def sigmoid_(z):
 
 class NumpyBatch:
     devices = ("cpu",)
+    framework = "numpy"
 
     def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
         self.dtype = np.dtype(dtype)

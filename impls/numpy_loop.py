@@ -18,6 +18,7 @@ def sigmoid_prime(z):
 
 class NumpyLoop:
     devices = ("cpu",)
+    framework = "numpy"
 
     def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
         self.dtype = np.dtype(dtype)

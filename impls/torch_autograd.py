@@ -3,9 +3,9 @@
 The cost sum((a - y)^2) / 2 / m has gradient (1/m) * (sum of per-example
 gradients), so SGD with lr = eta performs Nielsen's update exactly.
 
-On CUDA, runs of `graph_steps` whole training steps (forward, backward and
-optimiser step, as in PyTorch's whole-network capture) are replayed as CUDA
-graphs (impls/cuda_graphs.py); `cuda_graphs` says whether they were.
+On CUDA, runs of up to `graph_steps` whole training steps (forward, backward
+and optimiser step, as in PyTorch's whole-network capture) are replayed as CUDA
+graphs (impls/cuda_graphs.py); `graph_fraction` says what share of the steps were.
 """
 
 import torch
@@ -27,6 +27,7 @@ class SigmoidMLP(nn.Module):
 
 class TorchAutograd:
     devices = ("cpu", "cuda")
+    framework = "torch"
 
     def __init__(
         self, params, train_x, train_y, device="cpu", dtype="float32", cuda_graphs=True, graph_steps=100
@@ -60,8 +61,8 @@ class TorchAutograd:
         self.optimizer.step()
 
     @property
-    def cuda_graphs(self):
-        return self.graphs.enabled
+    def graph_fraction(self):
+        return self.graphs.fraction
 
     def prepare_training(self, batch_size, eta):
         self.train_in_graphs(torch.empty(0, dtype=torch.long), batch_size, eta)
@@ -69,13 +70,14 @@ class TorchAutograd:
     def train_epoch(self, order, batch_size, eta):
         order = torch.as_tensor(order).to(self.device)
         done = self.train_in_graphs(order, batch_size, eta)
-        for batch in torch.split(order[done:], batch_size):
-            self.train_step(batch)
+        for start in range(done, len(order), batch_size):
+            self.train_step(order[start : start + batch_size])
 
     def train_in_graphs(self, order, batch_size, eta):
         for group in self.optimizer.param_groups:
             group["lr"] = eta
-        return self.graphs.train(order, batch_size, eta, self.train_step, list(self.model.parameters()))
+        parameters = list(self.model.parameters())
+        return self.graphs.train(order, batch_size, eta, len(self.train_x), self.train_step, parameters)
 
     @torch.no_grad()
     def forward(self, x):

@@ -10,8 +10,8 @@ rows are examples, z_l = a_{l-1} W_l^T + b_l, a_l = sigmoid(z_l), and
 Training data lives on the device; mini-batches are gathered there by index.
 With `torchscript`, the epoch's loop over mini-batches runs in TorchScript, so
 each of the ~20 tensor operations of a step is dispatched without Python.
-On CUDA, runs of `graph_steps` mini-batches are replayed as CUDA graphs
-(impls/cuda_graphs.py); `cuda_graphs` says whether they were.
+On CUDA, runs of up to `graph_steps` mini-batches are replayed as CUDA graphs
+(impls/cuda_graphs.py); `graph_fraction` says what share of the steps were.
 """
 
 import warnings
@@ -74,6 +74,7 @@ def scripted_sgd_epoch():
 
 class TorchBackprop:
     devices = ("cpu", "cuda")
+    framework = "torch"
 
     @torch.no_grad()
     def __init__(
@@ -112,12 +113,29 @@ class TorchBackprop:
         return a
 
     @property
-    def cuda_graphs(self):
-        return self.graphs.enabled
+    def graph_fraction(self):
+        return self.graphs.fraction
 
     @torch.no_grad()
     def prepare_training(self, batch_size, eta):
+        """Capture the CUDA graph, and run the TorchScript loop twice on a few mini-batches, since
+        its profiling executor optimises on the second call; then put the parameters back."""
+        saved = [p.clone() for p in self.weights + self.biases]
         self.train_in_graphs(order=torch.empty(0, dtype=torch.long), batch_size=batch_size, eta=eta)
+        few = torch.arange(3 * batch_size, device=self.device) % len(self.train_x)
+        for _ in range(2):
+            self.sgd_epoch(
+                self.train_x,
+                self.train_y,
+                few,
+                self.weights,
+                self.biases,
+                self.ones(batch_size),
+                batch_size,
+                eta,
+            )
+        for p, value in zip(self.weights + self.biases, saved):
+            p.copy_(value)
 
     @torch.no_grad()
     def train_epoch(self, order, batch_size, eta):
@@ -133,7 +151,7 @@ class TorchBackprop:
             x, y = self.train_x.index_select(0, batch), self.train_y.index_select(0, batch)
             update_mini_batch(x, y, self.weights, self.biases, ones, eta)
 
-        return self.graphs.train(order, batch_size, eta, step, self.weights + self.biases)
+        return self.graphs.train(order, batch_size, eta, len(self.train_x), step, self.weights + self.biases)
 
     def ones(self, m):
         """A vector of m ones, kept: captured CUDA graphs go on reading it."""

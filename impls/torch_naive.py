@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 class TorchNaive:
     devices = ("cpu", "cuda")
+    framework = "torch"
 
     def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
         self.device = torch.device(device)

@@ -12,21 +12,16 @@ import pytest
 
 from benchmarks import env
 from benchmarks.data import load_mnist
-from benchmarks.fairness import epoch_order, init_params, layer_sizes
+from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
 from benchmarks.source import backend_options, implementations
 
 BATCHES = (10, 100, 1000)
 THREADS = 1
 HIDDEN = 30
 ETA = 3.0
+CUDA = [pytest.mark.cuda, pytest.mark.skipif(not env.cuda_available(), reason="no CUDA GPU on this machine")]
 CASES = [
-    pytest.param(
-        (name, device),
-        id=f"{name}-{device}",
-        marks=pytest.mark.skipif(
-            device == "cuda" and not env.cuda_available(), reason="no CUDA GPU on this machine"
-        ),
-    )
+    pytest.param((name, device), id=f"{name}-{device}", marks=CUDA if device == "cuda" else [])
     for name, cls in implementations().items()
     for device in cls.devices
 ]
@@ -87,8 +82,7 @@ def test_backprop(measure, net, mnist, batch):
 @pytest.mark.parametrize("batch", BATCHES)
 def test_sgd_step(measure, net, mnist, batch):
     order = epoch_order(0, 1, len(mnist.train_y))[:batch]
-    for _ in range(2):  # unmeasured, like the harness's warm-up epoch: a JIT specialises on first calls
-        net.train_epoch(order, batch, ETA)
+    prepare(net, batch, ETA)  # the harness's warm-up: compilation and capture stay out of the figures
     measure("SGD step", batch, net.train_epoch, order, batch, ETA)
 
 
