@@ -3,11 +3,14 @@
     python -m benchmarks.compare OLD.parquet NEW.parquet [--min-change 5%] [--fail-above 10%]
                                  [--format md|csv]
 
-Configurations are matched on backend, device, batch size, hidden size, dtype,
-threads and background load. A change counts only when the medians differ by
-more than both sides' IQR and by more than --min-change; otherwise it is "same".
-With --fail-above, the exit code is 1 when any configuration got slower by more
-than that, so the command can guard CI on a dedicated machine.
+Configurations are matched as benchmarks.configuration defines them (the
+backend and its options, device, dtype, eta, batch and hidden size, epochs,
+threads, background load and parallel jobs), and each side keeps only the
+newest set of runs of each configuration, so no median pools two commits,
+machines or library versions. A change counts only when the medians differ by
+more than both sides' IQR and by more than --min-change; otherwise it is
+"same". With --fail-above, the exit code is 1 when any configuration got
+slower by more than that, so the command can guard CI on a dedicated machine.
 """
 
 import argparse
@@ -16,11 +19,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import results
+from benchmarks import configuration, results
 from benchmarks.markdown import markdown_table
 
-KEYS = ["backend", "device", "batch_size", "hidden", "dtype", "threads", "background_load"]
-ENVIRONMENT = ["cpu_model", "logical_cpus", "cuda_device", "python", "numpy", "torch", "blas", "threads"]
+SHOWN = ["variant", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
+ENVIRONMENT = [
+    "cpu_model",
+    "logical_cpus",
+    "cuda_device",
+    "python",
+    "numpy",
+    "torch",
+    "blas",
+    "speed_env",
+    "threads",
+]
 LOAD_WARNING = 0.5  # load average per core above which timings are suspect
 
 
@@ -40,27 +53,41 @@ def load(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise CompareError(f"{path} does not exist")
     runs = pd.read_parquet(path)
-    missing = set(KEYS) - set(runs.columns)
+    missing = {"schema_version", "backend", "train_s"} - set(runs.columns)
     if missing:
         raise CompareError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
     if runs.empty:
         raise CompareError(f"{path} holds no runs")
-    if "schema_version" in runs:
-        try:
-            runs = results.upgrade(runs)
-        except results.SchemaError as e:
-            raise CompareError(f"{path}: {e}") from None
-    return runs
+    try:
+        return results.upgrade(runs)
+    except results.SchemaError as e:
+        raise CompareError(f"{path}: {e}") from None
 
 
-def side_stats(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration: epoch-time quartiles over timed epochs, and mean final accuracy."""
-    ok = runs[runs.status == "ok"]
+def assume_default_options(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows written before backend options were recorded, given their backend's conf defaults,
+    so that they can be matched; and how many rows needed that assumption."""
+    unknown = runs.backend_options.isna()
+    defaults = runs.backend.map(
+        lambda b: configuration.options_text(configuration.default_options().get(b, {}))
+    )
+    return runs.assign(backend_options=runs.backend_options.fillna(defaults)), int(unknown.sum())
+
+
+def side_stats(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Per configuration, from its newest set: what it is, epoch-time quartiles over timed epochs,
+    and mean final accuracy; and how many runs of older sets were left out."""
+    kept, left_out = configuration.newest_sets(runs)
+    ok = kept[kept.status == "ok"]
+    ok = ok.assign(variant=configuration.variants(ok))
     timed = ok[~ok.warmup.astype(bool)]
-    times = timed.groupby(KEYS).train_s.quantile([0.25, 0.5, 0.75]).unstack()
+    times = timed.groupby("config_key").train_s.quantile([0.25, 0.5, 0.75]).unstack()
     times.columns = ["q25", "median", "q75"]
-    final = ok.sort_values("epoch").groupby([*KEYS, "run_id"]).test_acc.last().groupby(KEYS).mean()
-    return times.join(final.rename("final_acc"), how="outer")
+    final = (
+        ok.sort_values("epoch").groupby(["config_key", "run_id"]).test_acc.last().groupby("config_key").mean()
+    )
+    shown = ok.groupby("config_key")[SHOWN].last()
+    return shown.join(times).join(final.rename("final_acc")), left_out.run_id.nunique()
 
 
 def verdict(old: pd.Series, new: pd.Series, min_change: float) -> str:
@@ -72,13 +99,28 @@ def verdict(old: pd.Series, new: pd.Series, min_change: float) -> str:
 
 
 def compare(old_runs: pd.DataFrame, new_runs: pd.DataFrame, min_change: float):
-    old, new = side_stats(old_runs), side_stats(new_runs)
+    """(matched table, configurations found on one side only as lines, warnings)."""
+    warnings = []
+    sides = {}
+    for name, runs in (("old", old_runs), ("new", new_runs)):
+        runs, assumed = assume_default_options(runs)
+        if assumed:
+            warnings.append(
+                f"{name} side: {assumed} rows predate recorded backend options; "
+                "matched as if they ran with conf/backend's defaults"
+            )
+        sides[name], left_out = side_stats(runs)
+        if left_out:
+            warnings.append(
+                f"{name} side: {left_out} runs of older sets (other commit, machine or libraries) left out"
+            )
+    old, new = sides["old"], sides["new"]
     both = old.index.intersection(new.index)
     rows = []
     for key in both:
         o, n = old.loc[key], new.loc[key]
         rows.append(
-            dict(zip(KEYS, key))
+            n[SHOWN].to_dict()
             | {
                 "old median s": round(o["median"], 5),
                 "new median s": round(n["median"], 5),
@@ -87,13 +129,14 @@ def compare(old_runs: pd.DataFrame, new_runs: pd.DataFrame, min_change: float):
                 "accuracy change pp": round(100 * (n.final_acc - o.final_acc), 2),
             }
         )
-    matched = pd.DataFrame(
-        rows, columns=[*KEYS, "old median s", "new median s", "ratio", "verdict", "accuracy change pp"]
-    )
-    unmatched = [("old", key) for key in old.index.difference(both)] + [
-        ("new", key) for key in new.index.difference(both)
+    columns = [*SHOWN, "old median s", "new median s", "ratio", "verdict", "accuracy change pp"]
+    matched = pd.DataFrame(rows, columns=columns)
+    unmatched = [
+        f"only in {name}: " + ", ".join(f"{k}={v}" for k, v in side.loc[key, SHOWN].items())
+        for name, side, other in (("old", old, new), ("new", new, old))
+        for key in side.index.difference(other.index)
     ]
-    return matched, unmatched
+    return matched, unmatched, warnings
 
 
 def environment_warnings(old_runs: pd.DataFrame, new_runs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -132,16 +175,17 @@ def main(argv=None) -> int:
     except (CompareError, OSError, ValueError) as e:
         sys.exit(f"error: {e}")
 
-    matched, unmatched = compare(old_runs, new_runs, args.min_change)
-    env, warnings = environment_warnings(old_runs, new_runs)
+    matched, unmatched, warnings = compare(old_runs, new_runs, args.min_change)
+    env, env_warnings = environment_warnings(old_runs, new_runs)
+    warnings += env_warnings
     if args.format == "csv":
         print(matched.to_csv(index=False), end="")
     else:
         print(markdown_table(matched) if not matched.empty else "No configuration appears on both sides.")
         print("\nEnvironment:\n")
         print(markdown_table(env.reset_index(names="")), end="")
-    for side, key in unmatched:
-        print(f"only in {side}: " + ", ".join(f"{k}={v}" for k, v in zip(KEYS, key)), file=sys.stderr)
+    for line in unmatched:
+        print(line, file=sys.stderr)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
 

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import urllib.request
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,21 @@ class Mnist:
     val_y: np.ndarray
     test_x: np.ndarray
     test_y: np.ndarray
+    # The verified file's sha256, recorded with every run; None for data made otherwise.
+    sha256: str | None = None
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sha256"}
+
+
+def fingerprint(data: Mnist) -> str:
+    """The data's identity: its verified file's hash, or a hash of its arrays."""
+    if data.sha256:
+        return data.sha256
+    digest = hashlib.sha256()
+    for array in data.arrays().values():
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
 
 
 def cache_dir() -> Path:
@@ -160,7 +175,7 @@ def unpickle(path: Path) -> Mnist:
         (train_x, train_y), (val_x, val_y), (test_x, test_y) = splits
     except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError) as e:
         raise DataError(f"{path} is not Nielsen's (images, labels) triple: {e}") from e
-    return validated(Mnist(train_x, train_y, val_x, val_y, test_x, test_y))
+    return validated(Mnist(train_x, train_y, val_x, val_y, test_x, test_y, sha256=SHA256))
 
 
 def validated(data: Mnist) -> Mnist:
@@ -182,7 +197,7 @@ def npz_path() -> Path:
 
 def save_npz(data: Mnist, path: Path) -> None:
     arrays = {}
-    for key, value in vars(data).items():
+    for key, value in data.arrays().items():
         if key.endswith("_x"):
             levels = value * PIXEL_LEVELS
             if not np.array_equal(levels, np.round(levels)):
@@ -198,7 +213,7 @@ def save_npz(data: Mnist, path: Path) -> None:
 def load_npz(path: Path) -> Mnist:
     with np.load(path, allow_pickle=False) as npz:
         arrays = {}
-        for key in Mnist.__dataclass_fields__:
+        for key in [f.name for f in fields(Mnist) if f.name != "sha256"]:
             value = npz[key]
             if value.dtype != np.uint8:
                 raise DataError(f"{path}: {key} has dtype {value.dtype}, expected uint8")
@@ -207,7 +222,7 @@ def load_npz(path: Path) -> Mnist:
             else:
                 value = value.astype(np.int64)
             arrays[key] = value
-    return validated(Mnist(**arrays))
+    return validated(Mnist(**arrays, sha256=SHA256))
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:

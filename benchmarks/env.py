@@ -1,10 +1,12 @@
 """The machine a measurement was taken on, and the knobs that change it.
 
 Thread counts are pinned for BLAS (through threadpoolctl) and for torch's
-intra-op pool; both are read back and recorded, along with the load average.
+intra-op pool; both are read back and recorded, along with the load average
+and the environment variables that change how BLAS, OpenMP or the frameworks run.
 """
 
 import contextlib
+import hashlib
 import importlib.util
 import multiprocessing
 import os
@@ -59,6 +61,42 @@ def git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+# Variables that change which kernels or how many threads BLAS, OpenMP, torch, CUDA or XLA use.
+SPEED_ENV_PREFIXES = (
+    "OPENBLAS_",
+    "GOTO",
+    "OMP_",
+    "MKL_",
+    "KMP_",
+    "BLIS_",
+    "VECLIB_",
+    "NUMEXPR_",
+    "TORCH_",
+    "PYTORCH_",
+    "CUDA_",
+    "CUBLAS_",
+    "NVIDIA_TF32",
+    "XLA_",
+    "JAX_",
+    "NUMBA_",
+    "LD_PRELOAD",
+)
+
+
+def speed_env(environ=None) -> str:
+    """'NAME=value' of every speed-changing variable set, sorted, space-separated; '' when none."""
+    environ = os.environ if environ is None else environ
+    return " ".join(f"{k}={v}" for k, v in sorted(environ.items()) if k.startswith(SPEED_ENV_PREFIXES))
+
+
+def diff_hash(status: str | None) -> str | None:
+    """sha256 of the uncommitted changes to tracked files, None for a clean tree."""
+    if not status:
+        return None
+    diff = git("diff", "HEAD", "--binary")
+    return hashlib.sha256((diff or status).encode()).hexdigest()
+
+
 @cache
 def static_environment() -> dict:
     torch = torch_module()
@@ -74,6 +112,8 @@ def static_environment() -> dict:
         "cuda_device": torch.cuda.get_device_name() if cuda_available() else None,
         "git_commit": git("rev-parse", "HEAD"),
         "git_dirty": bool(status) if status is not None else None,
+        "git_diff": diff_hash(status),
+        "speed_env": speed_env(),
     }
 
 
@@ -85,6 +125,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def thread_counts() -> dict:
+    """The BLAS and torch intra-op thread counts in force now."""
+    torch = torch_module()
+    blas_threads = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return {
+        "blas_threads": max(blas_threads) if blas_threads else None,
+        "torch_threads": torch.get_num_threads() if torch else None,
+    }
+
+
 @contextlib.contextmanager
 def pinned_threads(threads: int | None):
     """Pin BLAS and torch intra-op threads (None: leave the defaults); yield the counts in force."""
@@ -93,12 +143,8 @@ def pinned_threads(threads: int | None):
     with threadpool_limits(limits=threads):
         if torch and threads is not None:
             torch.set_num_threads(threads)
-        blas_threads = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
         try:
-            yield {
-                "blas_threads": max(blas_threads) if blas_threads else None,
-                "torch_threads": torch.get_num_threads() if torch else None,
-            }
+            yield thread_counts()
         finally:
             if torch:
                 torch.set_num_threads(saved)
@@ -125,17 +171,34 @@ def background_load(processes: int):
             helper.join()
 
 
-@cache
-def sgemm_gflops(threads: int, size: int = 1024, repeats: int = 5) -> float:
-    """Best float32 matrix-multiply rate of this machine's BLAS at this thread count."""
-    rng = np.random.default_rng(0)
-    a, b = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
-    out = np.empty_like(a)
+def best_seconds(fn, repeats: int, synchronize=lambda: None) -> float:
+    fn()
+    synchronize()
     best = float("inf")
-    with threadpool_limits(limits=threads):
-        np.matmul(a, b, out=out)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            np.matmul(a, b, out=out)
-            best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@cache
+def gemm_peak(framework: str, dtype: str, device: str, threads: int, size: int = 1024, repeats: int = 5):
+    """(GFLOP/s, what was measured): the best rate of a large matrix product in the framework
+    a backend computes with, in its dtype, on its device, at its thread count."""
+    with pinned_threads(threads):
+        if framework == "torch":
+            torch = torch_module()
+            a, b = (torch.randn(size, size, dtype=getattr(torch, dtype), device=device) for _ in range(2))
+            sync = torch.cuda.synchronize if device == "cuda" else lambda: None
+            seconds = best_seconds(lambda: torch.mm(a, b), repeats, sync)
+            what = f"torch.mm {dtype} {device}"
+        else:
+            rng = np.random.default_rng(0)
+            a, b = (rng.standard_normal((size, size)).astype(dtype) for _ in range(2))
+            out = np.empty_like(a)
+            seconds = best_seconds(lambda: np.matmul(a, b, out=out), repeats)
+            what = f"numpy.matmul {dtype} cpu"
+    unit = "thread" if threads == 1 else "threads"
+    return 2 * size**3 / seconds / 1e9, f"{what}, {threads} {unit}"

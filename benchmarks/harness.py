@@ -3,12 +3,11 @@
 Every backend gets the same treatment: identical initial parameters and batch
 order, pinned threads, data placed on the device before any clock starts, the
 device synchronised before every clock read, and setup, training and
-evaluation timed apart. The first epoch is recorded and marked as warm-up.
+evaluation timed apart. Whatever compiles or captures does it in setup; the
+first epoch is still recorded and marked as warm-up.
 """
 
-import hashlib
 import importlib
-import json
 import logging
 import math
 import time
@@ -18,33 +17,20 @@ from pathlib import Path
 
 import numpy as np
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from benchmarks import env, results
+from benchmarks import configuration, env, results
 from benchmarks.config import ConfigError, check
-from benchmarks.data import DataError
-from benchmarks.fairness import epoch_order, init_params, layer_sizes
+from benchmarks.data import DataError, fingerprint
+from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
 
 log = logging.getLogger(__name__)
 
 
 class RunError(Exception):
     """A run that cannot take place as configured; the message says why."""
-
-
-# Settings that define the work measured; the seed is kept apart so that a
-# configuration's runs over several seeds share one hash.
-WORK_KEYS = ("batch_size", "hidden", "eta", "epochs", "dtype", "threads", "background_load")
-
-
-def config_hash(cfg: DictConfig, device: str) -> str:
-    settings = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    work = {key: settings[key] for key in WORK_KEYS}
-    work |= {"backend": settings["backend"], "device": device}
-    text = json.dumps(work, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def enum_value(setting) -> str:
@@ -108,17 +94,23 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     """
     check(cfg)
     results_dir = Path(cfg.results_dir).resolve()
-    dtype = enum_value(cfg.dtype)
+    data = build(cfg.data)
+    n_train = len(data.train_y)
+    if cfg.batch_size > n_train:
+        raise ConfigError(f"batch_size={cfg.batch_size}: must be at most the {n_train:,} training examples")
+    pinned = cfg.threads if cfg.backend.pin_threads else None
     base = {
         "run_id": uuid.uuid4().hex,
         "backend": cfg.backend.name,
+        "backend_options": configuration.options_text(OmegaConf.to_container(cfg.backend.net, resolve=True)),
         "batch_size": cfg.batch_size,
         "hidden": cfg.hidden,
         "eta": cfg.eta,
         "epochs": cfg.epochs,
         "seed": cfg.seed,
-        "dtype": dtype,
-        "threads": cfg.threads,
+        "dtype": enum_value(cfg.dtype),
+        # An unpinned backend runs at its libraries' default count, and is known by it.
+        "threads": pinned or effective_threads(env.thread_counts()),
         "background_load": cfg.background_load,
         "launcher": launcher,
         "parallel_jobs": parallel_jobs,
@@ -126,30 +118,34 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
         "started_at": env.utc_now(),
         "loadavg_start": env.loadavg(),
         "schema_version": results.SCHEMA_VERSION,
+        "data_sha256": fingerprint(data),
         **env.static_environment(),
     }
+    base["provenance_hash"] = configuration.provenance_hash(base)
     try:
         device = resolve_device(cfg)
     except RunError as e:
         if not multirun:
             raise
-        device = enum_value(cfg.device)
-        base |= {"device": device, "config_hash": config_hash(cfg, device)}
+        base |= {"device": enum_value(cfg.device)}
+        base["config_hash"] = configuration.config_hash(base)
         return record(results_dir, [base | {"epoch": 0, "status": "skipped", "error": str(e)}])
-    base |= {"device": device, "config_hash": config_hash(cfg, device)}
+    base["device"] = device
+    base["config_hash"] = configuration.config_hash(base)
 
-    if not cfg.force and results.finished(results_dir, base["config_hash"], cfg.seed):
-        log.info("%s: already finished ok in %s; skipped (force=true reruns it)", label(base), results_dir)
+    if not cfg.force and already_done(results_dir, base):
         return "ok"
 
     rows = []
     try:
-        pinned = cfg.threads if cfg.backend.pin_threads else None
-        with env.pinned_threads(pinned) as threads, env.background_load(cfg.background_load):
-            # An unpinned run records the thread count it actually ran with.
-            base |= threads | {"threads": pinned or threads["torch_threads"] or threads["blas_threads"]}
-            base["peak_gflops"] = env.sgemm_gflops(base["threads"])
-            status = train(cfg, device, dtype, base, rows)
+        with env.pinned_threads(pinned) as threads:
+            base |= threads
+            framework = getattr(get_class(cfg.backend.net._target_), "framework", "numpy")
+            # Measured before any background load starts, once per process for each kind.
+            peak, source = env.gemm_peak(framework, base["dtype"], device, base["threads"])
+            base |= {"peak_gflops": peak, "peak_source": source}
+            with env.background_load(cfg.background_load):
+                status = train(cfg, data, device, base, rows)
     except Exception as e:  # recorded as a failed run; the sweep goes on
         if isinstance(e, DataError | ConfigError) and not multirun:
             raise
@@ -165,21 +161,37 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     return record(results_dir, rows)
 
 
-def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]) -> str:
-    data = build(cfg.data)
+def effective_threads(counts: dict) -> int:
+    return counts["torch_threads"] or counts["blas_threads"] or 1
+
+
+def already_done(results_dir: Path, base: dict) -> bool:
+    """Whether this configuration and seed already finished ok with this provenance.
+
+    A run made by other code, on another machine, with other libraries, data or
+    speed-changing variables does not count; the log says why it runs again.
+    """
+    earlier = results.finished_runs(results_dir, base["config_hash"], base["seed"])
+    if earlier.empty:
+        return False
+    if (earlier.provenance_hash == base["provenance_hash"]).any():
+        log.info("%s: already finished ok in %s; skipped (force=true reruns it)", label(base), results_dir)
+        return True
+    newest = earlier.sort_values("started_at").iloc[-1].to_dict()
+    why = configuration.provenance_difference(newest, base)
+    log.info("%s: finished ok before, but %s; running again", label(base), why)
+    return False
+
+
+def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict]) -> str:
     params = init_params(layer_sizes(cfg.hidden), cfg.seed)
     n_train = len(data.train_y)
-    if cfg.batch_size > n_train:
-        raise ConfigError(f"batch_size={cfg.batch_size}: must be at most the {n_train:,} training examples")
-
     with Timer() as setup:
-        net = build(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=dtype)
+        net = build(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=base["dtype"])
         test = net.place(data.test_x, data.test_y)
         val = net.place(data.val_x, data.val_y)
         train_set = net.place(data.train_x, data.train_y)
-        if hasattr(net, "prepare_training"):  # compilation or graph capture, timed as setup
-            net.prepare_training(cfg.batch_size, cfg.eta)
-        net.synchronize()
+        prepare(net, cfg.batch_size, cfg.eta)
 
     status, elapsed, time_to_target = "ok", 0.0, math.nan
     epochs = tqdm(range(1, cfg.epochs + 1), desc=label(base), unit="epoch", disable=None, leave=False)
@@ -192,8 +204,10 @@ def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]
             val_acc = net.evaluate(*val) / len(data.val_y)
             train_cost = net.cost(*train_set)
         elapsed += training.seconds
-        if math.isnan(time_to_target) and test_acc >= cfg.target_accuracy:
+        # The clock stops on validation accuracy, so that the test set only reports.
+        if math.isnan(time_to_target) and val_acc >= cfg.target_accuracy:
             time_to_target = elapsed
+        graph_fraction = float(getattr(net, "graph_fraction", 0.0))
         rows.append(
             base
             | {
@@ -207,6 +221,8 @@ def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]
                 "test_acc": test_acc,
                 "val_acc": val_acc,
                 "train_cost": train_cost,
+                "graph_fraction": graph_fraction,
+                "cuda_graphs": graph_fraction > 0,
             }
         )
         epochs.set_postfix(epoch_s=f"{training.seconds:.3f}", test_acc=f"{test_acc:.4f}")
@@ -216,14 +232,17 @@ def train(cfg: DictConfig, device: str, dtype: str, base: dict, rows: list[dict]
 
     for row in rows:
         row |= {"status": status, "error": None if status == "ok" else "cost or parameters not finite"}
-        row |= {"time_to_target_s": time_to_target, "cuda_graphs": getattr(net, "cuda_graphs", False)}
+        row |= {
+            "time_to_target_s": time_to_target,
+            "time_to_target_with_setup_s": time_to_target + setup.seconds,
+        }
     return status
 
 
 def label(row: dict) -> str:
     load = f" load={row['background_load']}" if row["background_load"] else ""
     return (
-        f"{row['backend']} {row.get('device', '?')} batch={row['batch_size']} "
+        f"{configuration.variant(row)} batch={row['batch_size']} "
         f"hidden={row['hidden']} seed={row['seed']} threads={row['threads']}{load}"
     )
 
@@ -243,11 +262,15 @@ def summarize(rows: list[dict]) -> None:
         log.info("%s: %s: %s", label(first), first["status"], first["error"])
         return
     timed = [row["train_s"] for row in rows if not row["warmup"]] or [last["train_s"]]
+    graphs = ""
+    if last["cuda_graphs"]:
+        graphs = f", {last['graph_fraction']:.0%} of steps replayed from CUDA graphs"
     log.info(
-        "%s: %s, median epoch %.3f s, test accuracy %.2f%% after %d epochs",
-        label(first),
+        "%s: %s, median epoch %.3f s, test accuracy %.2f%% after %d epochs%s",
+        label(last),
         last["status"],
         float(np.median(timed)),
         100 * last["test_acc"],
         last["epoch"],
+        graphs,
     )

@@ -1,11 +1,16 @@
 """Plots and a Markdown report from results/runs.parquet.
 
-    python -m benchmarks.report [PATH_TO_PARQUET] [--out DIR]
+    python -m benchmarks.report [PATH_TO_PARQUET] [--out DIR] [--all-sets]
 
 Writes PNG plots and report.md into DIR (default: a `report` folder beside the
 parquet). Every number comes from the parquet or, for ease of use and
 flexibility, from the implementations' source. A plot without data becomes a
 note in the report; it never stops the report.
+
+Runs are grouped by configuration as benchmarks.configuration defines it, and
+never pooled across provenance (code, machine, libraries, data, speed-changing
+environment variables): for each configuration the report uses the newest set
+and lists what it left out; --all-sets shows every set side by side, labelled.
 """
 
 import argparse
@@ -17,7 +22,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmarks import results, source
+from benchmarks import configuration, results, source
 from benchmarks.fairness import layer_sizes
 from benchmarks.markdown import markdown_table
 
@@ -26,17 +31,9 @@ plt.switch_backend("Agg")
 BASELINE = "numpy_loop"
 NIELSEN = {"hidden": 30, "batch_size": 10}
 NOISY_IQR = 0.10
-CONFIG = [
-    "backend",
-    "device",
-    "dtype",
-    "threads",
-    "background_load",
-    "parallel_jobs",
-    "hidden",
-    "batch_size",
-    "epochs",
-]
+# The plots' axes and filters; the label tells apart everything else a configuration holds.
+AXES = ["hidden", "batch_size", "threads", "background_load", "parallel_jobs"]
+SHOWN = ["label", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
 PLOTS = {
     "epoch_time.png": "Training time per epoch",
     "speedup.png": "Speed-up over Nielsen's loop",
@@ -67,7 +64,8 @@ FLOPS_FORMULA = (
 )
 
 
-def load(path: Path) -> pd.DataFrame:
+def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs to report, runs left out because a newer set of the same configuration exists)."""
     if not path.is_file():
         raise ReportError(f"{path} does not exist; run `make bench` or `python run.py` first")
     runs = pd.read_parquet(path)
@@ -77,22 +75,46 @@ def load(path: Path) -> pd.DataFrame:
     if missing:
         raise ReportError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
     try:
-        return prepare(results.upgrade(runs))
+        runs = configuration.with_keys(results.upgrade(runs))
     except results.SchemaError as e:
         raise ReportError(f"{path}: {e}") from None
+    kept, left_out = (runs, runs.iloc[:0]) if all_sets else configuration.newest_sets(runs)
+    return prepare(kept), left_out
 
 
-def labels(runs: pd.DataFrame, with_threads: bool = False) -> pd.Series:
-    """'backend (device[, CUDA graphs][, N threads])' for each row."""
-    graphs = runs.cuda_graphs.fillna(False).astype(bool).map({True: ", CUDA graphs", False: ""})
-    threads = ", " + runs.threads.astype(str) + " threads" if with_threads else ""
-    return runs.backend + " (" + runs.device + graphs + threads + ")"
+def with_threads(label: str, threads: int) -> str:
+    return f"{label[:-1]}, {threads} thread{'s' if threads > 1 else ''})"
+
+
+def distinct_labels(runs: pd.DataFrame) -> pd.Series:
+    """Variant labels, extended wherever one label at the same axes would hold two configurations
+    or two provenance sets, by the fields that tell them apart (e.g. epochs=3, git_commit=1a2b3c4)."""
+    label = configuration.variants(runs)
+    if runs.empty:
+        return label
+    keyed = runs.assign(label=label)
+    sets = keyed.groupby(["label", *AXES], dropna=False)[["config_key", "provenance_key"]].nunique()
+    ambiguous = set(sets[(sets > 1).any(axis=1)].reset_index().label)
+    fields = [f for f in configuration.CONFIGURATION + configuration.PROVENANCE if f not in AXES]
+    for name in ambiguous:
+        rows = keyed.label == name
+        group = keyed[rows].reindex(columns=fields).astype("string").fillna("none")
+        varying = [f for f in fields if group[f].nunique() > 1]
+        suffix = keyed[rows].apply(
+            lambda row, varying=varying: ", ".join(
+                f"{f}={configuration.short(f, row.get(f))}" for f in varying
+            ),
+            axis=1,
+        )
+        label[rows] = name + " [" + suffix + "]"
+    return label
 
 
 def prepare(runs: pd.DataFrame) -> pd.DataFrame:
+    runs = runs if "config_key" in runs else configuration.with_keys(runs)
     n_train = runs.examples_per_s * runs.train_s
     gflops = runs.hidden.map(flops_per_example) * n_train / runs.train_s / 1e9
-    return runs.assign(label=labels(runs), gflops=gflops)
+    return runs.assign(label=distinct_labels(runs), gflops=gflops)
 
 
 def timed(runs: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +135,8 @@ def standard(runs: pd.DataFrame) -> pd.DataFrame:
     alone = runs[(runs.background_load == 0) & (runs.parallel_jobs == 1)]
     usual = alone.threads == standard_threads(runs)
     own_count = ~alone.backend.isin(alone.backend[usual])
-    alone = alone.assign(label=alone.label.mask(own_count, labels(alone, with_threads=True)))
+    own_labels = [with_threads(label, n) for label, n in zip(alone.label, alone.threads)]
+    alone = alone.assign(label=alone.label.mask(own_count, pd.Series(own_labels, index=alone.index)))
     return alone[usual | own_count]
 
 
@@ -178,7 +201,7 @@ def plot_epoch_time(runs, out):
 
 def speedups(runs) -> pd.DataFrame:
     data = timed(standard(runs))
-    keys = ["hidden", "batch_size", "dtype", "threads", "background_load"]
+    keys = ["hidden", "batch_size", "dtype", "eta", "threads", "background_load"]
     medians = data.groupby(["label", "backend", *keys], observed=True).train_s.median().reset_index()
     base = medians[medians.backend == BASELINE].rename(columns={"train_s": "baseline_s"})
     if base.empty:
@@ -223,7 +246,7 @@ def plot_accuracy_by_epoch(runs, out):
     )
     grid.set_axis_labels("epoch", "test accuracy (fraction)")
     grid.set_titles("hidden = {row_name}, batch = {col_name}")
-    grid.legend.set_title("backend (device)")
+    grid.legend.set_title("variant")
     grid.figure.suptitle("Test accuracy by epoch (mean, band = ±1 sd over seeds)", y=1.02)
     grid.savefig(out / "accuracy_by_epoch.png", dpi=100)
     plt.close(grid.figure)
@@ -255,15 +278,14 @@ def plot_throughput(runs, out):
 
 
 def plot_gflops(runs, out):
-    peaks = timed(standard(runs)).groupby("threads").peak_gflops.median().dropna()
+    peaks = timed(standard(runs)).groupby("peak_source").peak_gflops.median().dropna()
+    styles = [":", "--", "-.", (0, (1, 3))]
 
     def peak_lines(ax):
-        for threads, peak in peaks.items():
-            ax.axhline(
-                peak, color="black", ls=":", lw=1.2, label=f"sgemm peak, {threads} thread(s): {peak:.0f}"
-            )
+        for (source_, peak), style in zip(peaks.items(), styles * len(peaks)):
+            ax.axhline(peak, color="black", ls=style, lw=1.2, label=f"peak of {source_}: {peak:.0f}")
 
-    title = "Achieved GFLOP/s against the measured sgemm peak"
+    title = "Achieved GFLOP/s against the measured matrix-product peak of each library"
     return plot_by_batch(runs, out, "gflops.png", "gflops", title, "GFLOP/s", ref_line=peak_lines)
 
 
@@ -312,7 +334,7 @@ def plot_threads(runs, out):
     )
     grid.set_axis_labels("", "seconds per epoch (median, IQR bars)")
     grid.set_titles("mini-batch size {col_name}")
-    grid.legend.set_title("backend (device)")
+    grid.legend.set_title("variant")
     for ax in grid.axes.flat:
         ax.tick_params(axis="x", rotation=20)
     grid.figure.suptitle("The thread-count pitfall: a second thread, idle and under load", y=1.03)
@@ -331,11 +353,13 @@ def environment_table(runs) -> pd.DataFrame:
         "numpy",
         "torch",
         "blas",
+        "speed_env",
         "git_commit",
     ]
     keys = [k for k in keys if k in runs.columns]
     env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
-    env = env.fillna({"torch": "not installed"})
+    env = env.fillna({"torch": "not installed", "speed_env": "unknown"})
+    env = env.assign(speed_env=env.speed_env.replace("", "none"))
     table = env.groupby(keys, dropna=False).agg(
         dirty=("git_dirty", "any"),
         first=("started_at", "min"),
@@ -345,44 +369,79 @@ def environment_table(runs) -> pd.DataFrame:
     table = table.reset_index()
     table["first"] = table["first"].dt.strftime("%Y-%m-%d %H:%M UTC")
     table["last"] = table["last"].dt.strftime("%Y-%m-%d %H:%M UTC")
-    return table.rename(columns={"cuda_device": "GPU", "logical_cpus": "cores"})
+    return table.rename(
+        columns={"cuda_device": "GPU", "logical_cpus": "cores", "speed_env": "speed-changing variables"}
+    )
+
+
+def seeds_to_target(group: pd.DataFrame, column: str) -> tuple[str, str]:
+    """('2 of 3', median time over the runs, a run that never got there counting as never)."""
+    per_run = group[group.status == "ok"].groupby("run_id")[column].first()
+    if per_run.empty:
+        return "", ""
+    reached = int(per_run.notna().sum())
+    median = per_run.fillna(np.inf).median()
+    return f"{reached} of {len(per_run)}", f"{median:.2f}" if np.isfinite(median) else "never"
 
 
 def summary_table(runs) -> pd.DataFrame:
     rows = []
-    for key, group in runs.groupby(CONFIG, observed=True):
+    for _, group in runs.groupby(["config_key", "provenance_key", "label"], observed=True):
         times = timed(group).train_s
         finals = group.sort_values("epoch").groupby("run_id").test_acc.last()
         median = times.median()
         iqr = times.quantile(0.75) - times.quantile(0.25)
+        reached, to_target = seeds_to_target(group, "time_to_target_s")
+        _, with_setup = seeds_to_target(group, "time_to_target_with_setup_s")
+        fraction = timed(group).graph_fraction.median()
         rows.append(
-            dict(zip(CONFIG, key))
+            group.iloc[0][SHOWN].to_dict()
             | {
                 "seeds": group.seed.nunique(),
                 "median epoch s": f"{median:.4f}" if times.size else "",
                 "IQR s": f"{iqr:.4f}" if times.size else "",
                 "examples/s": f"{timed(group).examples_per_s.median():,.0f}" if times.size else "",
+                "graphed steps": f"{fraction:.0%}" if fraction > 0 else "",
                 "best test acc": f"{group.test_acc.max():.2%}" if group.test_acc.notna().any() else "",
                 "final test acc": f"{finals.mean():.2%}" if finals.notna().any() else "",
-                "time to target s": f"{group.time_to_target_s.median():.2f}"
-                if group.time_to_target_s.notna().any()
-                else "never",
+                "reached target": reached,
+                "time to target s": to_target,
+                "with setup s": with_setup,
                 "status": ", ".join(f"{s} ×{n}" for s, n in group.groupby("status").run_id.nunique().items()),
                 "noisy": bool(times.size and iqr > NOISY_IQR * median),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values(["label", "hidden", "batch_size"]) if rows else pd.DataFrame()
 
 
 def not_run_table(runs) -> pd.DataFrame:
     bad = runs[runs.status != "ok"]
     per_run = bad.groupby("run_id").agg(
-        **{c: (c, "first") for c in [*CONFIG, "seed", "status", "error"]}, epochs_done=("epoch", "max")
+        **{c: (c, "first") for c in [*SHOWN, "seed", "status", "error"]}, epochs_done=("epoch", "max")
     )
     return per_run.reset_index(drop=True)
 
 
-def write_report(runs: pd.DataFrame, out: Path) -> Path:
+def left_out_table(left_out: pd.DataFrame) -> pd.DataFrame:
+    """The older sets left out: what they were, what made them, and when."""
+    if left_out.empty:
+        return left_out
+    left_out = left_out.assign(label=configuration.variants(left_out))
+    table = left_out.groupby(["label", "batch_size", "hidden", "threads", "provenance_key"]).agg(
+        git_commit=("git_commit", "first"),
+        hostname=("hostname", "first"),
+        numpy=("numpy", "first"),
+        torch=("torch", "first"),
+        last=("started_at", "max"),
+        runs=("run_id", "nunique"),
+    )
+    table = table.reset_index().drop(columns="provenance_key")
+    table["git_commit"] = table.git_commit.str[:10]
+    table["last"] = table["last"].dt.strftime("%Y-%m-%d %H:%M UTC")
+    return table
+
+
+def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in PLOTS:
         (out / name).unlink(missing_ok=True)
@@ -397,8 +456,10 @@ def write_report(runs: pd.DataFrame, out: Path) -> Path:
     ]
     drawn = dict(zip(PLOTS, [maker(runs, out) for maker in makers]))
 
+    left_out = runs.iloc[:0] if left_out is None else left_out
     summary = summary_table(runs)
     noisy = summary[summary.noisy] if not summary.empty else summary
+    speed_env = sorted(set(runs.speed_env.dropna()) - {""})
     speed = speedups(runs)
     lines = [
         "# backprop-bench report",
@@ -409,6 +470,21 @@ def write_report(runs: pd.DataFrame, out: Path) -> Path:
         "## Environment",
         "",
         markdown_table(environment_table(runs)),
+        *(
+            [
+                "Speed-changing environment variables were set for some runs: "
+                + "; ".join(f"`{text}`" for text in speed_env)
+                + ". They change which kernels or how many threads BLAS, OpenMP or the frameworks use "
+                "(README, Measured pitfalls); runs made under different values are never pooled.",
+                "",
+            ]
+            if speed_env
+            else []
+        ),
+        f"Each configuration is reported from its newest set of runs (same commit, machine, libraries, "
+        f"data and speed-changing variables); {left_out.run_id.nunique()} runs of older sets are "
+        "left out and listed at the end (`--all-sets` shows them side by side).",
+        "",
         "## Performance",
         "",
         "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
@@ -436,11 +512,21 @@ def write_report(runs: pd.DataFrame, out: Path) -> Path:
     lines += [
         "## Summary per configuration",
         "",
+        "Time to target is cumulative training time until the validation accuracy first reaches "
+        "`target_accuracy`, without and with setup (compilation, graph capture); a seed that never "
+        "reached it counts as never in the median, and `reached target` says how many did. "
+        "`graphed steps` is the share of an epoch's steps replayed from CUDA graphs.",
+        "",
         markdown_table(summary.drop(columns="noisy") if not summary.empty else summary),
         "## Ease of use",
         "",
-        "Logical lines of code (statements; comments and docstrings left out), counted from the "
-        "source when this report was made, and what each implementation makes its user write by hand.",
+        "`statements run to train` counts the statements of `impls/` that execute while a backend is "
+        "built, prepared (compilation, graph capture) and trains a short epoch on the CPU, found by "
+        "tracing it, with TorchScript off so that its functions run as the Python they are written in; "
+        "shared helpers it calls count, adapter methods only the harness calls (evaluation, "
+        "parameters) do not. `logical lines in those files` counts every statement of the files it "
+        "ran (comments and docstrings left out). Both are counted from the source when this report "
+        "was made, beside what each implementation makes its user write by hand.",
         "",
         markdown_table(source.ease_of_use_table()),
         "## Flexibility",
@@ -458,7 +544,13 @@ def write_report(runs: pd.DataFrame, out: Path) -> Path:
         "",
         f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:",
         "",
-        markdown_table(noisy[[*CONFIG, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
+        markdown_table(noisy[[*SHOWN, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
+        "## Older sets left out",
+        "",
+        "Runs of a configuration made by other code, on another machine or with other libraries, "
+        "data or variables than its newest runs:",
+        "",
+        markdown_table(left_out_table(left_out)),
     ]
     report = out / "report.md"
     report.write_text("\n".join(lines))
@@ -469,12 +561,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Plots and report.md from a runs.parquet")
     parser.add_argument("parquet", nargs="?", default="results/runs.parquet", type=Path)
     parser.add_argument("--out", type=Path, help="output folder (default: report/ beside the parquet)")
+    parser.add_argument(
+        "--all-sets", action="store_true", help="report every provenance set side by side, labelled"
+    )
     args = parser.parse_args(argv)
     try:
-        runs = load(args.parquet)
+        runs, left_out = load(args.parquet, args.all_sets)
     except (ReportError, OSError, ValueError) as e:
         sys.exit(f"error: {e}")
-    report = write_report(runs, args.out or args.parquet.parent / "report")
+    report = write_report(runs, args.out or args.parquet.parent / "report", left_out)
     print(f"wrote {report}")
 
 

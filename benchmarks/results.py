@@ -14,14 +14,16 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
     # the run
     "run_id": "string",
     "config_hash": "string",
+    "provenance_hash": "string",
     "backend": "string",
+    "backend_options": "string",
     "device": "string",
     "batch_size": "int64",
     "hidden": "int64",
@@ -48,7 +50,10 @@ COLUMNS = {
     "val_acc": "float64",
     "train_cost": "float64",
     "time_to_target_s": "float64",
+    "time_to_target_with_setup_s": "float64",
     "peak_gflops": "float64",
+    "peak_source": "string",
+    "graph_fraction": "float64",
     "cuda_graphs": "boolean",
     # the outcome
     "status": "string",
@@ -66,12 +71,31 @@ COLUMNS = {
     "cuda_device": "string",
     "git_commit": "string",
     "git_dirty": "boolean",
+    "git_diff": "string",
+    "data_sha256": "string",
+    "speed_env": "string",
     "started_at": "datetime64[us, UTC]",
     "schema_version": "int64",
 }
 
 # Columns each schema version added, with the value that rows written before it get.
-ADDED = {2: {"launcher": "basic", "parallel_jobs": 1, "cuda_graphs": False}}
+ADDED = {
+    2: {"launcher": "basic", "parallel_jobs": 1, "cuda_graphs": False},
+    # Unknown for older rows: they were written before these were recorded.
+    3: {
+        column: None
+        for column in (
+            "provenance_hash",
+            "backend_options",
+            "time_to_target_with_setup_s",
+            "peak_source",
+            "graph_fraction",
+            "git_diff",
+            "data_sha256",
+            "speed_env",
+        )
+    },
+}
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +210,10 @@ def merge(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
     return runs
 
 
-def finished(results_dir: Path, config_hash: str, seed: int) -> bool:
-    """Whether a run of this configuration and seed already finished ``ok``."""
+def finished_runs(results_dir: Path, config_hash: str, seed: int) -> pd.DataFrame:
+    """The rows of runs of this configuration and seed that finished ``ok``, whatever made them."""
     runs = collect(results_dir)
-    done = runs[(runs.config_hash == config_hash) & (runs.seed == seed) & (runs.status == "ok")]
-    return not done.empty
+    return runs[(runs.config_hash == config_hash) & (runs.seed == seed) & (runs.status == "ok")]
 
 
 class MergeResults(Callback):

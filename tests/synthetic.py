@@ -9,7 +9,9 @@ from benchmarks.data import Mnist
 from impls.numpy_batch import NumpyBatch
 
 
-def tiny_mnist(path: None = None, n_train: int = 200, n_eval: int = 50, seed: int = 0) -> Mnist:
+def tiny_mnist(
+    path: None = None, n_train: int = 200, n_eval: int = 50, seed: int = 0, n_test: int | None = None
+) -> Mnist:
     """Random images shaped like MNIST, with labels a linear rule makes learnable.
 
     Takes the `path` that the data config always passes, and has no use for it.
@@ -21,8 +23,37 @@ def tiny_mnist(path: None = None, n_train: int = 200, n_eval: int = 50, seed: in
         x = rng.random((n, 784), dtype=np.float32)
         return x, (x @ direction).argmax(axis=1)
 
-    (train_x, train_y), (val_x, val_y), (test_x, test_y) = split(n_train), split(n_eval), split(n_eval)
+    (train_x, train_y), (val_x, val_y) = split(n_train), split(n_eval)
+    test_x, test_y = split(n_test or n_eval)
     return Mnist(train_x, train_y, val_x, val_y, test_x, test_y)
+
+
+def tiny_mnist_other_draw(path: None = None) -> Mnist:
+    """Other data of the same shapes: what a changed data set looks like to the harness."""
+    return tiny_mnist(seed=1)
+
+
+VALIDATION_SIZE, TEST_SIZE = 50, 40
+
+
+def tiny_mnist_smaller_test(path: None = None) -> Mnist:
+    """Validation and test sets of different sizes, so that ScriptedAccuracy tells them apart."""
+    return tiny_mnist(n_eval=VALIDATION_SIZE, n_test=TEST_SIZE)
+
+
+class ScriptedAccuracy(NumpyBatch):
+    """Trains normally, but reports scripted accuracies: validation first reaches 60% at
+    epoch 2, test only at epoch 3."""
+
+    SCRIPT = {"validation": [0.1, 0.6, 0.9, 0.9], "test": [0.1, 0.3, 0.9, 0.9]}
+
+    def train_epoch(self, order, batch_size, eta):
+        super().train_epoch(order, batch_size, eta)
+        self.epochs_done = getattr(self, "epochs_done", 0) + 1
+
+    def evaluate(self, x, y):
+        split = "test" if len(y) == TEST_SIZE else "validation"
+        return round(self.SCRIPT[split][self.epochs_done - 1] * len(y))
 
 
 class NaNAfterFirstEpoch(NumpyBatch):

@@ -1,5 +1,6 @@
 """The harness on tiny synthetic data, driven in-process through Hydra's compose API."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from benchmarks import config, harness, results
+from benchmarks import config, configuration, harness, results
 from tests.conftest import ROOT, TINY, run_py
 
 config.register()
@@ -40,16 +41,25 @@ def test_run_writes_one_row_per_epoch_with_the_schema(tmp_path):
     assert (runs.examples_per_s == 200 / runs.train_s).all()
     assert runs.elapsed_train_s.tolist() == pytest.approx(runs.train_s.cumsum().tolist())
     assert runs.threads.eq(1).all() and runs.blas_threads.eq(1).all() and runs.torch_threads.eq(1).all()
+    assert (runs.graph_fraction == 0).all() and not runs.cuda_graphs.any()
     assert runs.test_acc.between(0, 1).all() and runs.loadavg_start.notna().all()
 
 
-def test_time_to_target_is_cumulative_training_time(tmp_path):
-    harness.run(make_config(tmp_path, "target_accuracy=0.0"), multirun=False)
+def test_time_to_target_is_cumulative_training_time_to_validation_accuracy(tmp_path):
+    """Validation first reaches the target at epoch 2, test only at epoch 3: the clock stops at
+    epoch 2's cumulative time, which neither a per-epoch time nor a test-set stop would give."""
+    scripted = ["data._target_=tests.synthetic.tiny_mnist_smaller_test", "epochs=4"]
+    scripted += ["backend.net._target_=tests.synthetic.ScriptedAccuracy", "target_accuracy=0.5"]
+    assert harness.run(make_config(tmp_path, *scripted), multirun=False) == "ok"
     harness.run(make_config(tmp_path, "target_accuracy=1.0", "seed=1"), multirun=False)
     runs = load(tmp_path)
     reached, never = runs[runs.seed == 0], runs[runs.seed == 1]
-    assert (reached.time_to_target_s == reached.train_s.iloc[0]).all()
-    assert never.time_to_target_s.isna().all()
+    assert reached.time_to_target_s.iloc[0] == pytest.approx(reached.train_s.iloc[:2].sum())
+    assert (reached.time_to_target_s == reached.time_to_target_s.iloc[0]).all()
+    with_setup = reached.time_to_target_s + reached.setup_s
+    assert reached.time_to_target_with_setup_s.tolist() == pytest.approx(with_setup.tolist())
+    assert reached.test_acc.tolist() == [0.1, 0.3, 0.9, 0.9]
+    assert never.time_to_target_s.isna().all() and never.time_to_target_with_setup_s.isna().all()
 
 
 @pytest.mark.skipif(harness.env.cuda_available(), reason="this machine has a GPU")
@@ -97,13 +107,113 @@ def test_resume_skips_finished_runs_unless_forced(tmp_path):
     assert load(tmp_path).run_id.nunique() == 3
 
 
-def test_config_hash_separates_work_but_not_seeds(tmp_path):
-    hashes = {
-        overrides: harness.config_hash(make_config(tmp_path, *overrides), "cpu")
-        for overrides in [(), ("seed=5",), ("batch_size=10",), ("backend=torch",), ("threads=2",)]
+def test_config_hash_separates_every_setting_and_backend_option_but_not_seeds(tmp_path):
+    variants = [
+        (),
+        ("seed=5",),
+        ("batch_size=10",),
+        ("eta=2.0",),
+        ("threads=2",),
+        ("dtype=float64",),
+        ("backend=torch",),
+        ("backend=torch", "backend.net.torchscript=false"),
+        ("backend=torch", "backend.net.graph_steps=7"),
+        ("backend=torch", "backend.net.cuda_graphs=false"),
+    ]
+    for overrides in variants:
+        assert harness.run(make_config(tmp_path, "epochs=1", *overrides), multirun=True) == "ok"
+    runs = load(tmp_path)
+    assert runs.config_hash.nunique() == len(variants) - 1
+    assert runs[runs.seed == 5].config_hash.iloc[0] == runs.config_hash.iloc[0]
+    recomputed = configuration.with_keys(results.upgrade(runs))
+    assert (recomputed.config_key == runs.config_hash).all()
+    assert (recomputed.provenance_key == runs.provenance_hash).all()
+    torch_runs = runs[runs.backend == "torch"]
+    assert set(configuration.variants(torch_runs)) == {
+        "torch (cpu)",
+        "torch (cpu, torchscript=false)",
+        "torch (cpu, graph_steps=7)",
+        "torch (cpu, cuda_graphs=false)",
     }
-    assert hashes[()] == hashes[("seed=5",)]
-    assert len(set(hashes.values())) == 4
+
+
+def other_provenance(monkeypatch, **changes):
+    environment = harness.env.static_environment() | changes
+    monkeypatch.setattr(harness.env, "static_environment", lambda: environment)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"git_commit": "0123456789abcdef"}, "with git_commit "),
+        ({"git_diff": "feedbeef"}, "uncommitted changes"),
+        ({"hostname": "another-machine"}, "with hostname "),
+        ({"numpy": "1.0.0"}, "with numpy "),
+        ({"blas": "OpenBLAS 0.0.1 (Haswell)"}, "with blas "),
+        ({"speed_env": "OPENBLAS_CORETYPE=Haswell"}, "with speed_env "),
+    ],
+)
+def test_resume_reruns_a_finished_run_made_with_other_code_machine_or_libraries(
+    tmp_path, monkeypatch, caplog, change, reason
+):
+    harness.run(make_config(tmp_path), multirun=True)
+    other_provenance(monkeypatch, **change)
+    with caplog.at_level("INFO", logger="benchmarks.harness"):
+        harness.run(make_config(tmp_path), multirun=True)
+        harness.run(make_config(tmp_path), multirun=True)  # the rerun itself now counts
+    runs = load(tmp_path)
+    assert runs.run_id.nunique() == 2 and runs.provenance_hash.nunique() == 2
+    rerun = [r.message for r in caplog.records if "running again" in r.message]
+    assert len(rerun) == 1 and reason in rerun[0] and "\n" not in rerun[0]
+    assert sum("already finished ok" in r.message for r in caplog.records) == 1
+
+
+def test_resume_reruns_a_finished_run_on_other_data(tmp_path):
+    harness.run(make_config(tmp_path), multirun=True)
+    harness.run(make_config(tmp_path, "data._target_=tests.synthetic.tiny_mnist_other_draw"), multirun=True)
+    runs = load(tmp_path)
+    assert runs.run_id.nunique() == 2 and runs.data_sha256.nunique() == 2
+
+
+def test_real_mnist_is_known_by_its_verified_hash(mnist):
+    from benchmarks import data
+
+    assert data.fingerprint(mnist) == data.SHA256
+
+
+def test_peak_is_measured_per_library_dtype_and_before_the_background_load(tmp_path, monkeypatch):
+    loads, active = [], []
+    real_load, real_peak = harness.env.background_load, harness.env.gemm_peak
+
+    @contextlib.contextmanager
+    def load_marked(processes):
+        loads.append(processes)
+        with real_load(processes):
+            active.append(processes)
+            yield
+            active.pop()
+
+    def peak_checked(*key):
+        assert not active, "the peak must be measured before any background load starts"
+        return real_peak(*key)
+
+    monkeypatch.setattr(harness.env, "background_load", load_marked)
+    monkeypatch.setattr(harness.env, "gemm_peak", peak_checked)
+    harness.run(make_config(tmp_path, "background_load=1", "epochs=1"), multirun=True)
+    harness.run(make_config(tmp_path, "backend=torch", "dtype=float64", "epochs=1"), multirun=True)
+    runs = load(tmp_path).groupby("backend").first()
+    assert loads == [1, 0]
+    assert runs.peak_source["numpy"] == "numpy.matmul float32 cpu, 1 thread"
+    assert runs.peak_source["torch"] == "torch.mm float64 cpu, 1 thread"
+    assert (runs.peak_gflops > 0).all()
+
+
+def test_speed_changing_environment_variables_are_recorded(tmp_path):
+    assert harness.env.speed_env(
+        {"OPENBLAS_CORETYPE": "Haswell", "HOME": "/root", "OMP_NUM_THREADS": "1"}
+    ) == ("OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell")
+    harness.run(make_config(tmp_path), multirun=True)
+    assert (load(tmp_path).speed_env == harness.env.speed_env()).all()
 
 
 @pytest.mark.parametrize(

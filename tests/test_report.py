@@ -204,6 +204,39 @@ def test_logical_lines_leave_out_comments_and_docstrings():
     assert source.logical_lines(code) == 3
 
 
+def test_executed_statements_count_what_ran_once_each_with_the_functions_holding_it():
+    code = (
+        "import os\n\n\n"
+        "@staticmethod\n"
+        "def used(x):\n"
+        "    y = (x +\n"
+        "         1)\n"
+        "    return y\n\n\n"
+        "def unused():\n"
+        "    return 0\n"
+    )
+    assert source.executed_statements(code, {6, 7, 8}) == 4  # two statements, the def and its decorator
+    assert source.executed_statements(code, set()) == 0
+
+
+def test_ease_of_use_counts_what_runs_to_train_including_scripted_and_shared_code():
+    import ast
+
+    traces = source.traced_training()
+    code = (ROOT / "impls" / "torch_backprop.py").read_text()
+    functions = {n.name: n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.FunctionDef)}
+    torch_lines = set(traces["torch"]["impls/torch_backprop.py"])
+    # TorchScript's sgd_epoch and the backprop it calls run as Python under the trace
+    assert functions["backprop"].body[-1].lineno in torch_lines
+    assert functions["sgd_epoch"].body[-1].lineno in torch_lines
+    for adapter in ("evaluate", "parameters", "synchronize", "cost"):
+        assert functions[adapter].body[-1].lineno not in torch_lines
+    assert "impls/cuda_graphs.py" in traces["torch_autograd"]
+    table = source.ease_of_use_table().set_index("backend")
+    assert (table["statements run to train"] < table["logical lines in those files"]).all()
+    assert table.loc["torch", "files"] == "cuda_graphs.py, torch_backprop.py"
+
+
 def test_flexibility_is_derived_from_the_implementations():
     table = source.flexibility_table().set_index("backend")
     for name, cls in source.implementations().items():
@@ -249,3 +282,121 @@ def test_a_peer_that_never_ran_at_the_usual_thread_count_is_plotted_at_its_own()
     assert (shown[shown.backend != "torch_naive"].threads == 1).all()
     assert set(shown[shown.backend == "torch_naive"].label) == {"torch_naive (cpu, 2 threads)"}
     assert not shown[shown.backend != "torch_naive"].label.str.contains("threads").any()
+
+
+def torch_cuda_variants():
+    """The gpu preset's shape: torch on CUDA with graphs on and off, and with TorchScript off."""
+    runs = synthetic_runs(backends=("torch",), devices=("cuda",))
+    runs = runs[(runs.status == "ok") & (runs.threads == 1) & (runs.background_load == 0)]
+    graphs = runs.assign(
+        backend_options='{"cuda_graphs": true, "graph_steps": 100, "torchscript": true}', graph_fraction=1.0
+    )
+    eager = runs.assign(
+        backend_options='{"cuda_graphs": false, "graph_steps": 100, "torchscript": true}',
+        graph_fraction=0.0,
+        train_s=runs.train_s * 3,
+        run_id=runs.run_id + "-eager",
+    )
+    unscripted = runs.assign(
+        backend_options='{"cuda_graphs": true, "graph_steps": 100, "torchscript": false}',
+        graph_fraction=0.4,
+        train_s=runs.train_s * 2,
+        run_id=runs.run_id + "-unscripted",
+    )
+    return pd.concat([graphs, eager, unscripted], ignore_index=True)
+
+
+def test_backend_options_are_never_pooled_and_labels_say_which_ran(tmp_path):
+    out = render(tmp_path, torch_cuda_variants())
+    summary = report.summary_table(report.load(tmp_path / "runs.parquet")[0])
+    at = summary[(summary.batch_size == 10) & (summary.hidden == 30)].set_index("label")
+    assert set(at.index) == {
+        "torch (cuda, graphs)",
+        "torch (cuda, cuda_graphs=false)",
+        "torch (cuda, partly graphed (40%), torchscript=false)",
+    }
+    medians = at["median epoch s"].astype(float)
+    assert medians["torch (cuda, cuda_graphs=false)"] == pytest.approx(
+        3 * medians["torch (cuda, graphs)"], rel=0.1
+    )
+    assert at.loc["torch (cuda, graphs)", "graphed steps"] == "100%"
+    assert at.loc["torch (cuda, cuda_graphs=false)", "graphed steps"] == ""
+    markdown = (out / "report.md").read_text()
+    assert "| torch (cuda, cuda_graphs=false) | 10 | 30 |" in markdown
+
+
+def test_eta_and_epochs_are_part_of_the_configuration():
+    runs = synthetic_runs(backends=("numpy",), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    other = runs.assign(eta=0.5, run_id=runs.run_id + "-eta")
+    longer = runs.assign(epochs=30, run_id=runs.run_id + "-long")
+    labels = set(report.prepare(pd.concat([runs, other, longer])).label)
+    assert labels == {"numpy (cpu) [epochs=3]", "numpy (cpu) [epochs=30]", "numpy (cpu, eta=0.5)"}
+
+
+def two_commits():
+    """The same configurations measured at two commits, the newer one twice as fast."""
+    runs = synthetic_runs(backends=("numpy", "numpy_loop"), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    newer = runs.assign(
+        git_commit="fedcba987654",
+        started_at=pd.Timestamp("2026-11-29", tz="UTC"),
+        train_s=runs.train_s / 2,
+        run_id=runs.run_id + "-new",
+    )
+    return pd.concat([runs, newer], ignore_index=True)
+
+
+def test_report_uses_the_newest_set_and_lists_what_it_left_out(tmp_path):
+    out = render(tmp_path, two_commits())
+    kept, left_out = report.load(tmp_path / "runs.parquet")
+    assert set(kept.git_commit) == {"fedcba987654"} and set(left_out.git_commit) == {"abc123"}
+    assert kept.run_id.str.endswith("-new").all()
+    markdown = (out / "report.md").read_text()
+    section = markdown.split("## Older sets left out")[1]
+    assert "| numpy (cpu) |" in section and "abc123" in section
+    assert f"{left_out.run_id.nunique()} runs of older sets are left out" in markdown
+
+
+def test_all_sets_shows_them_side_by_side_labelled(tmp_path):
+    path = tmp_path / "runs.parquet"
+    two_commits().to_parquet(path)
+    report.main([str(path), "--all-sets"])
+    kept, left_out = report.load(path, all_sets=True)
+    assert left_out.empty
+    labels = set(kept[kept.backend == "numpy"].label)
+    assert labels == {"numpy (cpu) [git_commit=abc123]", "numpy (cpu) [git_commit=fedcba9]"}
+    summary = report.summary_table(kept)
+    assert len(summary[summary.label.str.startswith("numpy (cpu)")]) == 2 * len(
+        summary[summary.label == "numpy_loop (cpu) [git_commit=abc123]"]
+    )
+
+
+def test_summary_says_how_many_seeds_reached_the_target():
+    runs = synthetic_runs(backends=("numpy",), devices=("cpu",))
+    runs = runs[runs.status == "ok"].copy()
+    runs.loc[runs.seed == 1, ["time_to_target_s", "time_to_target_with_setup_s"]] = np.nan
+    third = runs[runs.seed == 0].assign(seed=2, run_id=lambda f: f.run_id + "-2", time_to_target_s=5.0)
+    summary = report.summary_table(report.prepare(pd.concat([runs, third])))
+    row = summary[(summary.batch_size == 10) & (summary.hidden == 30) & (summary.threads == 1)]
+    row = row[row.background_load == 0].iloc[0]
+    assert row["reached target"] == "2 of 3"
+    # seed 0 takes about 0.4 s: the median of (0.4, 5, never) is 5; a mean of the two that got there, 2.7
+    assert row["time to target s"] == "5.00"
+    runs.loc[:, "time_to_target_s"] = np.nan
+    never = report.summary_table(report.prepare(runs)).iloc[0]
+    assert never["reached target"] == "0 of 2" and never["time to target s"] == "never"
+
+
+def test_speed_changing_variables_are_listed_and_keep_runs_apart(tmp_path):
+    runs = synthetic_runs(backends=("numpy",), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    haswell = runs.assign(speed_env="OPENBLAS_CORETYPE=Haswell", run_id=runs.run_id + "-h")
+    out = render(tmp_path, pd.concat([runs.assign(speed_env=""), haswell]))
+    markdown = (out / "report.md").read_text()
+    assert "`OPENBLAS_CORETYPE=Haswell`" in markdown
+    kept, left_out = report.load(tmp_path / "runs.parquet", all_sets=True)
+    assert set(kept.label) == {
+        "numpy (cpu) [speed_env=]",
+        "numpy (cpu) [speed_env=OPENBLAS_CORETYPE=Haswell]",
+    }

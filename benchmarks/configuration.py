@@ -1,0 +1,175 @@
+"""What makes two runs the same configuration, and what makes their timings poolable.
+
+A *configuration* is the work measured: the backend with every option of its
+`net`, the device, and every setting that changes the work or the machine's
+share of it. The seed stays out, so that one configuration's runs over several
+seeds share one key. A run's *provenance* is what made the measurement: the
+code, the machine, the libraries, the data, and the environment variables that
+change their speed. The harness hashes both to decide what a resumed sweep may
+skip; the report and compare group by both, so runs differing in either are
+never pooled into one median. This module is the only definition of both.
+"""
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+CONFIGURATION = [
+    "backend",
+    "backend_options",
+    "device",
+    "dtype",
+    "eta",
+    "batch_size",
+    "hidden",
+    "epochs",
+    "threads",
+    "background_load",
+    "parallel_jobs",
+]
+PROVENANCE = [
+    "git_commit",
+    "git_diff",
+    "hostname",
+    "cpu_model",
+    "python",
+    "numpy",
+    "torch",
+    "blas",
+    "data_sha256",
+    "speed_env",
+]
+# Settings shown in a variant's label when they differ from conf/config.yaml.
+LABELLED_SETTINGS = ("dtype", "eta")
+# A label says "graphs" only when at least this share of an epoch's steps was replayed.
+GRAPHED = 0.9
+
+CONF = Path(__file__).resolve().parent.parent / "conf"
+
+
+def plain(value):
+    """A JSON-ready Python value from a row's value, whether it came from a dict or from parquet."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def digest(row: Mapping, keys: list[str]) -> str:
+    text = json.dumps({key: plain(row.get(key)) for key in keys}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def config_hash(row: Mapping) -> str:
+    return digest(row, CONFIGURATION)
+
+
+def provenance_hash(row: Mapping) -> str:
+    return digest(row, PROVENANCE)
+
+
+def options_text(net: Mapping) -> str:
+    """The backend's options as recorded: its `net` settings but `_target_`, as sorted JSON."""
+    return json.dumps({k: v for k, v in net.items() if k != "_target_"}, sort_keys=True)
+
+
+@cache
+def default_options() -> dict[str, dict]:
+    """Backend name -> the options its conf/backend file sets."""
+    defaults = {}
+    for path in sorted((CONF / "backend").glob("*.yaml")):
+        conf = OmegaConf.to_container(OmegaConf.load(path))
+        defaults[conf["name"]] = json.loads(options_text(conf.get("net", {})))
+    return defaults
+
+
+@cache
+def default_settings() -> dict:
+    conf = OmegaConf.load(CONF / "config.yaml")
+    return {key: conf[key] for key in LABELLED_SETTINGS}
+
+
+def spelled(value) -> str:
+    """A value as it is typed on the command line: booleans as true/false."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def graph_note(fraction) -> str | None:
+    fraction = plain(fraction)
+    if not fraction:
+        return None
+    return "graphs" if fraction >= GRAPHED else f"partly graphed ({fraction:.0%})"
+
+
+def variant(row: Mapping) -> str:
+    """A short label for what ran, e.g. 'torch (cuda, graphs)' or 'torch (cpu, torchscript=false)'.
+
+    It names the device, whether CUDA graphs ran, and the options and settings
+    that differ from the backend's and the run's defaults.
+    """
+    backend = row["backend"]
+    parts = [plain(row.get("device")) or "?"]
+    parts += [note] if (note := graph_note(row.get("graph_fraction"))) else []
+    options = json.loads(plain(row.get("backend_options")) or "{}")
+    defaults = default_options().get(backend, {})
+    parts += [f"{k}={spelled(v)}" for k, v in sorted(options.items()) if defaults.get(k, object()) != v]
+    for key, default in default_settings().items():
+        value = plain(row.get(key))
+        if value is not None and value != default:
+            parts.append(value if key == "dtype" else f"{key}={spelled(value)}")
+    return f"{backend} ({', '.join(map(str, parts))})"
+
+
+def variants(frame: pd.DataFrame) -> pd.Series:
+    if frame.empty:
+        return pd.Series([], dtype="string", index=frame.index)
+    return pd.Series([variant(row) for row in frame.to_dict("records")], index=frame.index, dtype="string")
+
+
+def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with `config_key` and `provenance_key` computed from its own columns.
+
+    Recomputed rather than read from `config_hash`, so that rows written by older
+    versions of the harness are grouped by the same definition as new ones.
+    """
+    records = frame.reindex(columns=CONFIGURATION + PROVENANCE).to_dict("records")
+    return frame.assign(
+        config_key=[config_hash(r) for r in records],
+        provenance_key=[provenance_hash(r) for r in records],
+    )
+
+
+def newest_sets(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept, left out): for each configuration, the rows of the provenance of its newest run."""
+    frame = with_keys(frame) if "config_key" not in frame else frame
+    if frame.empty:
+        return frame, frame
+    starts = frame.groupby(["config_key", "provenance_key"]).started_at.max().reset_index()
+    newest = starts.sort_values("started_at").drop_duplicates("config_key", keep="last")
+    chosen = frame.set_index(["config_key", "provenance_key"]).index.isin(
+        newest.set_index(["config_key", "provenance_key"]).index
+    )
+    return frame[chosen], frame[~chosen]
+
+
+def short(field: str, value) -> str:
+    value = plain(value)
+    if value is None:
+        return "none"
+    return str(value)[:7] if field in ("git_commit", "git_diff", "data_sha256") else str(value)
+
+
+def provenance_difference(earlier: Mapping, now: Mapping) -> str:
+    """In words, the first thing that differs between an earlier run's provenance and now's."""
+    for field in PROVENANCE:
+        before, after = plain(earlier.get(field)), plain(now.get(field))
+        if before != after:
+            if field == "git_diff":
+                return "with other uncommitted changes" if after else "with uncommitted changes"
+            return f"with {field} {short(field, before)} (now {short(field, after)})"
+    return "with the same provenance"
