@@ -1,13 +1,20 @@
 """What each implementation asks of its user, read from its source and behaviour.
 
 Nothing here is written by hand per backend: the backends are those in
-conf/backend, their files are read with `ast` and `tokenize`, and their dtype
-support is found by training a tiny network in each dtype.
+conf/backend, their files are read with `ast` and `tokenize`, the statements
+that run to train are found by tracing a short epoch, and dtype support is
+found by training a tiny network in each dtype.
+
+    python -m benchmarks.source    # the traced statements of every backend, as JSON
 """
 
 import ast
 import inspect
 import io
+import json
+import os
+import subprocess
+import sys
 import tokenize
 from functools import cache
 from pathlib import Path
@@ -19,7 +26,9 @@ from omegaconf import OmegaConf
 
 from benchmarks.fairness import init_params
 
-CONF = Path(__file__).resolve().parent.parent / "conf" / "backend"
+ROOT = Path(__file__).resolve().parent.parent
+CONF = ROOT / "conf" / "backend"
+IMPLS = ROOT / "impls"
 TRIED_DTYPES = ("float16", "float32", "float64", "bfloat16")
 
 
@@ -86,16 +95,90 @@ def uses_autograd(cls: type) -> bool:
     return "backward" in called_names(source_file(cls).read_text())
 
 
+def statements(code: str) -> list[ast.stmt]:
+    return [node for node in ast.walk(ast.parse(code)) if isinstance(node, ast.stmt)]
+
+
+def executed_statements(code: str, lines: set[int]) -> int:
+    """Statements of `code` that ran, given the line numbers a trace saw: each executed line
+    counts once, for the innermost statement holding it, and a function or class counts with
+    its decorators when anything inside it ran (their headers ran at import, before the trace)."""
+    nodes = statements(code)
+    ran = set()
+    for line in lines:
+        holding = [n for n in nodes if n.lineno <= line <= n.end_lineno]
+        if holding:
+            ran.add(min(holding, key=lambda n: n.end_lineno - n.lineno))
+    count = len(ran)
+    for node in nodes:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node not in ran:
+            inside = {n for n in ast.walk(node) if isinstance(n, ast.stmt)} - {node}
+            if inside & ran:
+                count += 1 + len(node.decorator_list)
+    return count
+
+
+def trace_training(name: str) -> dict[str, list[int]]:
+    """impls/ file -> the lines that run while backend `name` is built, prepared for training and
+    trains a short epoch that ends in a partial mini-batch, on the CPU; adapter methods that only
+    the harness calls (evaluate, parameters, synchronize) stay out."""
+    from benchmarks.fairness import layer_sizes
+
+    cls = implementations()[name]
+    rng = np.random.default_rng(0)
+    x, y = rng.random((12, 784)).astype(np.float32), rng.integers(0, 10, 12)
+    seen = {}
+
+    def local(frame, event, arg):
+        if event == "line":
+            seen.setdefault(frame.f_code.co_filename, set()).add(frame.f_lineno)
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code.co_filename.startswith(str(IMPLS)) else None
+
+    sys.settrace(calls)
+    try:
+        net = cls(init_params(layer_sizes(30), seed=0), x, y, **backend_options(name))
+        if hasattr(net, "prepare_training"):
+            net.prepare_training(5, 3.0)
+        net.train_epoch(np.arange(12), 5, 3.0)
+    finally:
+        sys.settrace(None)
+    return {str(Path(path).relative_to(ROOT)): sorted(lines) for path, lines in seen.items()}
+
+
+@cache
+def traced_training() -> dict[str, dict[str, list[int]]]:
+    """Every backend's traced lines, from a fresh process in which TorchScript is off
+    (PYTORCH_JIT=0), since a scripted function runs compiled code that no Python trace sees."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.source"],
+        cwd=ROOT,
+        env=os.environ | {"PYTORCH_JIT": "0"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def ease_of_use_table() -> pd.DataFrame:
     rows = []
+    traces = traced_training()
     for name, cls in implementations().items():
         code = source_file(cls).read_text()
         names = called_names(code)
+        files = {path: (ROOT / path).read_text() for path in traces[name]}
         rows.append(
             {
                 "backend": name,
-                "file": source_file(cls).name,
-                "logical lines": logical_lines(code),
+                "statements run to train": sum(
+                    executed_statements(text, set(traces[name][path])) for path, text in files.items()
+                ),
+                "logical lines in those files": sum(logical_lines(text) for text in files.values()),
+                "files": ", ".join(Path(path).name for path in sorted(files)),
                 "backprop": "autograd" if "backward" in names else "by hand",
                 "optimiser": "torch.optim" if "optim" in names else "by hand",
                 "device placement": "by hand (.to(device))" if "cuda" in cls.devices else "n/a: CPU only",
@@ -133,3 +216,11 @@ def flexibility_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def main() -> None:
+    print(json.dumps({name: trace_training(name) for name in implementations()}))
+
+
+if __name__ == "__main__":
+    main()
