@@ -83,10 +83,18 @@ SPEED_ENV_PREFIXES = (
 )
 
 
+# threadpoolctl sets this on import; it only lets two OpenMP runtimes load side by side.
+NOT_SPEED = {"KMP_DUPLICATE_LIB_OK"}
+
+
 def speed_env(environ=None) -> str:
     """'NAME=value' of every speed-changing variable set, sorted, space-separated; '' when none."""
     environ = os.environ if environ is None else environ
-    return " ".join(f"{k}={v}" for k, v in sorted(environ.items()) if k.startswith(SPEED_ENV_PREFIXES))
+    return " ".join(
+        f"{k}={v}"
+        for k, v in sorted(environ.items())
+        if k.startswith(SPEED_ENV_PREFIXES) and k not in NOT_SPEED
+    )
 
 
 def diff_hash(status: str | None) -> str | None:

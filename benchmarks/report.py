@@ -422,23 +422,27 @@ def not_run_table(runs) -> pd.DataFrame:
     return per_run.reset_index(drop=True)
 
 
-def left_out_table(left_out: pd.DataFrame) -> pd.DataFrame:
-    """The older sets left out: what they were, what made them, and when."""
+def left_out_table(left_out: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """The older sets left out: what they were, when, and how they differ from the set reported."""
     if left_out.empty:
         return left_out
-    left_out = left_out.assign(label=configuration.variants(left_out))
-    table = left_out.groupby(["label", "batch_size", "hidden", "threads", "provenance_key"]).agg(
-        git_commit=("git_commit", "first"),
-        hostname=("hostname", "first"),
-        numpy=("numpy", "first"),
-        torch=("torch", "first"),
-        last=("started_at", "max"),
-        runs=("run_id", "nunique"),
-    )
-    table = table.reset_index().drop(columns="provenance_key")
-    table["git_commit"] = table.git_commit.str[:10]
-    table["last"] = table["last"].dt.strftime("%Y-%m-%d %H:%M UTC")
-    return table
+    newest = kept.sort_values("started_at").groupby("config_key").last()
+    rows = []
+    for (_, _), group in left_out.groupby(["config_key", "provenance_key"]):
+        first = group.iloc[0]
+        reported = newest.loc[first.config_key].to_dict() if first.config_key in newest.index else {}
+        rows.append(
+            {
+                "label": configuration.variant(first.to_dict()),
+                "batch_size": first.batch_size,
+                "hidden": first.hidden,
+                "threads": first.threads,
+                "runs": group.run_id.nunique(),
+                "last": group.started_at.max().strftime("%Y-%m-%d %H:%M UTC"),
+                "why left out": "made " + configuration.provenance_difference(first.to_dict(), reported),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> Path:
@@ -550,7 +554,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         "Runs of a configuration made by other code, on another machine or with other libraries, "
         "data or variables than its newest runs:",
         "",
-        markdown_table(left_out_table(left_out)),
+        markdown_table(left_out_table(left_out, runs)),
     ]
     report = out / "report.md"
     report.write_text("\n".join(lines))

@@ -354,7 +354,7 @@ def test_report_uses_the_newest_set_and_lists_what_it_left_out(tmp_path):
     assert kept.run_id.str.endswith("-new").all()
     markdown = (out / "report.md").read_text()
     section = markdown.split("## Older sets left out")[1]
-    assert "| numpy (cpu) |" in section and "abc123" in section
+    assert "| numpy (cpu) |" in section and "made with git_commit abc123 (now fedcba9)" in section
     assert f"{left_out.run_id.nunique()} runs of older sets are left out" in markdown
 
 
