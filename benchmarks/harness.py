@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from benchmarks import configuration, env, results
 from benchmarks.config import ConfigError, check
-from benchmarks.data import DataError, fingerprint
+from benchmarks.data import fingerprint
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,10 @@ def all_finite(net, cost: float) -> bool:
 def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jobs: int = 1) -> str:
     """Run the configuration and record it; returns the run's status.
 
-    Invalid settings raise ConfigError. In a single run, RunError, DataError and
-    ConfigError are raised for the caller to report; in a sweep such a run is
-    recorded as skipped or failed and the sweep goes on.
+    Invalid settings and data that cannot be had raise ConfigError and DataError
+    before anything runs. A device this backend or machine lacks raises RunError
+    in a single run and is recorded as skipped in a sweep; a run that raises
+    while training is recorded as failed, and a sweep goes on.
     """
     check(cfg)
     results_dir = Path(cfg.results_dir).resolve()
@@ -147,8 +148,6 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             with env.background_load(cfg.background_load):
                 status = train(cfg, data, device, base, rows)
     except Exception as e:  # recorded as a failed run; the sweep goes on
-        if isinstance(e, DataError | ConfigError) and not multirun:
-            raise
         status = "failed"
         error = f"{type(e).__name__}: {e}"
         trace_path = results_dir / "tracebacks" / f"{base['run_id']}.txt"

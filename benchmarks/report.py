@@ -426,9 +426,9 @@ def left_out_table(left_out: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     """The older sets left out: what they were, when, and how they differ from the set reported."""
     if left_out.empty:
         return left_out
-    newest = kept.sort_values("started_at").groupby("config_key").last()
+    newest = kept.sort_values("started_at").drop_duplicates("config_key", keep="last").set_index("config_key")
     rows = []
-    for (_, _), group in left_out.groupby(["config_key", "provenance_key"]):
+    for _, group in left_out.groupby(["config_key", "provenance_key"]):
         first = group.iloc[0]
         reported = newest.loc[first.config_key].to_dict() if first.config_key in newest.index else {}
         rows.append(
