@@ -23,17 +23,7 @@ from benchmarks import configuration, results
 from benchmarks.markdown import markdown_table
 
 SHOWN = ["variant", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
-ENVIRONMENT = [
-    "cpu_model",
-    "logical_cpus",
-    "cuda_device",
-    "python",
-    "numpy",
-    "torch",
-    "blas",
-    "speed_env",
-    "threads",
-]
+ENVIRONMENT = [*configuration.ENVIRONMENT, "threads"]
 LOAD_WARNING = 0.5  # load average per core above which timings are suspect
 
 

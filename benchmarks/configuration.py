@@ -45,6 +45,8 @@ PROVENANCE = [
     "data_sha256",
     "speed_env",
 ]
+# The machine and software a timing depends on, as the report and compare show them.
+ENVIRONMENT = ["cpu_model", "logical_cpus", "cuda_device", "python", "numpy", "torch", "blas", "speed_env"]
 # Settings shown in a variant's label when they differ from conf/config.yaml.
 LABELLED_SETTINGS = ("dtype", "eta")
 # A label says "graphs" only when at least this share of an epoch's steps was replayed.

@@ -344,18 +344,7 @@ def plot_threads(runs, out):
 
 
 def environment_table(runs) -> pd.DataFrame:
-    keys = [
-        "hostname",
-        "cpu_model",
-        "logical_cpus",
-        "cuda_device",
-        "python",
-        "numpy",
-        "torch",
-        "blas",
-        "speed_env",
-        "git_commit",
-    ]
+    keys = ["hostname", *configuration.ENVIRONMENT, "git_commit"]
     keys = [k for k in keys if k in runs.columns]
     env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
     env = env.fillna({"torch": "not installed", "speed_env": "unknown"})
