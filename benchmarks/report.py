@@ -88,7 +88,10 @@ def with_threads(label: str, threads: int) -> str:
 
 def distinct_labels(runs: pd.DataFrame) -> pd.Series:
     """Variant labels, extended wherever one label at the same axes would hold two configurations
-    or two provenance sets, by the fields that tell them apart (e.g. epochs=3, git_commit=1a2b3c4)."""
+    or two provenance sets, by the fields that tell them apart (e.g. epochs=4, git_commit=1a2b3c4).
+
+    Where only the configuration differs, the one with the most runs keeps the plain label (the
+    summary table shows its settings); provenance sets are all labelled."""
     label = configuration.variants(runs)
     if runs.empty:
         return label
@@ -100,13 +103,13 @@ def distinct_labels(runs: pd.DataFrame) -> pd.Series:
         rows = keyed.label == name
         group = keyed[rows].reindex(columns=fields).astype("string").fillna("none")
         varying = [f for f in fields if group[f].nunique() > 1]
-        suffix = keyed[rows].apply(
-            lambda row, varying=varying: ", ".join(
-                f"{f}={configuration.short(f, row.get(f))}" for f in varying
-            ),
-            axis=1,
+        suffix = group[varying].apply(
+            lambda row: ", ".join(f"{f}={configuration.short(f, value)}" for f, value in row.items()), axis=1
         )
-        label[rows] = name + " [" + suffix + "]"
+        if not set(varying) & set(configuration.PROVENANCE):
+            most_runs = keyed[rows].groupby(suffix).run_id.nunique().idxmax()
+            suffix = suffix.where(suffix != most_runs, "")
+        label[rows] = [name if not text else f"{name} [{text}]" for text in suffix]
     return label
 
 
