@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro perf gpu report nielsen compare lint format
+.PHONY: bench test data micro perf gpu report nielsen compare check lint format
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ nielsen: data
 # make compare OLD=old/runs.parquet NEW=results/runs.parquet
 compare: $(INSTALLED)
 	$(PY) -m benchmarks.compare $(OLD) $(NEW)
+
+# make check FILE=path/to/your/network.py: is its backprop right, and how fast is it?
+check: data
+	$(if $(FILE),,$(error give the file: make check FILE=path/to/your/network.py))
+	$(PY) -m benchmarks.check $(FILE)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

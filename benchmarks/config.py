@@ -53,6 +53,7 @@ class BenchConfig:
     background_load: int = 0
     target_accuracy: float = 0.94
     results_dir: str = "results"
+    network: str = "examples/network.py"
     data: DataConfig = field(default_factory=DataConfig)
     force: bool = False
 

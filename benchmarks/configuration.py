@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
+from benchmarks import source
+
 CONFIGURATION = [
     "backend",
     "backend_options",
@@ -36,6 +38,7 @@ CONFIGURATION = [
 PROVENANCE = [
     "git_commit",
     "git_diff",
+    "backend_files",
     "hostname",
     "cpu_model",
     "python",
@@ -83,22 +86,13 @@ def options_text(net: Mapping) -> str:
 @cache
 def default_options() -> dict[str, dict]:
     """Backend name -> the options its conf/backend file sets."""
-    defaults = {}
-    for path in sorted((CONF / "backend").glob("*.yaml")):
-        conf = OmegaConf.to_container(OmegaConf.load(path))
-        defaults[conf["name"]] = json.loads(options_text(conf.get("net", {})))
-    return defaults
+    return {name: source.backend_options(name) for name in source.backend_configs()}
 
 
 @cache
 def default_settings() -> dict:
     conf = OmegaConf.load(CONF / "config.yaml")
     return {key: conf[key] for key in LABELLED_SETTINGS}
-
-
-def spelled(value) -> str:
-    """A value as it is typed on the command line: booleans as true/false."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def graph_note(fraction) -> str | None:
@@ -119,11 +113,13 @@ def variant(row: Mapping) -> str:
     parts += [note] if (note := graph_note(row.get("graph_fraction"))) else []
     options = json.loads(plain(row.get("backend_options")) or "{}")
     defaults = default_options().get(backend, {})
-    parts += [f"{k}={spelled(v)}" for k, v in sorted(options.items()) if defaults.get(k, object()) != v]
+    # A `path` names a file someone wrote (their network.py), so it is always shown.
+    shown = sorted((k, v) for k, v in options.items() if k == "path" or defaults.get(k, object()) != v)
+    parts += [f"{k}={source.spelled(k, v)}" for k, v in shown]
     for key, default in default_settings().items():
         value = plain(row.get(key))
         if value is not None and value != default:
-            parts.append(value if key == "dtype" else f"{key}={spelled(value)}")
+            parts.append(value if key == "dtype" else f"{key}={source.spelled(key, value)}")
     return f"{backend} ({', '.join(map(str, parts))})"
 
 
@@ -163,7 +159,9 @@ def short(field: str, value) -> str:
     value = plain(value)
     if value is None:
         return "none"
-    return str(value)[:7] if field in ("git_commit", "git_diff", "data_sha256") else str(value)
+    return (
+        str(value)[:7] if field in ("git_commit", "git_diff", "backend_files", "data_sha256") else str(value)
+    )
 
 
 def provenance_difference(earlier: Mapping, now: Mapping) -> str:
@@ -173,5 +171,7 @@ def provenance_difference(earlier: Mapping, now: Mapping) -> str:
         if before != after:
             if field == "git_diff":
                 return "with other uncommitted changes" if after else "with uncommitted changes"
+            if field == "backend_files":
+                return "with other contents of the files its options name"
             return f"with {field} {short(field, before)} (now {short(field, after)})"
     return "with the same provenance"

@@ -105,6 +105,24 @@ def diff_hash(status: str | None) -> str | None:
     return hashlib.sha256((diff or status).encode()).hexdigest()
 
 
+def named_files_sha256(options: dict) -> str | None:
+    """sha256 of the files a backend's options name (a learner's network.py, found from the current
+    folder or this project's) and of the Python files beside them and one folder down, its helpers;
+    None when no option names a file."""
+    named = []
+    for value in options.values():
+        if isinstance(value, str) and value.endswith(".py"):
+            named += [p for p in (Path(value).expanduser(), ROOT / value) if p.is_file()][:1]
+    if not named:
+        return None
+    digest = hashlib.sha256()
+    for file in named:
+        folder = file.resolve().parent
+        for path in sorted({file.resolve(), *folder.glob("*.py"), *folder.glob("*/*.py")}):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 @cache
 def static_environment() -> dict:
     torch = torch_module()

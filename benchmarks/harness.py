@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from hydra.errors import InstantiationException
-from hydra.utils import get_class, instantiate
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
@@ -38,14 +38,19 @@ def enum_value(setting) -> str:
     return str(getattr(setting, "value", setting))
 
 
-def resolve_device(cfg: DictConfig) -> str:
-    """The device to run on, or RunError when this backend or machine lacks it."""
+def implementation(cfg: DictConfig) -> type:
+    """The backend's class, or a one-line ConfigError when it cannot be imported."""
     target = cfg.backend.net._target_
     module, _, name = target.rpartition(".")
     try:
-        supported = getattr(importlib.import_module(module), name).devices
+        return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError, ValueError) as e:
         raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
+
+
+def resolve_device(cfg: DictConfig) -> str:
+    """The device to run on, or RunError when this backend or machine lacks it."""
+    supported = implementation(cfg).devices
     requested = enum_value(cfg.device)
     if requested == "auto":
         return "cuda" if "cuda" in supported and env.cuda_available() else "cpu"
@@ -54,6 +59,18 @@ def resolve_device(cfg: DictConfig) -> str:
     if requested == "cuda" and not env.cuda_available():
         raise RunError("CUDA not available")
     return requested
+
+
+def check_backend_options(cfg: DictConfig) -> None:
+    """An implementation's own check of its options (`check_options`), as a one-line ConfigError."""
+    cls = implementation(cfg)
+    if hasattr(cls, "check_options"):
+        options = OmegaConf.to_container(cfg.backend.net, resolve=True)
+        del options["_target_"]
+        try:
+            cls.check_options(**options)
+        except ValueError as e:
+            raise ConfigError(f"backend={cfg.backend.name}: {e}") from None
 
 
 class Timer:
@@ -94,6 +111,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     while training is recorded as failed, and a sweep goes on.
     """
     check(cfg)
+    check_backend_options(cfg)
     results_dir = Path(cfg.results_dir).resolve()
     data = build(cfg.data)
     n_train = len(data.train_y)
@@ -104,6 +122,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
         "run_id": uuid.uuid4().hex,
         "backend": cfg.backend.name,
         "backend_options": configuration.options_text(OmegaConf.to_container(cfg.backend.net, resolve=True)),
+        "backend_files": env.named_files_sha256(OmegaConf.to_container(cfg.backend.net, resolve=True)),
         "batch_size": cfg.batch_size,
         "hidden": cfg.hidden,
         "eta": cfg.eta,
@@ -141,7 +160,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     try:
         with env.pinned_threads(pinned) as threads:
             base |= threads
-            framework = getattr(get_class(cfg.backend.net._target_), "framework", "numpy")
+            framework = getattr(implementation(cfg), "framework", "numpy")
             # Measured before any background load starts, once per process for each kind.
             peak, source = env.gemm_peak(framework, base["dtype"], device, base["threads"])
             base |= {"peak_gflops": peak, "peak_source": source}
@@ -257,7 +276,9 @@ def record(results_dir: Path, rows: list[dict]) -> str:
 
 def summarize(rows: list[dict]) -> None:
     first, last = rows[0], rows[-1]
-    if first["status"] in ("skipped", "failed") and "train_s" not in last:
+    if first["status"] == "failed" and "train_s" not in last:
+        return  # logged where it failed, with its traceback's file
+    if first["status"] == "skipped":
         log.info("%s: %s: %s", label(first), first["status"], first["error"])
         return
     timed = [row["train_s"] for row in rows if not row["warmup"]] or [last["train_s"]]

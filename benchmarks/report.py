@@ -14,6 +14,7 @@ and lists what it left out; --all-sets shows every set side by side, labelled.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -414,6 +415,20 @@ def not_run_table(runs) -> pd.DataFrame:
     return per_run.reset_index(drop=True)
 
 
+def named_files(runs: pd.DataFrame) -> list[tuple[str, dict]]:
+    """(backend, options) of runs whose `path` option names another file than their conf default:
+    a learner's own network.py, which gets an ease-of-use row of its own."""
+    configured = source.backend_configs()
+    extra = []
+    for backend, text in (
+        runs[["backend", "backend_options"]].dropna().drop_duplicates().itertuples(index=False)
+    ):
+        options = json.loads(text)
+        if backend in configured and "path" in options and options != source.backend_options(backend):
+            extra.append((backend, options))
+    return extra
+
+
 def left_out_table(left_out: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     """The older sets left out: what they were, when, and how they differ from the set reported."""
     if left_out.empty:
@@ -524,7 +539,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         "ran (comments and docstrings left out). Both are counted from the source when this report "
         "was made, beside what each implementation makes its user write by hand.",
         "",
-        markdown_table(source.ease_of_use_table()),
+        markdown_table(source.ease_of_use_table(extra=named_files(runs))),
         "## Flexibility",
         "",
         "Derived from each implementation: its declared devices, whether its source calls autograd, "

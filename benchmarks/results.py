@@ -14,7 +14,7 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -72,6 +72,7 @@ COLUMNS = {
     "git_commit": "string",
     "git_dirty": "boolean",
     "git_diff": "string",
+    "backend_files": "string",
     "data_sha256": "string",
     "speed_env": "string",
     "started_at": "datetime64[us, UTC]",
@@ -95,6 +96,7 @@ ADDED = {
             "speed_env",
         )
     },
+    4: {"backend_files": None},
 }
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ conf/backend, their files are read with `ast` and `tokenize`, the statements
 that run to train are found by tracing a short epoch, and dtype support is
 found by training a tiny network in each dtype.
 
-    python -m benchmarks.source    # the traced statements of every backend, as JSON
+    python -m benchmarks.source ['[["yours", {"path": "me/network.py"}]]']   # traced lines, as JSON
 """
 
 import ast
@@ -46,8 +46,14 @@ def implementations() -> dict[str, type]:
 
 
 def backend_options(name: str) -> dict:
-    """The constructor options that conf/backend sets beside the backend's `_target_`."""
-    options = OmegaConf.to_container(backend_configs()[name].net)
+    """The constructor options that conf/backend sets beside the backend's `_target_`, with the
+    run settings they refer to (such as `${network}`) at their conf/config.yaml defaults."""
+    settings = OmegaConf.load(CONF.parent / "config.yaml")
+    merged = OmegaConf.merge(
+        {k: v for k, v in settings.items() if k not in ("defaults", "hydra")},
+        {"net": backend_configs()[name].net},
+    )
+    options = OmegaConf.to_container(merged.net, resolve=True)
     del options["_target_"]
     return options
 
@@ -118,15 +124,20 @@ def executed_statements(code: str, lines: set[int]) -> int:
     return count
 
 
-def trace_training(name: str) -> dict[str, list[int]]:
-    """impls/ file -> the lines that run while backend `name` is built, prepared for training and
-    trains a short epoch that ends in a partial mini-batch, on the CPU; adapter methods that only
-    the harness calls (evaluate, parameters, synchronize) stay out."""
+def trace_training(name: str, options: dict) -> dict[str, list[int]]:
+    """File -> the lines that run while backend `name` is built with `options`, prepared for
+    training and trains a short epoch that ends in a partial mini-batch, on the CPU. Traced are
+    the files of impls/, or, for a backend that runs someone's own file, the files it names as
+    theirs (`source_files()`); adapter methods only the harness calls (evaluate, parameters,
+    synchronize) stay out."""
     from benchmarks.fairness import layer_sizes
 
     cls = implementations()[name]
     rng = np.random.default_rng(0)
     x, y = rng.random((12, 784)).astype(np.float32), rng.integers(0, 10, 12)
+    params = init_params(layer_sizes(30), seed=0)
+    probe = cls(params, x, y, **options)
+    theirs = {str(path) for path in probe.source_files()} if hasattr(probe, "source_files") else None
     seen = {}
 
     def local(frame, event, arg):
@@ -135,25 +146,37 @@ def trace_training(name: str) -> dict[str, list[int]]:
         return local
 
     def calls(frame, event, arg):
-        return local if frame.f_code.co_filename.startswith(str(IMPLS)) else None
+        path = frame.f_code.co_filename
+        return local if (path in theirs if theirs else path.startswith(str(IMPLS))) else None
 
     sys.settrace(calls)
     try:
-        net = cls(init_params(layer_sizes(30), seed=0), x, y, **backend_options(name))
+        net = cls(params, x, y, **options)
         if hasattr(net, "prepare_training"):
             net.prepare_training(5, 3.0)
         net.train_epoch(np.arange(12), 5, 3.0)
     finally:
         sys.settrace(None)
-    return {str(Path(path).relative_to(ROOT)): sorted(lines) for path, lines in seen.items()}
+    return {shown_path(path): sorted(lines) for path, lines in seen.items()}
+
+
+def shown_path(path: str) -> str:
+    """Relative to the project where it lies inside it, else absolute."""
+    return str(Path(path).relative_to(ROOT)) if Path(path).is_relative_to(ROOT) else path
+
+
+def default_requests() -> str:
+    return json.dumps([[name, backend_options(name)] for name in implementations()])
 
 
 @cache
-def traced_training() -> dict[str, dict[str, list[int]]]:
-    """Every backend's traced lines, from a fresh process in which TorchScript is off
-    (PYTORCH_JIT=0), since a scripted function runs compiled code that no Python trace sees."""
+def traced_training(requests: str | None = None) -> dict[str, dict[str, list[int]]]:
+    """Traced lines for each [backend, options] in the JSON `requests` (default: every backend
+    with its conf options), keyed 'backend options-json', from a fresh process in which
+    TorchScript is off (PYTORCH_JIT=0), since a scripted function runs compiled code that no
+    Python trace sees."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.source"],
+        [sys.executable, "-m", "benchmarks.source", requests or default_requests()],
         cwd=ROOT,
         env=os.environ | {"PYTORCH_JIT": "0"},
         capture_output=True,
@@ -164,18 +187,28 @@ def traced_training() -> dict[str, dict[str, list[int]]]:
     return json.loads(done.stdout)
 
 
-def ease_of_use_table() -> pd.DataFrame:
+def request_key(name: str, options: dict) -> str:
+    return f"{name} {json.dumps(options, sort_keys=True)}"
+
+
+def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
+    """One row per backend with its conf options, and one per (backend, options) in `extra`,
+    such as a learner's file given by `path`."""
+    requests = [[name, backend_options(name)] for name in implementations()] + [list(e) for e in extra]
+    traces = traced_training(json.dumps(requests))
     rows = []
-    traces = traced_training()
-    for name, cls in implementations().items():
+    for name, options in requests:
+        cls = implementations()[name]
         code = source_file(cls).read_text()
         names = called_names(code)
-        files = {path: (ROOT / path).read_text() for path in traces[name]}
+        trace = traces[request_key(name, options)]
+        files = {path: (ROOT / path).read_text() for path in trace}
+        label = name if options == backend_options(name) else f"{name} ({options_note(options)})"
         rows.append(
             {
-                "backend": name,
+                "backend": label,
                 "statements run to train": sum(
-                    executed_statements(text, set(traces[name][path])) for path, text in files.items()
+                    executed_statements(text, set(trace[path])) for path, text in files.items()
                 ),
                 "logical lines in those files": sum(logical_lines(text) for text in files.values()),
                 "files": ", ".join(Path(path).name for path in sorted(files)),
@@ -186,6 +219,17 @@ def ease_of_use_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def spelled(key: str, value) -> str:
+    """A value as it is typed on the command line, booleans as true/false; a path by its last two parts."""
+    if key == "path" and value:
+        return "/".join(Path(value).parts[-2:])
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def options_note(options: dict) -> str:
+    return ", ".join(f"{k}={spelled(k, v)}" for k, v in sorted(options.items()) if v is not None)
 
 
 def trains_in(cls: type, dtype: str) -> bool:
@@ -219,7 +263,10 @@ def flexibility_table() -> pd.DataFrame:
 
 
 def main() -> None:
-    print(json.dumps({name: trace_training(name) for name in implementations()}))
+    requests = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.loads(default_requests())
+    print(
+        json.dumps({request_key(name, options): trace_training(name, options) for name, options in requests})
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ class Network(Protocol):
 
     # Optional: ``prepare_training(batch_size, eta)``, called once inside the
     # setup timing: whatever compiles, captures or specialises does it there and
-    # then restores the parameters, so that no timed epoch pays for it. And a
+    # then restores the parameters, so that no timed epoch pays for it. A
     # ``graph_fraction``: the share of the last epoch's steps replayed from CUDA graphs.
+    # A static ``check_options(**options)`` that raises ValueError, with a message
+    # for the user, when the options cannot work (checked before any run starts).
 
     def place(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
         """Copy an evaluation set to the device once, before any timing."""

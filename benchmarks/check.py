@@ -1,0 +1,330 @@
+"""Is my backprop right, and how fast is my network.py? A check of a file written from the book.
+
+    python -m benchmarks.check PATH/network.py [--class NAME] [--quick]     (also: make check FILE=PATH)
+
+The file is loaded as it is (its script part skipped, impls/yours.py), its
+parameters are set to the harness's shared initial values, and it is checked,
+one line per check, in this order:
+
+1. backprop against central finite differences of the quadratic cost computed
+   through its own feedforward, in float64, on a few real MNIST examples;
+2. one update_mini_batch against the SGD step made from its own backprop;
+3. 20 mini-batches in the harness's order against numpy_loop, from the same start;
+4. one epoch of real MNIST in the harness's order: test accuracy at least 90%;
+5. its epoch time beside the project's backends, one after the other in this process.
+
+--quick runs checks 1 to 3 only. Exit status: 0 when every check passes, 1 when
+one fails, 2 when the file cannot be used at all (one line says why).
+"""
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks import env, harness, source
+from benchmarks.data import DataError, load_mnist
+from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
+from benchmarks.markdown import markdown_table
+from impls.numpy_loop import NumpyLoop
+from impls.yours import LearnerFileError, YourNetwork, resolve
+
+HIDDEN, BATCH, ETA = 30, 10, 3.0
+GRADIENT_EXAMPLES, ENTRIES_PER_ARRAY, H = 5, 30, 1e-5
+GRADIENT_TOLERANCE = 1e-5
+UPDATE_M, UPDATE_ETA = 4, 0.3
+STEPS = 20
+TARGET_ACCURACY = 0.90
+PEERS = ("numpy_loop", "numpy", "torch")
+
+
+class LearnerCodeError(Exception):
+    """The learner's code raised; the message names the exception and the line of their file."""
+
+
+def array_names(n_layers: int) -> list[str]:
+    """Book names of [dW1, db1, dW2, db2, ...], e.g. 'nabla_w[0] (the hidden layer's weights)'."""
+    names = []
+    for layer in range(n_layers):
+        which = "the output layer's" if layer == n_layers - 1 else f"hidden layer {layer + 1}'s"
+        if n_layers == 2 and layer == 0:
+            which = "the hidden layer's"
+        index = -1 if layer == n_layers - 1 else layer
+        names += [f"nabla_w[{index}] ({which} weights)", f"nabla_b[{index}] ({which} biases)"]
+    return names
+
+
+def diagnose(got: np.ndarray, expected: np.ndarray) -> tuple[float, str | None]:
+    """(relative error, what is wrong in words, or None when it is right)."""
+    if got.shape != expected.shape:
+        return np.inf, f"has shape {got.shape}, expected {expected.shape}"
+    scale = max(np.linalg.norm(got), np.linalg.norm(expected), 1e-300)
+    relative = float(np.linalg.norm(got - expected) / scale)
+    if relative < GRADIENT_TOLERANCE:
+        return relative, None
+    if np.linalg.norm(got) < 1e-12 * scale:
+        return relative, "is zero where the gradient is not"
+    factor = float(got.ravel() @ expected.ravel() / max(expected.ravel() @ expected.ravel(), 1e-300))
+    residual = np.linalg.norm(got - factor * expected) / scale
+    if residual < 1e-3:
+        if abs(factor + 1) < 1e-3:
+            return relative, "has its sign flipped"
+        return relative, f"is {factor:.4g} times the true value (a constant factor)"
+    return relative, f"is wrong (relative error {relative:.2g})"
+
+
+def learner_calls(net: YourNetwork | Path, fn, *args):
+    """fn(*args), with an exception raised in the learner's code told by its line in their file."""
+    folder = (Path(net.module.__file__) if isinstance(net, YourNetwork) else net).resolve().parent
+    try:
+        return fn(*args)
+    except LearnerFileError:
+        raise
+    except Exception as e:
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if Path(f.filename).parent == folder]
+        if not frames:
+            raise
+        last = frames[-1]
+        where = f"{Path(last.filename).name} line {last.lineno} (in {last.name})"
+        raise LearnerCodeError(f"{where} raised {type(e).__name__}: {e}") from None
+
+
+def build(path, class_name, data, dtype: str) -> YourNetwork:
+    params = init_params(layer_sizes(HIDDEN), seed=0)
+    return learner_calls(
+        resolve(path), YourNetwork, params, data.train_x, data.train_y, "cpu", dtype, path, class_name
+    )
+
+
+def sampled_entries(shape, rng) -> tuple[np.ndarray, ...]:
+    flat = rng.choice(int(np.prod(shape)), size=min(ENTRIES_PER_ARRAY, int(np.prod(shape))), replace=False)
+    return np.unravel_index(flat, shape)
+
+
+def total_cost(net: YourNetwork, params, x, y) -> float:
+    net.set_parameters(params)
+    return net.cost(x, y) * len(x)
+
+
+def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
+    """1: backprop (or, without one, the one-example update) against central differences."""
+    x, y = net.place(data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES])
+    params = init_params(layer_sizes(HIDDEN), seed=0)
+    analytic = learner_calls(net, net.gradients, x, y)
+    rng = np.random.default_rng(0)
+    names = array_names(len(params) // 2)
+    worst, wrong = (0.0, names[0]), []
+    for index, (param, grad) in enumerate(zip(params, analytic)):
+        if grad.shape != param.shape:
+            wrong.append(f"{names[index]} has shape {grad.shape}, expected {param.shape}")
+            continue
+        entries = sampled_entries(param.shape, rng)
+        numeric = np.empty(len(entries[0]))
+        for k, entry in enumerate(zip(*entries)):
+            plus, minus = [p.copy() for p in params], [p.copy() for p in params]
+            plus[index][entry] += H
+            minus[index][entry] -= H
+            numeric[k] = (total_cost(net, plus, x, y) - total_cost(net, minus, x, y)) / (2 * H)
+        relative, problem = diagnose(grad[entries], numeric)
+        worst = max(worst, (relative, names[index]))
+        if problem:
+            wrong.append(f"{names[index]} {problem}")
+    net.set_parameters(params)
+    how = (
+        f"`{net.names['backprop']}`"
+        if net.names["backprop"]
+        else "the one-example update (no backprop method)"
+    )
+    setting = f"float64, {GRADIENT_EXAMPLES} MNIST examples, {ENTRIES_PER_ARRAY} entries per array"
+    if not wrong:
+        return (
+            True,
+            f"{how} matches central differences ({setting}): "
+            f"worst relative error {worst[0]:.1e} in {worst[1]}",
+        )
+    found = summary(wrong, names, "array")
+    return False, f"{how} against central differences ({setting}): {found}" + hint(wrong, names)
+
+
+def summary(wrong: list[str], names: list[str], what: str) -> str:
+    """The wrong arrays in words: 'every array has its sign flipped' when all share one problem."""
+    problems = {line.removeprefix(name).strip() for line, name in zip(wrong, names) if line.startswith(name)}
+    if len(wrong) == len(names) and len(problems) == 1:
+        return f"every {what} {problems.pop()}"
+    return "; ".join(wrong)
+
+
+def hint(wrong: list[str], names: list[str]) -> str:
+    """Where to look, from which arrays are wrong."""
+    bad = {name for name in names if any(line.startswith(name) for line in wrong)}
+    hidden = set(names[:-2])
+    if bad == set(names) and all("sign flipped" in line for line in wrong):
+        return ". Every array has the wrong sign: the output error is probably (y - a), not (a - y)"
+    if bad and bad <= hidden:
+        return (
+            ". The output layer is right: look at the delta sent back to the hidden layer, "
+            "(W^T delta) times σ'(z)"
+        )
+    if bad and all("biases" in name for name in bad):
+        return ". The weights are right: the bias gradient should be delta itself"
+    if bad and all("weights" in name for name in bad):
+        return ". The biases are right: a weight gradient is delta times the previous layer's activation, a^T"
+    return ""
+
+
+def check_update(net: YourNetwork, data) -> tuple[bool, str]:
+    """2: one update_mini_batch of m examples against -(eta/m) times the sum of its own gradients."""
+    params = init_params(layer_sizes(HIDDEN), seed=0)
+    x, y = data.train_x[:UPDATE_M], data.train_y[:UPDATE_M]
+    placed = net.place(x, y)
+    summed = learner_calls(net, net.gradients, *placed)
+    net.set_parameters(params)
+    learner_calls(net, net.call, "update_mini_batch", list(zip(placed[0], net.targets(y))), UPDATE_ETA)
+    moved = [p1 - p0 for p0, p1 in zip(params, net.parameters())]
+    net.set_parameters(params)
+    names = [name.replace("nabla_", "") for name in array_names(len(params) // 2)]
+    expected = [-(UPDATE_ETA / UPDATE_M) * g for g in summed]
+    factors, wrong, worst = [], [], 0.0
+    for name, got, want in zip(names, moved, expected):
+        relative, problem = diagnose(got, want)
+        worst = max(worst, relative)
+        if problem:
+            wrong.append(f"{name} {problem}")
+            factors.append(float(got.ravel() @ want.ravel() / max(want.ravel() @ want.ravel(), 1e-300)))
+    source_ = "its own backprop" if net.names["backprop"] else "its one-example updates"
+    setting = f"m={UPDATE_M}, eta={UPDATE_ETA}"
+    if not wrong:
+        return (
+            True,
+            f"update_mini_batch equals -(eta/m)·Σ gradients from {source_} ({setting}): "
+            f"relative error {worst:.1e}",
+        )
+    why = ""
+    if factors and np.allclose(factors, UPDATE_M, rtol=1e-3):
+        why = ": the step is m times too large, so the division by len(mini_batch) is missing"
+    elif factors and np.allclose(factors, 1 / UPDATE_M, rtol=1e-3):
+        why = ": the step is m times too small, so it is divided by len(mini_batch) twice"
+    elif factors and np.allclose(factors, UPDATE_ETA, rtol=1e-3):
+        why = ": the step is eta times too small, so eta is applied twice"
+    elif factors and np.allclose(factors, -1, rtol=1e-3):
+        why = ": the step goes uphill; subtract eta/m times the gradient"
+    found = summary(wrong, names, "weight and bias update")
+    return False, f"update_mini_batch against -(eta/m)·Σ gradients from {source_} ({setting}): {found}{why}"
+
+
+def check_steps(net: YourNetwork, data) -> tuple[bool, str]:
+    """3: the first 20 mini-batches of epoch 1 against numpy_loop, from the same start."""
+    params = init_params(layer_sizes(HIDDEN), seed=0)
+    order = epoch_order(0, 1, len(data.train_y))[: STEPS * BATCH]
+    reference = NumpyLoop(params, data.train_x, data.train_y, dtype="float64")
+    reference.train_epoch(order, BATCH, ETA)
+    net.set_parameters(params)
+    learner_calls(net, net.train_epoch, order, BATCH, ETA)
+    difference = max(float(np.abs(a - b).max()) for a, b in zip(net.parameters(), reference.parameters()))
+    scale = max(float(np.abs(p).max()) for p in reference.parameters())
+    net.set_parameters(params)
+    setting = f"{STEPS} mini-batches of {BATCH}, eta {ETA}, float64"
+    verdict = f"largest difference {difference:.1e} (parameters up to {scale:.1f})"
+    if difference <= 1e-8 * scale:
+        return True, f"the first steps equal numpy_loop's from the same start ({setting}): {verdict}"
+    return False, f"the first steps differ from numpy_loop's from the same start ({setting}): {verdict}"
+
+
+def check_epoch(path, class_name, data) -> tuple[bool, str, YourNetwork, float]:
+    """4: one epoch in the benchmark's setting, timed as the harness times it."""
+    net = build(path, class_name, data, "float32")
+    with env.pinned_threads(1), harness.Timer() as epoch:
+        learner_calls(net, net.train_epoch, epoch_order(0, 1, len(data.train_y)), BATCH, ETA)
+    accuracy = learner_calls(net, net.evaluate, *net.place(data.test_x, data.test_y)) / len(data.test_y)
+    line = (
+        f"one epoch of real MNIST (batch {BATCH}, eta {ETA}, float32, {epoch.seconds:.2f} s): "
+        f"test accuracy {accuracy:.2%}"
+    )
+    if accuracy >= TARGET_ACCURACY:
+        return True, line + f" (at least {TARGET_ACCURACY:.0%})", net, epoch.seconds
+    return False, line + f", below {TARGET_ACCURACY:.0%}", net, epoch.seconds
+
+
+def timing_table(net: YourNetwork, seconds: float, data) -> pd.DataFrame:
+    """5: an epoch of each of the project's backends at the same settings, in this process."""
+    rows = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}]
+    order = epoch_order(0, 1, len(data.train_y))
+    for name in PEERS:
+        cls = source.implementations()[name]
+        peer = cls(
+            init_params(layer_sizes(HIDDEN), seed=0),
+            data.train_x,
+            data.train_y,
+            **source.backend_options(name),
+        )
+        prepare(peer, BATCH, ETA)
+        with env.pinned_threads(1), harness.Timer(peer.synchronize) as epoch:
+            peer.train_epoch(order, BATCH, ETA)
+        rows.append({"backend": name, "s/epoch": epoch.seconds})
+    table = pd.DataFrame(rows)
+    table["yours takes"] = [f"{seconds / s:.2f}×" for s in table["s/epoch"]]
+    table["s/epoch"] = table["s/epoch"].map("{:.3f}".format)
+    return table
+
+
+def dtype_note(net: YourNetwork) -> str | None:
+    kinds = {np.asarray(p).dtype for p in [*net.net.weights, *net.net.biases]}
+    if kinds != {np.dtype("float32")}:
+        found = ", ".join(sorted(str(k) for k in kinds))
+        return (
+            f"note: after training from float32 your parameters are {found}; an array made with "
+            "np.zeros(shape) or np.random.randn is float64 and upcasts the arithmetic, so yours "
+            "computes in float64 where the other backends compute in float32"
+        )
+    return None
+
+
+def run(path, class_name, quick: bool) -> int:
+    data = load_mnist()
+    net = build(path, class_name, data, "float64")
+    names = ", ".join(f"{role} as `{name}`" for role, name in net.names.items() if name)
+    print(f"{Path(net.module.__file__).name}: class {net.cls.__name__}, {names}")
+    if net.skipped:
+        print(f"skipped {len(net.skipped)} top-level statements (the script part): " + "; ".join(net.skipped))
+    results = []
+    for number, check in enumerate((check_gradient, check_update, check_steps), start=1):
+        passed, line = check(net, data)
+        results.append(passed)
+        print(f"{'PASS' if passed else 'FAIL'} {number}. {line}", flush=True)
+    if not quick:
+        passed, line, trained, seconds = check_epoch(path, class_name, data)
+        results.append(passed)
+        print(f"{'PASS' if passed else 'FAIL'} 4. {line}", flush=True)
+        if all(results):
+            print(
+                f"     5. epoch time beside the project's backends (batch {BATCH}, hidden {HIDDEN}, float32, "
+                f"1 thread, one after the other in this process):\n"
+            )
+            print(markdown_table(timing_table(trained, seconds, data)))
+            if note := dtype_note(trained):
+                print(note)
+        else:
+            print("     5. timing left out: fix the failing checks first")
+    failed = results.count(False)
+    print(f"{len(results) - failed} of {len(results)} checks passed")
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", help="your network.py")
+    parser.add_argument("--class", dest="class_name", help="the network class, if not Network")
+    parser.add_argument("--quick", action="store_true", help="checks 1 to 3 only: no full epoch, no timing")
+    args = parser.parse_args(argv)
+    try:
+        return run(args.path, args.class_name, args.quick)
+    except (LearnerFileError, LearnerCodeError, DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""`python -m benchmarks.check` on a learner's network.py: right, broken in six ways, or unusable."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from benchmarks import check, report
+from tests.conftest import ROOT, run_py
+
+pytestmark = pytest.mark.mnist
+
+EXAMPLE = ROOT / "examples" / "network.py"
+CORRECT = EXAMPLE.read_text()
+HIDDEN_DELTA = "delta = np.dot(self.weights[-layer + 1].transpose(), delta) * sigmoid_prime(z)"
+OUTPUT_DELTA = "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])"
+
+
+def variant(tmp_path, *edits: tuple[str, str], name="network.py") -> str:
+    """The example with each (old, new) edit made, written to tmp_path; the edits must apply."""
+    source = CORRECT
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    path = tmp_path / name
+    path.write_text(source)
+    return str(path)
+
+
+def checked(capsys, *argv) -> tuple[int, list[str], str]:
+    code = check.main([*argv])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def test_a_correct_file_passes_every_check_and_is_timed(capsys):
+    code, lines, _ = checked(capsys, str(EXAMPLE))
+    assert code == 0
+    assert [line[:7] for line in lines if line.startswith(("PASS", "FAIL"))] == [
+        "PASS 1.",
+        "PASS 2.",
+        "PASS 3.",
+        "PASS 4.",
+    ]
+    assert "skipped 5 top-level statements (the script part)" in lines[1]
+    assert "No module named 'mnist_loader'" in lines[1] and "`net.SGD(" in lines[1]
+    for backend in ("| yours (network.py) |", "| numpy_loop |", "| numpy |", "| torch |"):
+        assert any(line.startswith(backend) for line in lines)
+    assert lines[-1] == "4 of 4 checks passed"
+
+
+BROKEN = {
+    "sign error in the output delta": (
+        [("return output_activations - y", "return y - output_activations")],
+        1,
+        ["every array has its sign flipped", "(y - a), not (a - y)"],
+    ),
+    "sigma' missing in the hidden layer": (
+        [(HIDDEN_DELTA, "delta = np.dot(self.weights[-layer + 1].transpose(), delta)")],
+        1,
+        ["nabla_w[0] (the hidden layer's weights) is", "The output layer is right"],
+    ),
+    "sigma' of the activation instead of z": (
+        [(OUTPUT_DELTA, "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(activations[-1])")],
+        1,
+        ["nabla_w[-1] (the output layer's weights) is", "nabla_b[-1] (the output layer's biases) is"],
+    ),
+    "wrong bias gradient": (
+        [("nabla_b[-1] = delta", "nabla_b[-1] = self.cost_derivative(activations[-1], y)")],
+        1,
+        ["nabla_b[-1] (the output layer's biases) is", "the bias gradient should be delta itself"],
+    ),
+    "weight gradient from the wrong activation": (
+        [("np.dot(delta, activations[-2].transpose())", "np.dot(delta, zs[-2].transpose())")],
+        1,
+        ["nabla_w[-1] (the output layer's weights) is", "previous layer's activation"],
+    ),
+    "no division by the mini-batch size": (
+        [("(eta / len(mini_batch)) * nw", "eta * nw"), ("(eta / len(mini_batch)) * nb", "eta * nb")],
+        2,
+        ["every weight and bias update is 4 times the true value", "division by len(mini_batch) is missing"],
+    ),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_each_broken_variant_fails_and_the_message_names_what_is_wrong(broken, tmp_path, capsys):
+    edits, failing, phrases = BROKEN[broken]
+    code, lines, _ = checked(capsys, variant(tmp_path, *edits), "--quick")
+    assert code == 1
+    line = next(line for line in lines if line.startswith(f"FAIL {failing}."))
+    for phrase in phrases:
+        assert phrase in line, line
+    assert all(not line.startswith(f"FAIL {n}.") for n in range(1, failing)), "earlier checks pass"
+
+
+def test_renamed_methods_and_another_class_name_are_found(tmp_path, capsys):
+    path = variant(
+        tmp_path,
+        ("class Network:", "class NeuralNetwork:"),
+        ("def backprop(", "def backpropagation("),
+        ("self.backprop(x, y)", "self.backpropagation(x, y)"),
+        ("def feedforward(", "def feed_forward("),
+        ("self.feedforward(x)", "self.feed_forward(x)"),
+    )
+    code, lines, _ = checked(capsys, path, "--quick")
+    assert code == 0
+    assert "class NeuralNetwork, feedforward as `feed_forward`" in lines[0]
+    assert "backprop as `backpropagation`" in lines[0]
+
+
+def test_without_a_backprop_method_the_gradient_comes_from_the_update(tmp_path, capsys):
+    inlined = CORRECT.replace("def backprop(", "def _gradient_of(").replace(
+        "self.backprop(", "self._gradient_of("
+    )
+    path = tmp_path / "network.py"
+    path.write_text(inlined)
+    code, lines, _ = checked(capsys, str(path), "--quick")
+    assert code == 0
+    assert "the one-example update (no backprop method)" in lines[2]
+
+
+def test_helpers_beside_the_file_resolve_and_the_script_part_is_skipped(tmp_path, capsys):
+    (tmp_path / "utilities").mkdir()
+    (tmp_path / "utilities" / "__init__.py").write_text("")
+    (tmp_path / "utilities" / "math_utilities.py").write_text(
+        "import numpy as np\n\n\ndef sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-z))\n"
+    )
+    own_sigmoid = "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-z))\n"
+    path = variant(
+        tmp_path,
+        (own_sigmoid, "from utilities.math_utilities import sigmoid\n"),
+        ("training_data = list(training_data)", 'if __name__ == "__main__":\n    print("training")'),
+    )
+    code, lines, _ = checked(capsys, path, "--quick")
+    assert code == 0
+    assert "the `if __name__ == '__main__'` block" in lines[1]
+
+
+def line_of(text: str, edits) -> int:
+    """The line of the edited example on which `text` stands."""
+    source = CORRECT
+    for old, new in edits:
+        source = source.replace(old, new)
+    return next(n for n, line in enumerate(source.splitlines(), start=1) if text in line)
+
+
+PYTHON_2 = [('print(f"Epoch {j} complete")', 'print "Epoch {0} complete".format(j)')]
+PRINT_STATEMENT_LINE = line_of('print "Epoch', PYTHON_2)
+RAISES_ON_IMPORT = [("class Network:\n", "class Network:\n    LIMIT = 1 / 0\n")]
+TORCH_TENSORS = [
+    ("import numpy as np\n", "import numpy as np\nimport torch\n"),
+    ("z = np.dot(w, activation) + b", "z = torch.mm(w, activation) + b"),
+]
+UNUSABLE = {
+    "Python 2": (
+        PYTHON_2,
+        [],
+        f"network.py is Python 2 (print statement at line {PRINT_STATEMENT_LINE}): run it through 2to3",
+    ),
+    "missing class": (
+        [],
+        ["--class", "Perceptron"],
+        "network.py has no class Perceptron (its classes: Network)",
+    ),
+    "missing method": (
+        [("def update_mini_batch(", "def train_on(")],
+        [],
+        "class Network has no update_mini_batch method (looked for update_mini_batch,",
+    ),
+    "raises on import": (
+        RAISES_ON_IMPORT,
+        [],
+        f"network.py raised ZeroDivisionError at line {line_of('LIMIT', RAISES_ON_IMPORT)} while loading: "
+        "division by zero",
+    ),
+    "a method raises when called": (
+        TORCH_TENSORS,
+        [],
+        f"network.py line {line_of('torch.mm', TORCH_TENSORS)} (in backprop) raised TypeError: ",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNUSABLE)
+def test_an_unusable_file_exits_2_with_one_line_naming_it(case, tmp_path):
+    edits, options, message = UNUSABLE[case]
+    path = variant(tmp_path, *edits)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.check", path, *options, "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: {message}"), done.stderr
+
+
+def test_a_learners_file_runs_under_the_harness_beside_the_others(tmp_path):
+    mine = tmp_path / "alice" / "network.py"
+    mine.parent.mkdir()
+    mine.write_text(CORRECT)
+    done = run_py(
+        "-m",
+        "backend=yours,numpy",
+        f"network={mine}",
+        "epochs=1",
+        f"results_dir={tmp_path / 'results'}",
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(tmp_path / "results" / "runs.parquet")
+    yours = runs[runs.backend == "yours"]
+    assert (yours.status == "ok").all() and yours.test_acc.iloc[0] >= 0.90
+    assert yours.backend_files.notna().all() and runs[runs.backend == "numpy"].backend_files.isna().all()
+    assert "yours (cpu, path=alice/network.py) batch=10" in done.stdout + done.stderr
+    report.main([str(tmp_path / "results" / "runs.parquet")])
+    markdown = (tmp_path / "results" / "report" / "report.md").read_text()
+    ease = markdown.split("## Ease of use")[1].split("## Flexibility")[0]
+    assert "| yours (path=alice/network.py) |" in ease and "| network.py |" in ease
+
+
+def test_a_file_that_cannot_be_used_stops_a_run_before_it_starts_with_one_line(tmp_path):
+    done = run_py("-m", "backend=yours,numpy", "network=no/such/network.py", f"results_dir={tmp_path}")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: backend=yours: no/such/network.py: no such file; give the path to your network.py"
+    )
+    assert not (tmp_path / "runs.parquet").exists()
