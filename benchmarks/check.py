@@ -160,9 +160,9 @@ def summary(wrong: list[str], names: list[str], what: str) -> str:
 def hint(wrong: list[str], names: list[str]) -> str:
     """Where to look, from which arrays are wrong."""
     bad = {name for name in names if any(line.startswith(name) for line in wrong)}
-    hidden = set(names[:-2])
+    hidden, output = set(names[:-2]), set(names[-2:])
     if bad == set(names) and all("sign flipped" in line for line in wrong):
-        return ". Every array has the wrong sign: the output error is probably (y - a), not (a - y)"
+        return ": the output error is probably (y - a), not (a - y)"
     if bad and bad <= hidden:
         return (
             ". The output layer is right: look at the delta sent back to the hidden layer, "
@@ -172,6 +172,8 @@ def hint(wrong: list[str], names: list[str]) -> str:
         return ". The weights are right: the bias gradient should be delta itself"
     if bad and all("weights" in name for name in bad):
         return ". The biases are right: a weight gradient is delta times the previous layer's activation, a^T"
+    if output <= bad:
+        return ". The output layer is wrong: its delta is (a - y) times σ'(z), with σ' taken of z, not of a"
     return ""
 
 
@@ -285,8 +287,8 @@ def dtype_note(net: YourNetwork) -> str | None:
 def run(path, class_name, quick: bool) -> int:
     data = load_mnist()
     net = build(path, class_name, data, "float64")
-    names = ", ".join(f"{role} as `{name}`" for role, name in net.names.items() if name)
-    print(f"{Path(net.module.__file__).name}: class {net.cls.__name__}, {names}")
+    found = [role if name == role else f"{role} as `{name}`" for role, name in net.names.items() if name]
+    print(f"{Path(net.module.__file__).name}: class {net.cls.__name__}, " + ", ".join(found))
     if net.skipped:
         print(f"skipped {len(net.skipped)} top-level statements (the script part): " + "; ".join(net.skipped))
     results = []

@@ -64,7 +64,7 @@ BROKEN = {
     "sigma' of the activation instead of z": (
         [(OUTPUT_DELTA, "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(activations[-1])")],
         1,
-        ["nabla_w[-1] (the output layer's weights) is", "nabla_b[-1] (the output layer's biases) is"],
+        ["nabla_w[-1] (the output layer's weights) is", "σ' taken of z, not of a"],
     ),
     "wrong bias gradient": (
         [("nabla_b[-1] = delta", "nabla_b[-1] = self.cost_derivative(activations[-1], y)")],
