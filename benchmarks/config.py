@@ -27,6 +27,8 @@ class DType(Enum):
 @dataclass
 class BackendConfig:
     name: str = MISSING
+    # idiomatic: the code its framework teaches; tuned: written for speed; learner: someone's own.
+    style: str = "tuned"
     # False leaves BLAS and torch at their default thread counts, as a first script would.
     pin_threads: bool = True
     # The implementation: `_target_` names its class, other keys are its options.

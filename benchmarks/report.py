@@ -1,16 +1,21 @@
-"""Plots and a Markdown report from results/runs.parquet.
+"""The report: the answers in words, then the plots and tables behind them, from results/runs.parquet.
 
     python -m benchmarks.report [PATH_TO_PARQUET] [--out DIR] [--all-sets]
 
-Writes PNG plots and report.md into DIR (default: a `report` folder beside the
-parquet). Every number comes from the parquet or, for ease of use and
-flexibility, from the implementations' source. A plot without data becomes a
-note in the report; it never stops the report.
+Writes report.md, report.html (one self-contained file) and the PNG plots into
+DIR (default: a `report` folder beside the parquet), then prints the answers.
+Every number comes from the parquet or, for ease of use and flexibility, from
+the implementations' source; what cannot be drawn from the data at hand is said
+where it would have been, with what produces it.
 
 Runs are grouped by configuration as benchmarks.configuration defines it, and
 never pooled across provenance (code, machine, libraries, data, speed-changing
 environment variables): for each configuration the report uses the newest set
 and lists what it left out; --all-sets shows every set side by side, labelled.
+
+The work is split by job: benchmarks.summary selects and summarises (pandas),
+benchmarks.plots draws, benchmarks.answers judges the claims, benchmarks.render
+writes Markdown and HTML; this module puts them together.
 """
 
 import argparse
@@ -18,51 +23,32 @@ import json
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from benchmarks import configuration, results, source
-from benchmarks.fairness import layer_sizes
-from benchmarks.markdown import markdown_table
+from benchmarks import answers, configuration, results, source
+from benchmarks.plots import NEEDS, PLOTS, draw_all
+from benchmarks.render import Answers, Figure, Heading, Missing, Table, Text, to_html, to_markdown
+from benchmarks.summary import (
+    BASELINE,
+    FLOPS_FORMULA,
+    NOISY_IQR,
+    SHOWN,
+    TAKEAWAYS,
+    environment_table,
+    left_out_table,
+    named_files,
+    not_run_table,
+    prepare,
+    speedups,
+    standard_threads,
+    summary_table,
+)
 
-plt.switch_backend("Agg")
-
-BASELINE = "numpy_loop"
-NIELSEN = {"hidden": 30, "batch_size": 10}
-NOISY_IQR = 0.10
-# The plots' axes and filters; the label tells apart everything else a configuration holds.
-AXES = ["hidden", "batch_size", "threads", "background_load", "parallel_jobs"]
-SHOWN = ["label", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
-PLOTS = {
-    "epoch_time.png": "Training time per epoch",
-    "speedup.png": "Speed-up over Nielsen's loop",
-    "accuracy_by_epoch.png": "Test accuracy by epoch",
-    "time_to_accuracy.png": "Time to accuracy",
-    "throughput.png": "Throughput",
-    "gflops.png": "Achieved GFLOP/s",
-    "threads.png": "The thread-count pitfall",
-}
+TITLE = "backprop-bench report"
 
 
 class ReportError(Exception):
     pass
-
-
-def flops_per_example(hidden: int) -> int:
-    """Multiply-adds counted twice: forward, weight gradients, and deltas sent back."""
-    pairs = list(zip(layer_sizes(hidden), layer_sizes(hidden)[1:]))
-    forward = sum(2 * n_in * n_out for n_in, n_out in pairs)
-    backward_deltas = sum(2 * n_in * n_out for n_in, n_out in pairs[1:])
-    return 2 * forward + backward_deltas
-
-
-FLOPS_FORMULA = (
-    "FLOP per training example = 2·Σ n_in·n_out (forward) + 2·Σ n_in·n_out (weight gradients) "
-    "+ 2·Σ_(l≥2) n_in·n_out (deltas sent back); for [784, h, 10] that is 4·784·h + 6·10·h. "
-    "Achieved GFLOP/s = FLOP per example × 50,000 / epoch seconds / 10⁹."
-)
 
 
 def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -83,493 +69,151 @@ def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame
     return prepare(kept), left_out
 
 
-def with_threads(label: str, threads: int) -> str:
-    return f"{label[:-1]}, {threads} thread{'s' if threads > 1 else ''})"
-
-
-def distinct_labels(runs: pd.DataFrame) -> pd.Series:
-    """Variant labels, extended wherever one label at the same axes would hold two configurations
-    or two provenance sets, by the fields that tell them apart (e.g. epochs=4, git_commit=1a2b3c4).
-
-    Where only the configuration differs, the one with the most runs keeps the plain label (the
-    summary table shows its settings); provenance sets are all labelled."""
-    label = configuration.variants(runs)
-    if runs.empty:
-        return label
-    keyed = runs.assign(label=label)
-    sets = keyed.groupby(["label", *AXES], dropna=False)[["config_key", "provenance_key"]].nunique()
-    ambiguous = set(sets[(sets > 1).any(axis=1)].reset_index().label)
-    fields = [f for f in configuration.CONFIGURATION + configuration.PROVENANCE if f not in AXES]
-    for name in ambiguous:
-        rows = keyed.label == name
-        group = keyed[rows].reindex(columns=fields).astype("string").fillna("none")
-        varying = [f for f in fields if group[f].nunique() > 1]
-        suffix = group[varying].apply(
-            lambda row: ", ".join(f"{f}={configuration.short(f, value)}" for f, value in row.items()), axis=1
-        )
-        if not set(varying) & set(configuration.PROVENANCE):
-            most_runs = keyed[rows].groupby(suffix).run_id.nunique().idxmax()
-            suffix = suffix.where(suffix != most_runs, "")
-        label[rows] = [name if not text else f"{name} [{text}]" for text in suffix]
-    return label
-
-
-def prepare(runs: pd.DataFrame) -> pd.DataFrame:
-    runs = runs if "config_key" in runs else configuration.with_keys(runs)
-    n_train = runs.examples_per_s * runs.train_s
-    gflops = runs.hidden.map(flops_per_example) * n_train / runs.train_s / 1e9
-    return runs.assign(label=distinct_labels(runs), gflops=gflops)
-
-
-def timed(runs: pd.DataFrame) -> pd.DataFrame:
-    """Epochs whose time counts: from runs that finished ok, past warm-up."""
-    return runs[(runs.status == "ok") & ~runs.warmup.astype(bool)]
-
-
-def standard_threads(runs: pd.DataFrame) -> int:
-    return int(runs.threads.mode().iloc[0])
-
-
-def standard(runs: pd.DataFrame) -> pd.DataFrame:
-    """Runs alone on an otherwise idle machine at the usual thread count, and the runs of
-    backends that never ran at it (a peer left at its library's default), labelled with theirs.
-
-    The pitfall plot shows loaded and multi-thread runs; parallel jobs are only in the tables.
-    """
-    alone = runs[(runs.background_load == 0) & (runs.parallel_jobs == 1)]
-    usual = alone.threads == standard_threads(runs)
-    own_count = ~alone.backend.isin(alone.backend[usual])
-    own_labels = [with_threads(label, n) for label, n in zip(alone.label, alone.threads)]
-    alone = alone.assign(label=alone.label.mask(own_count, pd.Series(own_labels, index=alone.index)))
-    return alone[usual | own_count]
-
-
-def quartiles(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
-    grouped = frame.groupby(keys, observed=True)[value]
-    stats = grouped.quantile([0.25, 0.5, 0.75]).unstack()
-    stats.columns = ["q25", "median", "q75"]
-    return stats.reset_index()
-
-
-def facet_axes(n: int, title: str):
-    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.2), squeeze=False, sharey=True)
-    fig.suptitle(title)
-    return fig, axes[0]
-
-
-def save(fig, out: Path, name: str) -> str:
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return name
-
-
-def by_hidden_lines(stats, out, name, title, ylabel, ref_line=None):
-    hidden_sizes = sorted(stats.hidden.unique())
-    fig, axes = facet_axes(len(hidden_sizes), title)
-    palette = dict(zip(sorted(stats.label.unique()), sns.color_palette(n_colors=stats.label.nunique())))
-    for ax, hidden in zip(axes, hidden_sizes):
-        for label, line in stats[stats.hidden == hidden].groupby("label"):
-            line = line.sort_values("batch_size")
-            err = [line["median"] - line.q25, line.q75 - line["median"]]
-            ax.errorbar(
-                line.batch_size,
-                line["median"],
-                yerr=np.abs(err),
-                marker="o",
-                capsize=3,
-                label=label,
-                color=palette[label],
-            )
-        if ref_line is not None:
-            ref_line(ax)
-        ax.set(xscale="log", yscale="log", xlabel="mini-batch size (examples)", ylabel=ylabel)
-        ax.set_title(f"hidden = {hidden}")
-        ax.legend(fontsize=8)
-    return save(fig, out, name)
-
-
-def plot_by_batch(runs, out, name, value, title, ylabel, ref_line=None):
-    """Median and IQR of `value` over timed epochs, against batch size, one panel per hidden size."""
-    data = timed(standard(runs))
-    if data.empty:
-        return None
-    stats = quartiles(data, ["label", "hidden", "batch_size"], value)
-    return by_hidden_lines(stats, out, name, title, ylabel, ref_line=ref_line)
-
-
-def plot_epoch_time(runs, out):
-    title = "Training time per epoch (median, IQR bars)"
-    return plot_by_batch(runs, out, "epoch_time.png", "train_s", title, "seconds per epoch")
-
-
-def speedups(runs) -> pd.DataFrame:
-    data = timed(standard(runs))
-    keys = ["hidden", "batch_size", "dtype", "eta", "threads", "background_load"]
-    medians = data.groupby(["label", "backend", *keys], observed=True).train_s.median().reset_index()
-    base = medians[medians.backend == BASELINE].rename(columns={"train_s": "baseline_s"})
-    if base.empty:
-        return base
-    shared = medians.merge(base[[*keys, "baseline_s"]], on=keys)
-    shared = shared[shared.backend != BASELINE]
-    return shared.assign(speedup=shared.baseline_s / shared.train_s)
-
-
-def plot_speedup(runs, out):
-    shared = speedups(runs)
-    if shared.empty:
-        return None
-    hidden_sizes = sorted(shared.hidden.unique())
-    fig, axes = facet_axes(len(hidden_sizes), f"Speed-up per epoch over {BASELINE} (Nielsen's loop)")
-    for ax, hidden in zip(axes, hidden_sizes):
-        part = shared[shared.hidden == hidden]
-        sns.barplot(part, x="batch_size", y="speedup", hue="label", ax=ax)
-        ax.axhline(1, color="grey", lw=1, ls="--", label=f"{BASELINE} = 1")
-        ax.set(xlabel="mini-batch size (examples)", ylabel="speed-up (× faster than numpy_loop)")
-        ax.set_title(f"hidden = {hidden}")
-        ax.legend(fontsize=8)
-    return save(fig, out, "speedup.png")
-
-
-def plot_accuracy_by_epoch(runs, out):
-    data = standard(runs[runs.status == "ok"])
-    if data.empty:
-        return None
-    grid = sns.relplot(
-        data,
-        x="epoch",
-        y="test_acc",
-        hue="label",
-        col="batch_size",
-        row="hidden",
-        kind="line",
-        errorbar="sd",
-        height=3.2,
-        aspect=1.2,
-        facet_kws={"sharey": False},
-    )
-    grid.set_axis_labels("epoch", "test accuracy (fraction)")
-    grid.set_titles("hidden = {row_name}, batch = {col_name}")
-    grid.legend.set_title("variant")
-    grid.figure.suptitle("Test accuracy by epoch (mean, band = ±1 sd over seeds)", y=1.02)
-    grid.savefig(out / "accuracy_by_epoch.png", dpi=100)
-    plt.close(grid.figure)
-    return "accuracy_by_epoch.png"
-
-
-def plot_time_to_accuracy(runs, out):
-    data = standard(runs[(runs.status == "ok") & (runs.hidden == NIELSEN["hidden"])])
-    data = data[data.batch_size == NIELSEN["batch_size"]]
-    if data.empty:
-        return None
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    sns.lineplot(data, x="elapsed_train_s", y="test_acc", hue="label", units="run_id", estimator=None, ax=ax)
-    target = data.target_accuracy.median()
-    ax.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:.0%}")
-    ax.set(
-        xscale="log",
-        xlabel="cumulative training time (s)",
-        ylabel="test accuracy (fraction)",
-        title="Time to accuracy at hidden 30, batch 10 (one line per run)",
-    )
-    ax.legend(fontsize=8)
-    return save(fig, out, "time_to_accuracy.png")
-
-
-def plot_throughput(runs, out):
-    title = "Training throughput (median, IQR bars)"
-    return plot_by_batch(runs, out, "throughput.png", "examples_per_s", title, "examples per second")
-
-
-def plot_gflops(runs, out):
-    peaks = timed(standard(runs)).groupby("peak_source").peak_gflops.median().dropna()
-    styles = [":", "--", "-.", (0, (1, 3))]
-
-    def peak_lines(ax):
-        for (source_, peak), style in zip(peaks.items(), styles * len(peaks)):
-            ax.axhline(peak, color="black", ls=style, lw=1.2, label=f"peak of {source_}: {peak:.0f}")
-
-    title = "Achieved GFLOP/s against the measured matrix-product peak of each library"
-    return plot_by_batch(runs, out, "gflops.png", "gflops", title, "GFLOP/s", ref_line=peak_lines)
-
-
-def thread_pitfall_data(runs) -> pd.DataFrame:
-    """Timed epochs of the backends measured at 1 and 2 threads, idle and under load."""
-    data = timed(runs)
-    data = data[
-        data.batch_size.isin([10, 100]) & data.threads.isin([1, 2]) & data.background_load.isin([0, 1])
-    ]
-    keys = ["label", "batch_size", "hidden", "dtype"]
-    cells = data.groupby(keys).apply(
-        lambda g: g[["threads", "background_load"]].drop_duplicates().shape[0], include_groups=False
-    )
-    complete = cells[cells == 4].reset_index()[keys]
-    return data.merge(complete, on=keys)
-
-
-def plot_threads(runs, out):
-    data = thread_pitfall_data(runs)
-    if data.empty:
-        return None
-    data = data.assign(
-        setting=data.threads.astype(str)
-        + " thread(s), "
-        + np.where(data.background_load > 0, "other core busy", "idle")
-    )
-    order = [
-        "1 thread(s), idle",
-        "2 thread(s), idle",
-        "1 thread(s), other core busy",
-        "2 thread(s), other core busy",
-    ]
-    grid = sns.catplot(
-        data,
-        x="setting",
-        y="train_s",
-        hue="label",
-        col="batch_size",
-        kind="bar",
-        order=order,
-        estimator="median",
-        errorbar=("pi", 50),
-        height=4,
-        aspect=1.4,
-        sharey=False,
-    )
-    grid.set_axis_labels("", "seconds per epoch (median, IQR bars)")
-    grid.set_titles("mini-batch size {col_name}")
-    grid.legend.set_title("variant")
-    for ax in grid.axes.flat:
-        ax.tick_params(axis="x", rotation=20)
-    grid.figure.suptitle("The thread-count pitfall: a second thread, idle and under load", y=1.03)
-    grid.savefig(out / "threads.png", dpi=100)
-    plt.close(grid.figure)
-    return "threads.png"
-
-
-def environment_table(runs) -> pd.DataFrame:
-    keys = ["hostname", *configuration.ENVIRONMENT, "git_commit"]
-    keys = [k for k in keys if k in runs.columns]
-    env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
-    env = env.fillna({"torch": "not installed", "speed_env": "unknown"})
-    env = env.assign(speed_env=env.speed_env.replace("", "none"))
-    table = env.groupby(keys, dropna=False).agg(
-        dirty=("git_dirty", "any"),
-        first=("started_at", "min"),
-        last=("started_at", "max"),
-        runs=("run_id", "nunique"),
-    )
-    table = table.reset_index()
-    table["first"] = table["first"].dt.strftime("%Y-%m-%d %H:%M UTC")
-    table["last"] = table["last"].dt.strftime("%Y-%m-%d %H:%M UTC")
-    return table.rename(
-        columns={"cuda_device": "GPU", "logical_cpus": "cores", "speed_env": "speed-changing variables"}
-    )
-
-
-def seeds_to_target(group: pd.DataFrame, column: str) -> tuple[str, str]:
-    """('2 of 3', median time over the runs, a run that never got there counting as never)."""
-    per_run = group[group.status == "ok"].groupby("run_id")[column].first()
-    if per_run.empty:
-        return "", ""
-    reached = int(per_run.notna().sum())
-    median = per_run.fillna(np.inf).median()
-    return f"{reached} of {len(per_run)}", f"{median:.2f}" if np.isfinite(median) else "never"
-
-
-def summary_table(runs) -> pd.DataFrame:
-    rows = []
-    for _, group in runs.groupby(["config_key", "provenance_key", "label"], observed=True):
-        times = timed(group).train_s
-        finals = group.sort_values("epoch").groupby("run_id").test_acc.last()
-        median = times.median()
-        iqr = times.quantile(0.75) - times.quantile(0.25)
-        reached, to_target = seeds_to_target(group, "time_to_target_s")
-        _, with_setup = seeds_to_target(group, "time_to_target_with_setup_s")
-        fraction = timed(group).graph_fraction.median()
-        rows.append(
-            group.iloc[0][SHOWN].to_dict()
-            | {
-                "seeds": group.seed.nunique(),
-                "median epoch s": f"{median:.4f}" if times.size else "",
-                "IQR s": f"{iqr:.4f}" if times.size else "",
-                "examples/s": f"{timed(group).examples_per_s.median():,.0f}" if times.size else "",
-                "graphed steps": f"{fraction:.0%}" if fraction > 0 else "",
-                "best test acc": f"{group.test_acc.max():.2%}" if group.test_acc.notna().any() else "",
-                "final test acc": f"{finals.mean():.2%}" if finals.notna().any() else "",
-                "reached target": reached,
-                "time to target s": to_target,
-                "with setup s": with_setup,
-                "status": ", ".join(f"{s} ×{n}" for s, n in group.groupby("status").run_id.nunique().items()),
-                "noisy": bool(times.size and iqr > NOISY_IQR * median),
-            }
-        )
-    return pd.DataFrame(rows).sort_values(["label", "hidden", "batch_size"]) if rows else pd.DataFrame()
-
-
-def not_run_table(runs) -> pd.DataFrame:
-    bad = runs[runs.status != "ok"]
-    per_run = bad.groupby("run_id").agg(
-        **{c: (c, "first") for c in [*SHOWN, "seed", "status", "error"]}, epochs_done=("epoch", "max")
-    )
-    return per_run.reset_index(drop=True)
-
-
-def named_files(runs: pd.DataFrame) -> list[tuple[str, dict]]:
-    """(backend, options) of runs whose `path` option names another file than their conf default:
-    a learner's own network.py, which gets an ease-of-use row of its own."""
+def ran(runs: pd.DataFrame) -> list[tuple[str, dict]]:
+    """(backend, options) of every backend that finished a run, as it ran."""
+    done = runs[runs.status == "ok"][["backend", "backend_options"]].drop_duplicates()
     configured = source.backend_configs()
-    extra = []
-    for backend, text in (
-        runs[["backend", "backend_options"]].dropna().drop_duplicates().itertuples(index=False)
-    ):
-        options = json.loads(text)
-        if backend in configured and "path" in options and options != source.backend_options(backend):
-            extra.append((backend, options))
-    return extra
-
-
-def left_out_table(left_out: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
-    """The older sets left out: what they were, when, and how they differ from the set reported."""
-    if left_out.empty:
-        return left_out
-    newest = kept.sort_values("started_at").drop_duplicates("config_key", keep="last").set_index("config_key")
-    rows = []
-    for _, group in left_out.groupby(["config_key", "provenance_key"]):
-        first = group.iloc[0]
-        reported = newest.loc[first.config_key].to_dict() if first.config_key in newest.index else {}
-        rows.append(
-            {
-                "label": configuration.variant(first.to_dict()),
-                "batch_size": first.batch_size,
-                "hidden": first.hidden,
-                "threads": first.threads,
-                "runs": group.run_id.nunique(),
-                "last": group.started_at.max().strftime("%Y-%m-%d %H:%M UTC"),
-                "why left out": "made " + configuration.provenance_difference(first.to_dict(), reported),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    for name in PLOTS:
-        (out / name).unlink(missing_ok=True)
-    makers = [
-        plot_epoch_time,
-        plot_speedup,
-        plot_accuracy_by_epoch,
-        plot_time_to_accuracy,
-        plot_throughput,
-        plot_gflops,
-        plot_threads,
+    return [
+        (name, json.loads(text) if isinstance(text, str) else source.backend_options(name))
+        for name, text in done.itertuples(index=False)
+        if name in configured
     ]
-    drawn = dict(zip(PLOTS, [maker(runs, out) for maker in makers]))
 
+
+def judged(runs: pd.DataFrame) -> tuple[list[answers.Answer], pd.DataFrame, pd.DataFrame]:
+    """(answers, ease-of-use table, flexibility table) for these runs."""
+    ease = source.ease_of_use_table(extra=named_files(runs))
+    flexibility = source.flexibility_table()
+    requests = ran(runs)
+    labels = {source.request_label(name, options) for name, options in requests}
+    gradients = source.gradient_check_table(requests)
+    verdicts = answers.judge(
+        runs, ease[ease.backend.isin(labels)], flexibility, gradients, source.backend_kinds()
+    )
+    return verdicts, ease, flexibility
+
+
+def plot_blocks(runs: pd.DataFrame, drawn: dict[str, str | None]) -> list:
+    blocks = []
+    for name, title in PLOTS.items():
+        blocks.append(Heading(3, title))
+        if name == "gflops.png":
+            blocks.append(Text(FLOPS_FORMULA))
+        if drawn[name]:
+            blocks.append(Figure(name, title, TAKEAWAYS[name](runs)))
+        else:
+            blocks.append(Missing(f"Not drawn: these results hold no data for it. It needs {NEEDS[name]}."))
+    return blocks
+
+
+def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> list[answers.Answer]:
+    """Write report.md, report.html and the plots into `out`; return the answers."""
+    out.mkdir(parents=True, exist_ok=True)
     left_out = runs.iloc[:0] if left_out is None else left_out
+    drawn = draw_all(runs, out)
+    verdicts, ease, flexibility = judged(runs)
     summary = summary_table(runs)
     noisy = summary[summary.noisy] if not summary.empty else summary
     speed_env = sorted(set(runs.speed_env.dropna()) - {""})
     speed = speedups(runs)
-    lines = [
-        "# backprop-bench report",
-        "",
-        "Nielsen's chapter-1 network (sigmoid, quadratic cost, mini-batch SGD) in NumPy and PyTorch, "
-        f"measured from `{len(runs):,}` rows, {runs.run_id.nunique()} runs.",
-        "",
-        "## Environment",
-        "",
-        markdown_table(environment_table(runs)),
-        *(
-            [
+    threads = standard_threads(runs)
+    blocks = [
+        Heading(1, TITLE),
+        Text(
+            "Nielsen's chapter-1 network (sigmoid, quadratic cost, mini-batch SGD) in NumPy and PyTorch, "
+            f"measured from `{len(runs):,}` rows, {runs.run_id.nunique()} runs."
+        ),
+        Heading(2, "Answers"),
+        Text(
+            "The claims a learner's comparison makes, each judged from the runs below and from the "
+            "implementations' own source, on this machine."
+        ),
+        Answers(verdicts),
+        Heading(2, "Environment"),
+        Table(environment_table(runs)),
+    ]
+    if speed_env:
+        blocks.append(
+            Text(
                 "Speed-changing environment variables were set for some runs: "
                 + "; ".join(f"`{text}`" for text in speed_env)
                 + ". They change which kernels or how many threads BLAS, OpenMP or the frameworks use "
-                "(README, Measured pitfalls); runs made under different values are never pooled.",
-                "",
-            ]
-            if speed_env
-            else []
+                "(README, Measured pitfalls); runs made under different values are never pooled."
+            )
+        )
+    blocks += [
+        Text(
+            "Each configuration is reported from its newest set of runs (same commit, machine, libraries, "
+            f"data and speed-changing variables); {left_out.run_id.nunique()} runs of older sets are "
+            "left out and listed at the end (`--all-sets` shows them side by side)."
         ),
-        f"Each configuration is reported from its newest set of runs (same commit, machine, libraries, "
-        f"data and speed-changing variables); {left_out.run_id.nunique()} runs of older sets are "
-        "left out and listed at the end (`--all-sets` shows them side by side).",
-        "",
-        "## Performance",
-        "",
-        "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
-        f"Plots other than the thread-count pitfall use runs at {standard_threads(runs)} thread(s) "
-        "with no background load, launched one at a time; a backend that never ran at that count "
-        "(a peer left at its library's default) is shown at its own, named in its label. "
-        f"{runs[runs.parallel_jobs > 1].run_id.nunique()} runs shared their machine with parallel jobs; "
-        "their times are in the summary table only, marked by `parallel_jobs`.",
-        "",
+        Heading(2, "Performance"),
+        Text(
+            "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
+            f"Plots other than the thread-count pitfall use runs at {threads} "
+            f"thread{'s' if threads > 1 else ''} with no background load, launched one at a time; a backend "
+            "that never ran at that count (a peer left at its library's default) is shown at its own, named "
+            f"in its label. {runs[runs.parallel_jobs > 1].run_id.nunique()} runs shared their machine with "
+            "parallel jobs; their times are in the summary table only, marked by `parallel_jobs`."
+        ),
+        *plot_blocks(runs, drawn),
     ]
-    for name, title in PLOTS.items():
-        lines.append(f"### {title}\n")
-        if name == "gflops.png":
-            lines.append(FLOPS_FORMULA + "\n")
-        if drawn[name]:
-            lines.append(f"![{title}]({name})\n")
-        else:
-            lines.append("_No data for this plot in these results._\n")
-    if not speed.empty:
-        lines += [f"Speed-up per epoch over {BASELINE}, at the settings both ran:\n"]
+    if speed.empty:
+        blocks.append(Missing(f"No speed-up table: it needs {NEEDS['speedup.png']}."))
+    else:
         table = speed.sort_values(["hidden", "batch_size", "speedup"])[
             ["label", "hidden", "batch_size", "speedup"]
         ]
-        lines.append(markdown_table(table.assign(speedup=table.speedup.map("{:.1f}×".format))))
-    lines += [
-        "## Summary per configuration",
-        "",
-        "Time to target is cumulative training time until the validation accuracy first reaches "
-        "`target_accuracy`, without and with setup (compilation, graph capture); a seed that never "
-        "reached it counts as never in the median, and `reached target` says how many did. "
-        "`graphed steps` is the share of an epoch's steps replayed from CUDA graphs.",
-        "",
-        markdown_table(summary.drop(columns="noisy") if not summary.empty else summary),
-        "## Ease of use",
-        "",
-        "`statements run to train` counts the statements of `impls/` that execute while a backend is "
-        "built, prepared (compilation, graph capture) and trains a short epoch on the CPU, found by "
-        "tracing it, with TorchScript off so that its functions run as the Python they are written in; "
-        "shared helpers it calls count, adapter methods only the harness calls (evaluation, "
-        "parameters) do not. `logical lines in those files` counts every statement of the files it "
-        "ran (comments and docstrings left out). Both are counted from the source when this report "
-        "was made, beside what each implementation makes its user write by hand.",
-        "",
-        markdown_table(source.ease_of_use_table(extra=named_files(runs))),
-        "## Flexibility",
-        "",
-        "Derived from each implementation: its declared devices, whether its source calls autograd, "
-        "and which dtypes it trains in when tried on a tiny network.",
-        "",
-        markdown_table(source.flexibility_table()),
-        "## What did not run",
-        "",
-        "Diverged runs are listed here and never plotted as times.",
-        "",
-        markdown_table(not_run_table(runs)),
-        "## Noise",
-        "",
-        f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:",
-        "",
-        markdown_table(noisy[[*SHOWN, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
-        "## Older sets left out",
-        "",
-        "Runs of a configuration made by other code, on another machine or with other libraries, "
-        "data or variables than its newest runs:",
-        "",
-        markdown_table(left_out_table(left_out, runs)),
+        blocks += [
+            Text(f"Speed-up per epoch over {BASELINE}, at the settings both ran:"),
+            Table(table.assign(speedup=table.speedup.map("{:.1f}×".format))),
+        ]
+    blocks += [
+        Heading(2, "Summary per configuration"),
+        Text(
+            "Time to target is cumulative training time until the validation accuracy first reaches "
+            "`target_accuracy`, without and with setup (compilation, graph capture); a seed that never "
+            "reached it counts as never in the median, and `reached target` says how many did. "
+            "`graphed steps` is the share of an epoch's steps replayed from CUDA graphs."
+        ),
+        Table(summary.drop(columns="noisy") if not summary.empty else summary),
+        Heading(2, "Ease of use"),
+        Text(
+            "`statements run to train` counts the statements that execute while a backend is built, "
+            "prepared (compilation, graph capture) and trains a short epoch on the CPU, found by tracing "
+            "it, with TorchScript off so that its functions run as the Python they are written in: the "
+            "files of `impls/` it runs, or for `yours` the learner's own files. Shared helpers it calls "
+            "count; adapter methods only the harness calls (evaluation, parameters) do not. `logical lines "
+            "in those files` counts every statement of those files (comments and docstrings left out). "
+            "Both are counted from the source when this report was made."
+        ),
+        Table(ease.drop(columns="name")),
+        Heading(2, "Flexibility"),
+        Text(
+            "Derived from each implementation: its declared devices, whether its source calls autograd, "
+            "and which dtypes it trains in when tried on a tiny network."
+        ),
+        Table(flexibility),
+        Heading(2, "What did not run"),
+        Text("Diverged runs are listed here and never plotted as times."),
+        Table(not_run_table(runs)),
+        Heading(2, "Noise"),
+        Text(f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:"),
+        Table(noisy[[*SHOWN, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
+        Heading(2, "Older sets left out"),
+        Text(
+            "Runs of a configuration made by other code, on another machine or with other libraries, "
+            "data or variables than its newest runs:"
+        ),
+        Table(left_out_table(left_out, runs)),
     ]
-    report = out / "report.md"
-    report.write_text("\n".join(lines))
-    return report
+    (out / "report.md").write_text(to_markdown(blocks))
+    (out / "report.html").write_text(to_html(blocks, out, TITLE))
+    return verdicts
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Plots and report.md from a runs.parquet")
+    parser = argparse.ArgumentParser(description="Answers, plots and tables from a runs.parquet")
     parser.add_argument("parquet", nargs="?", default="results/runs.parquet", type=Path)
     parser.add_argument("--out", type=Path, help="output folder (default: report/ beside the parquet)")
     parser.add_argument(
@@ -580,8 +224,11 @@ def main(argv=None) -> None:
         runs, left_out = load(args.parquet, args.all_sets)
     except (ReportError, OSError, ValueError) as e:
         sys.exit(f"error: {e}")
-    report = write_report(runs, args.out or args.parquet.parent / "report", left_out)
-    print(f"wrote {report}")
+    out = args.out or args.parquet.parent / "report"
+    verdicts = write_report(runs, out, left_out)
+    print(f"Answers, from {runs.run_id.nunique()} runs in {args.parquet}:\n")
+    print(answers.as_text(verdicts))
+    print(f"\nFull report: {out / 'report.md'} and {out / 'report.html'} (one file, opens in any browser)")
 
 
 if __name__ == "__main__":

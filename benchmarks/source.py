@@ -206,10 +206,11 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
         trace = traces[request_key(name, options)]
         files = {path: (ROOT / path).read_text() for path in trace}
         names = set().union(*map(called_names, files.values()))
-        label = name if options == backend_options(name) else f"{name} ({options_note(options)})"
+        label = request_label(name, options)
         rows.append(
             {
                 "backend": label,
+                "name": name,
                 "statements run to train": sum(
                     executed_statements(text, set(trace[path])) for path, text in files.items()
                 ),
@@ -217,6 +218,8 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
                 "files": ", ".join(Path(path).name for path in sorted(files)),
                 "backprop": "autograd" if "backward" in names else "by hand",
                 "optimiser": "torch.optim" if "optim" in names else "by hand",
+                "layers": "nn.Linear" if "Linear" in names else "by hand",
+                "loss": "built-in" if names & {"mse_loss", "MSELoss"} else "by hand",
                 "device placement": "by hand (.to(device))" if "cuda" in cls.devices else "n/a: CPU only",
                 "batching": "DataLoader" if "DataLoader" in names else "by hand (index slices)",
             }
@@ -233,6 +236,73 @@ def spelled(key: str, value) -> str:
 
 def options_note(options: dict) -> str:
     return ", ".join(f"{k}={spelled(k, v)}" for k, v in sorted(options.items()) if v is not None)
+
+
+def gradient_error(cls: type, options: dict) -> float:
+    """Worst relative error, over the parameter arrays, of the backend's gradients against central
+    finite differences of its own cost, in float64 on a tiny network (inf when it raises)."""
+    rng = np.random.default_rng(7)
+    sizes, m, h = [6, 5, 4], 3, 1e-6
+    x, y = rng.random((m, sizes[0])), rng.integers(0, sizes[-1], m)
+    params = init_params(sizes, seed=3)
+
+    def total_cost(values):
+        net = cls(values, x, y, dtype="float64", **options)
+        return m * net.cost(*net.place(x, y))
+
+    try:
+        net = cls(params, x, y, dtype="float64", **options)
+        grads = net.gradients(*net.place(x, y))
+        grads = [
+            np.asarray(g.detach().cpu() if hasattr(g, "detach") else g).reshape(p.shape)
+            for g, p in zip(grads, params)
+        ]
+        worst = 0.0
+        for index, param in enumerate(params):
+            numeric = np.zeros_like(param)
+            for entry in np.ndindex(param.shape):
+                plus, minus = [p.copy() for p in params], [p.copy() for p in params]
+                plus[index][entry] += h
+                minus[index][entry] -= h
+                numeric[entry] = (total_cost(plus) - total_cost(minus)) / (2 * h)
+            scale = max(np.linalg.norm(grads[index]), np.linalg.norm(numeric), 1e-300)
+            worst = max(worst, float(np.linalg.norm(grads[index] - numeric) / scale))
+        return worst
+    except Exception:  # a learner's file can raise anything; it then fails the check
+        return float("inf")
+
+
+def request_label(name: str, options: dict) -> str:
+    """The backend's name, with its options where they differ from its conf: 'yours (path=me/network.py)'."""
+    return name if options == backend_options(name) else f"{name} ({options_note(options)})"
+
+
+def gradient_check_table(requests: list[tuple[str, dict]]) -> pd.DataFrame:
+    """Each requested backend's gradient check, as a row: backend, name, backprop, relative error."""
+    rows = []
+    for name, options in requests:
+        cls = implementations()[name]
+        rows.append(
+            {
+                "backend": request_label(name, options),
+                "name": name,
+                "backprop": "autograd" if uses_autograd(cls) else "by hand",
+                "relative error": gradient_error(cls, options),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def backend_kinds() -> dict[str, tuple[str, bool, str]]:
+    """Backend name -> (framework, uses autograd, style), as the implementations and conf declare them."""
+    return {
+        name: (
+            getattr(cls, "framework", "numpy"),
+            uses_autograd(cls),
+            backend_configs()[name].get("style", "tuned"),
+        )
+        for name, cls in implementations().items()
+    }
 
 
 def trains_in(cls: type, dtype: str) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import report, results, source
+from benchmarks import plots, report, results, source, summary
 from tests.conftest import ROOT
 
 BASE = {
@@ -144,13 +144,13 @@ def test_full_report_has_every_plot_and_table(tmp_path):
 
 def test_diverged_runs_are_never_plotted_as_times(tmp_path):
     runs = synthetic_runs()
-    stats = report.timed(report.prepare(runs))
+    stats = summary.timed(summary.prepare(runs))
     assert 99.0 not in stats.train_s.values
 
 
 def test_speedup_uses_shared_settings(tmp_path):
-    runs = report.prepare(synthetic_runs())
-    speed = report.speedups(runs)
+    runs = summary.prepare(synthetic_runs())
+    speed = summary.speedups(runs)
     numpy_fast = speed[
         (speed.backend == "numpy")
         & (speed.batch_size == 10)
@@ -168,7 +168,10 @@ def test_single_backend_report_replaces_missing_plots_with_notes(tmp_path):
     pngs = {p.name for p in out.glob("*.png")}
     assert "speedup.png" not in pngs and "threads.png" not in pngs
     assert images_in(markdown) == pngs
-    assert markdown.count("_No data for this plot in these results._") == len(report.PLOTS) - len(pngs)
+    missing = [name for name in report.PLOTS if name not in pngs]
+    assert markdown.count("_Not drawn: these results hold no data for it.") == len(missing)
+    for name in missing:
+        assert plots.NEEDS[name] in markdown
 
 
 def test_rerun_overwrites_only_its_own_files(tmp_path):
@@ -193,7 +196,7 @@ def test_missing_or_empty_parquet_gives_one_line(tmp_path, content):
 
 
 def test_flops_formula_matches_the_issue_figure():
-    assert report.flops_per_example(30) * 50_000 == pytest.approx(4.8e9, rel=0.01)
+    assert summary.flops_per_example(30) * 50_000 == pytest.approx(4.8e9, rel=0.01)
 
 
 def test_logical_lines_leave_out_comments_and_docstrings():
@@ -264,12 +267,11 @@ def test_results_from_a_newer_schema_give_one_line(tmp_path):
 
 
 def test_parallel_jobs_are_kept_out_of_the_plots(tmp_path):
-    runs = report.prepare(synthetic_runs())
+    runs = summary.prepare(synthetic_runs())
     shared = runs.assign(parallel_jobs=2, run_id=runs.run_id + "-parallel", train_s=runs.train_s * 100)
     both = pd.concat([runs, shared])
-    assert (
-        report.timed(report.standard(both)).train_s.max() == report.timed(report.standard(runs)).train_s.max()
-    )
+    shown = summary.timed(summary.standard(both)).train_s.max()
+    assert shown == summary.timed(summary.standard(runs)).train_s.max()
 
 
 def test_a_peer_that_never_ran_at_the_usual_thread_count_is_plotted_at_its_own():
@@ -278,7 +280,7 @@ def test_a_peer_that_never_ran_at_the_usual_thread_count_is_plotted_at_its_own()
         backend="torch_naive", run_id=lambda f: f.run_id + "-naive"
     )
     runs = runs[(runs.threads == 1) | (runs.backend == "numpy")]  # torch ran at 1 thread only
-    shown = report.standard(report.prepare(pd.concat([runs, naive])))
+    shown = summary.standard(summary.prepare(pd.concat([runs, naive])))
     assert (shown[shown.backend != "torch_naive"].threads == 1).all()
     assert set(shown[shown.backend == "torch_naive"].label) == {"torch_naive (cpu, 2 threads)"}
     assert not shown[shown.backend != "torch_naive"].label.str.contains("threads").any()
@@ -308,8 +310,8 @@ def torch_cuda_variants():
 
 def test_backend_options_are_never_pooled_and_labels_say_which_ran(tmp_path):
     out = render(tmp_path, torch_cuda_variants())
-    summary = report.summary_table(report.load(tmp_path / "runs.parquet")[0])
-    at = summary[(summary.batch_size == 10) & (summary.hidden == 30)].set_index("label")
+    table = summary.summary_table(report.load(tmp_path / "runs.parquet")[0])
+    at = table[(table.batch_size == 10) & (table.hidden == 30)].set_index("label")
     assert set(at.index) == {
         "torch (cuda, graphs)",
         "torch (cuda, cuda_graphs=false)",
@@ -332,7 +334,7 @@ def test_eta_and_epochs_are_part_of_the_configuration():
     longer = runs.assign(epochs=30, run_id=runs.run_id + "-long")
     longer = longer[longer.hidden == 30]  # fewer runs than the 3-epoch configuration
     labels = (
-        report.prepare(pd.concat([runs, other, longer])).drop_duplicates("run_id").set_index("run_id").label
+        summary.prepare(pd.concat([runs, other, longer])).drop_duplicates("run_id").set_index("run_id").label
     )
     assert set(labels) == {"numpy (cpu)", "numpy (cpu) [epochs=30]", "numpy (cpu, eta=0.5)"}
     assert labels[runs.run_id.iloc[0]] == "numpy (cpu)" and labels[longer.run_id.iloc[0]].endswith(
@@ -372,9 +374,9 @@ def test_all_sets_shows_them_side_by_side_labelled(tmp_path):
     assert left_out.empty
     labels = set(kept[kept.backend == "numpy"].label)
     assert labels == {"numpy (cpu) [git_commit=abc123]", "numpy (cpu) [git_commit=fedcba9]"}
-    summary = report.summary_table(kept)
-    assert len(summary[summary.label.str.startswith("numpy (cpu)")]) == 2 * len(
-        summary[summary.label == "numpy_loop (cpu) [git_commit=abc123]"]
+    table = summary.summary_table(kept)
+    assert len(table[table.label.str.startswith("numpy (cpu)")]) == 2 * len(
+        table[table.label == "numpy_loop (cpu) [git_commit=abc123]"]
     )
 
 
@@ -383,14 +385,14 @@ def test_summary_says_how_many_seeds_reached_the_target():
     runs = runs[runs.status == "ok"].copy()
     runs.loc[runs.seed == 1, ["time_to_target_s", "time_to_target_with_setup_s"]] = np.nan
     third = runs[runs.seed == 0].assign(seed=2, run_id=lambda f: f.run_id + "-2", time_to_target_s=5.0)
-    summary = report.summary_table(report.prepare(pd.concat([runs, third])))
-    row = summary[(summary.batch_size == 10) & (summary.hidden == 30) & (summary.threads == 1)]
+    table = summary.summary_table(summary.prepare(pd.concat([runs, third])))
+    row = table[(table.batch_size == 10) & (table.hidden == 30) & (table.threads == 1)]
     row = row[row.background_load == 0].iloc[0]
     assert row["reached target"] == "2 of 3"
     # seed 0 takes about 0.4 s: the median of (0.4, 5, never) is 5; a mean of the two that got there, 2.7
     assert row["time to target s"] == "5.00"
     runs.loc[:, "time_to_target_s"] = np.nan
-    never = report.summary_table(report.prepare(runs)).iloc[0]
+    never = summary.summary_table(summary.prepare(runs)).iloc[0]
     assert never["reached target"] == "0 of 2" and never["time to target s"] == "never"
 
 

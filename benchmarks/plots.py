@@ -1,0 +1,232 @@
+"""Drawing the report's plots with seaborn, from runs prepared by benchmarks.summary.
+
+Each plot function returns the file it wrote, or None when the runs hold no data for it.
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from benchmarks.summary import BASELINE, NIELSEN, quartiles, speedups, standard, thread_pitfall_data, timed
+
+plt.switch_backend("Agg")
+
+PLOTS = {
+    "epoch_time.png": "Training time per epoch",
+    "speedup.png": "Speed-up over Nielsen's loop",
+    "accuracy_by_epoch.png": "Test accuracy by epoch",
+    "time_to_accuracy.png": "Time to accuracy",
+    "throughput.png": "Throughput",
+    "gflops.png": "Achieved GFLOP/s",
+    "threads.png": "The thread-count pitfall",
+}
+# What each plot needs, and what produces it, said where the plot would have been.
+NEEDS = {
+    "epoch_time.png": "finished runs at the usual thread count: `make bench` (the `default` preset)",
+    "speedup.png": f"{BASELINE} runs beside others at the same settings: the `baseline` preset "
+    "(`python run.py -m +sweep=baseline`, part of `make bench`)",
+    "accuracy_by_epoch.png": "finished runs: `make bench`",
+    "time_to_accuracy.png": f"runs at hidden {NIELSEN['hidden']}, batch {NIELSEN['batch_size']}: "
+    "the `default` preset (`make bench`)",
+    "throughput.png": "finished runs at the usual thread count: `make bench`",
+    "gflops.png": "finished runs at the usual thread count: `make bench`",
+    "threads.png": "runs at 1 and 2 threads, idle and with the other core busy: the `pitfalls` preset "
+    "(`python run.py -m +sweep=pitfalls`, part of `make bench`)",
+}
+
+
+def facet_axes(n: int, title: str):
+    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.2), squeeze=False, sharey=True)
+    fig.suptitle(title)
+    return fig, axes[0]
+
+
+def save(fig, out: Path, name: str, legend_rows: int = 0) -> str:
+    """Save with room below the panels for a legend of `legend_rows` rows."""
+    fig.tight_layout(rect=(0, min(0.06 * legend_rows, 0.4), 1, 1))
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
+def legend_below(fig, axes, columns: int = 3) -> int:
+    """One legend for all panels, below them, where it covers no data; returns its rows."""
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.legend(entries.values(), entries.keys(), loc="lower center", ncol=columns, fontsize=8, frameon=False)
+    return -(-len(entries) // columns)
+
+
+def by_hidden_lines(stats, out, name, title, ylabel, ref_line=None):
+    hidden_sizes = sorted(stats.hidden.unique())
+    fig, axes = facet_axes(len(hidden_sizes), title)
+    palette = dict(zip(sorted(stats.label.unique()), sns.color_palette(n_colors=stats.label.nunique())))
+    for ax, hidden in zip(axes, hidden_sizes):
+        for label, line in stats[stats.hidden == hidden].groupby("label"):
+            line = line.sort_values("batch_size")
+            err = [line["median"] - line.q25, line.q75 - line["median"]]
+            ax.errorbar(
+                line.batch_size,
+                line["median"],
+                yerr=np.abs(err),
+                marker="o",
+                capsize=3,
+                label=label,
+                color=palette[label],
+            )
+        if ref_line is not None:
+            ref_line(ax)
+        ax.set(xscale="log", yscale="log", xlabel="mini-batch size (examples)", ylabel=ylabel)
+        ax.set_title(f"{hidden} hidden neurons")
+    return save(fig, out, name, legend_below(fig, axes))
+
+
+def plot_by_batch(runs, out, name, value, title, ylabel, ref_line=None):
+    """Median and IQR of `value` over timed epochs, against batch size, one panel per hidden size."""
+    data = timed(standard(runs))
+    if data.empty:
+        return None
+    stats = quartiles(data, ["label", "hidden", "batch_size"], value)
+    return by_hidden_lines(stats, out, name, title, ylabel, ref_line=ref_line)
+
+
+def plot_epoch_time(runs, out):
+    title = "Training time per epoch (median, IQR bars)"
+    return plot_by_batch(runs, out, "epoch_time.png", "train_s", title, "seconds per epoch")
+
+
+def plot_speedup(runs, out):
+    shared = speedups(runs)
+    if shared.empty:
+        return None
+    hidden_sizes = sorted(shared.hidden.unique())
+    fig, axes = facet_axes(len(hidden_sizes), f"Speed-up per epoch over {BASELINE} (Nielsen's loop)")
+    for ax, hidden in zip(axes, hidden_sizes):
+        part = shared[shared.hidden == hidden]
+        sns.barplot(part, x="batch_size", y="speedup", hue="label", ax=ax)
+        ax.axhline(1, color="grey", lw=1, ls="--", label=f"{BASELINE} = 1")
+        ax.set(xlabel="mini-batch size (examples)", ylabel=f"speed-up (times faster than {BASELINE})")
+        ax.set_title(f"{hidden} hidden neurons")
+        ax.get_legend().remove()
+    return save(fig, out, "speedup.png", legend_below(fig, axes))
+
+
+def plot_accuracy_by_epoch(runs, out):
+    data = standard(runs[runs.status == "ok"])
+    if data.empty:
+        return None
+    grid = sns.relplot(
+        data,
+        x="epoch",
+        y="test_acc",
+        hue="label",
+        col="batch_size",
+        row="hidden",
+        kind="line",
+        errorbar="sd",
+        height=3.2,
+        aspect=1.2,
+        facet_kws={"sharey": False},
+    )
+    grid.set_axis_labels("epoch", "test accuracy (fraction correct)")
+    grid.set_titles("{row_name} hidden neurons, mini-batch {col_name}")
+    grid.legend.set_title("variant")
+    grid.figure.suptitle("Test accuracy by epoch (mean, band = ±1 sd over seeds)", y=1.02)
+    grid.savefig(out / "accuracy_by_epoch.png", dpi=100)
+    plt.close(grid.figure)
+    return "accuracy_by_epoch.png"
+
+
+def plot_time_to_accuracy(runs, out):
+    data = standard(runs[(runs.status == "ok") & (runs.hidden == NIELSEN["hidden"])])
+    data = data[data.batch_size == NIELSEN["batch_size"]]
+    if data.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    sns.lineplot(data, x="elapsed_train_s", y="test_acc", hue="label", units="run_id", estimator=None, ax=ax)
+    target = data.target_accuracy.median()
+    ax.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:.0%}")
+    ax.set(
+        xscale="log",
+        xlabel="cumulative training time (seconds)",
+        ylabel="test accuracy (fraction correct)",
+        title="Time to accuracy at hidden 30, batch 10 (one line per run)",
+    )
+    ax.get_legend().remove()
+    return save(fig, out, "time_to_accuracy.png", legend_below(fig, [ax], columns=2))
+
+
+def plot_throughput(runs, out):
+    title = "Training throughput (median, IQR bars)"
+    return plot_by_batch(runs, out, "throughput.png", "examples_per_s", title, "examples per second")
+
+
+def plot_gflops(runs, out):
+    peaks = timed(standard(runs)).groupby("peak_source").peak_gflops.median().dropna()
+    styles = [":", "--", "-.", (0, (1, 3))]
+
+    def peak_lines(ax):
+        for (source_, peak), style in zip(peaks.items(), styles * len(peaks)):
+            ax.axhline(peak, color="black", ls=style, lw=1.2, label=f"peak of {source_}: {peak:.0f}")
+
+    title = "Achieved GFLOP/s against the measured matrix-product peak of each library"
+    ylabel = "billions of floating-point operations per second"
+    return plot_by_batch(runs, out, "gflops.png", "gflops", title, ylabel, ref_line=peak_lines)
+
+
+def plot_threads(runs, out):
+    data = thread_pitfall_data(runs)
+    if data.empty:
+        return None
+    data = data.assign(
+        setting=data.threads.map({1: "1 thread", 2: "2 threads"})
+        + ", "
+        + np.where(data.background_load > 0, "other core busy", "idle")
+    )
+    order = ["1 thread, idle", "2 threads, idle", "1 thread, other core busy", "2 threads, other core busy"]
+    grid = sns.catplot(
+        data,
+        x="setting",
+        y="train_s",
+        hue="label",
+        col="batch_size",
+        kind="bar",
+        order=order,
+        estimator="median",
+        errorbar=("pi", 50),
+        height=4,
+        aspect=1.4,
+        sharey=False,
+    )
+    grid.set_axis_labels("", "seconds per epoch (median, IQR bars)")
+    grid.set_titles("mini-batch of {col_name}")
+    grid.legend.set_title("variant")
+    for ax in grid.axes.flat:
+        ax.tick_params(axis="x", rotation=20)
+    grid.figure.suptitle("The thread-count pitfall: a second thread, idle and under load", y=1.03)
+    grid.savefig(out / "threads.png", dpi=100)
+    plt.close(grid.figure)
+    return "threads.png"
+
+
+MAKERS = {
+    "epoch_time.png": plot_epoch_time,
+    "speedup.png": plot_speedup,
+    "accuracy_by_epoch.png": plot_accuracy_by_epoch,
+    "time_to_accuracy.png": plot_time_to_accuracy,
+    "throughput.png": plot_throughput,
+    "gflops.png": plot_gflops,
+    "threads.png": plot_threads,
+}
+
+
+def draw_all(runs: pd.DataFrame, out: Path) -> dict[str, str | None]:
+    """Every plot into `out`, replacing earlier ones; name -> file written, or None without data."""
+    for name in PLOTS:
+        (out / name).unlink(missing_ok=True)
+    return {name: MAKERS[name](runs, out) for name in PLOTS}

@@ -1,0 +1,157 @@
+"""The report as one list of blocks, written out as Markdown and as one self-contained HTML file.
+
+Both renderings hold the same sections, text and tables; the HTML embeds every
+plot as a data URI and references no other file, so it opens in any browser
+after being copied off the machine that made it.
+"""
+
+import base64
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.answers import Answer
+from benchmarks.markdown import markdown_table
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph; `backticks` and **bold** are the only markup."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    """What would have been here, and what produces it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Figure:
+    file: str
+    title: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Answers:
+    answers: list[Answer]
+
+
+def to_markdown(blocks: list) -> str:
+    parts = []
+    for block in blocks:
+        match block:
+            case Heading(level, text):
+                parts.append(f"{'#' * level} {text}\n")
+            case Text(text):
+                parts.append(f"{text}\n")
+            case Missing(text):
+                parts.append(f"_{text}_\n")
+            case Table(frame):
+                parts.append(markdown_table(frame))
+            case Figure(file, title, caption):
+                parts.append(f"![{title}]({file})\n" + (f"\n{caption}\n" if caption else ""))
+            case Answers(answers):
+                parts.append(answers_markdown(answers))
+    return "\n".join(parts)
+
+
+def answers_markdown(answers: list[Answer]) -> str:
+    lines, question = [], None
+    for number, answer in enumerate(answers, start=1):
+        if answer.question != question:
+            question = answer.question
+            lines.append(f"\n**{question}**\n")
+        lines.append(f"{number}. *{answer.claim}* **{answer.verdict.capitalize()}.** {answer.evidence}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def inline(text: str) -> str:
+    """HTML of a line of text with `code` and **bold**."""
+    text = html.escape(text, quote=False)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<em>\1</em>", text)
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p><em>none</em></p>"
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{inline(v)}</td>" for v in row) + "</tr>"
+        for row in cells.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def image_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
+h1, h2, h3 { line-height: 1.2; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
+table { border-collapse: collapse; font-size: .85em; margin: .5em 0 1.5em; display: block; overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; white-space: nowrap; }
+th { background: #f3f3f3; } code { background: #f3f3f3; padding: 0 .2em; }
+img { max-width: 100%; } figure { margin: 1em 0 2em; } figcaption { font-style: italic; }
+.missing { color: #8a4b00; font-style: italic; }
+ol.answers li { margin: .4em 0; } .verdict { font-weight: bold; }
+"""
+
+
+def to_html(blocks: list, folder: Path, title: str) -> str:
+    parts = []
+    for block in blocks:
+        match block:
+            case Heading(level, text):
+                parts.append(f"<h{level}>{inline(text)}</h{level}>")
+            case Text(text):
+                parts.append(f"<p>{inline(text)}</p>")
+            case Missing(text):
+                parts.append(f'<p class="missing">{inline(text)}</p>')
+            case Table(frame):
+                parts.append(table_html(frame))
+            case Figure(file, alt, caption):
+                image = f'<img alt="{html.escape(alt)}" src="{image_uri(folder / file)}">'
+                caption_html = f"<figcaption>{inline(caption)}</figcaption>" if caption else ""
+                parts.append(f"<figure>{image}{caption_html}</figure>")
+            case Answers(answers):
+                parts.append(answers_html(answers))
+    body = "\n".join(parts)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def answers_html(answers: list[Answer]) -> str:
+    parts, question = [], None
+    for number, answer in enumerate(answers, start=1):
+        if answer.question != question:
+            if question is not None:
+                parts.append("</ol>")
+            question = answer.question
+            parts.append(f'<h3>{html.escape(question)}</h3><ol class="answers" start="{number}">')
+        verdict = f'<span class="verdict">{inline(answer.verdict.capitalize())}.</span>'
+        parts.append(f"<li><em>{inline(answer.claim)}</em> {verdict} {inline(answer.evidence)}</li>")
+    return "\n".join([*parts, "</ol>"])

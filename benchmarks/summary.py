@@ -1,0 +1,382 @@
+"""Selecting and summarising runs for the report: pure pandas, no drawing, no text layout.
+
+Runs arrive with `config_key` and `provenance_key` (benchmarks.configuration);
+`prepare` gives each row a label that never holds two configurations or two
+provenance sets at the same plot axes, and everything else here works from those.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from benchmarks import configuration, source
+from benchmarks.fairness import layer_sizes
+
+BASELINE = "numpy_loop"
+
+NIELSEN = {"hidden": 30, "batch_size": 10}
+
+NOISY_IQR = 0.10
+
+AXES = ["hidden", "batch_size", "threads", "background_load", "parallel_jobs"]
+
+SHOWN = ["label", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
+
+
+def flops_per_example(hidden: int) -> int:
+    """Multiply-adds counted twice: forward, weight gradients, and deltas sent back."""
+    pairs = list(zip(layer_sizes(hidden), layer_sizes(hidden)[1:]))
+    forward = sum(2 * n_in * n_out for n_in, n_out in pairs)
+    backward_deltas = sum(2 * n_in * n_out for n_in, n_out in pairs[1:])
+    return 2 * forward + backward_deltas
+
+
+FLOPS_FORMULA = (
+    "FLOP per training example = 2·Σ n_in·n_out (forward) + 2·Σ n_in·n_out (weight gradients) "
+    "+ 2·Σ_(l≥2) n_in·n_out (deltas sent back); for [784, h, 10] that is 4·784·h + 6·10·h. "
+    "Achieved GFLOP/s = FLOP per example × 50,000 / epoch seconds / 10⁹."
+)
+
+
+def with_threads(label: str, threads: int) -> str:
+    return f"{label[:-1]}, {threads} thread{'s' if threads > 1 else ''})"
+
+
+def distinct_labels(runs: pd.DataFrame) -> pd.Series:
+    """Variant labels, extended wherever one label at the same axes would hold two configurations
+    or two provenance sets, by the fields that tell them apart (e.g. epochs=4, git_commit=1a2b3c4).
+
+    Where only the configuration differs, the one with the most runs keeps the plain label (the
+    summary table shows its settings); provenance sets are all labelled."""
+    label = configuration.variants(runs)
+    if runs.empty:
+        return label
+    keyed = runs.assign(label=label)
+    sets = keyed.groupby(["label", *AXES], dropna=False)[["config_key", "provenance_key"]].nunique()
+    ambiguous = set(sets[(sets > 1).any(axis=1)].reset_index().label)
+    fields = [f for f in configuration.CONFIGURATION + configuration.PROVENANCE if f not in AXES]
+    for name in ambiguous:
+        rows = keyed.label == name
+        group = keyed[rows].reindex(columns=fields).astype("string").fillna("none")
+        varying = [f for f in fields if group[f].nunique() > 1]
+        suffix = group[varying].apply(
+            lambda row: ", ".join(f"{f}={configuration.short(f, value)}" for f, value in row.items()), axis=1
+        )
+        if not set(varying) & set(configuration.PROVENANCE):
+            most_runs = keyed[rows].groupby(suffix).run_id.nunique().idxmax()
+            suffix = suffix.where(suffix != most_runs, "")
+        label[rows] = [name if not text else f"{name} [{text}]" for text in suffix]
+    return label
+
+
+def prepare(runs: pd.DataFrame) -> pd.DataFrame:
+    runs = runs if "config_key" in runs else configuration.with_keys(runs)
+    n_train = runs.examples_per_s * runs.train_s
+    gflops = runs.hidden.map(flops_per_example) * n_train / runs.train_s / 1e9
+    return runs.assign(label=distinct_labels(runs), gflops=gflops)
+
+
+def timed(runs: pd.DataFrame) -> pd.DataFrame:
+    """Epochs whose time counts: from runs that finished ok, past warm-up."""
+    return runs[(runs.status == "ok") & ~runs.warmup.astype(bool)]
+
+
+def standard_threads(runs: pd.DataFrame) -> int:
+    return int(runs.threads.mode().iloc[0])
+
+
+def standard(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs alone on an otherwise idle machine at the usual thread count, and the runs of
+    backends that never ran at it (a peer left at its library's default), labelled with theirs.
+
+    The pitfall plot shows loaded and multi-thread runs; parallel jobs are only in the tables.
+    """
+    alone = runs[(runs.background_load == 0) & (runs.parallel_jobs == 1)]
+    usual = alone.threads == standard_threads(runs)
+    own_count = ~alone.backend.isin(alone.backend[usual])
+    own_labels = [with_threads(label, n) for label, n in zip(alone.label, alone.threads)]
+    alone = alone.assign(label=alone.label.mask(own_count, pd.Series(own_labels, index=alone.index)))
+    return alone[usual | own_count]
+
+
+def quartiles(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    grouped = frame.groupby(keys, observed=True)[value]
+    stats = grouped.quantile([0.25, 0.5, 0.75]).unstack()
+    stats.columns = ["q25", "median", "q75"]
+    return stats.reset_index()
+
+
+def speedups(runs) -> pd.DataFrame:
+    data = timed(standard(runs))
+    keys = ["hidden", "batch_size", "dtype", "eta", "threads", "background_load"]
+    medians = data.groupby(["label", "backend", *keys], observed=True).train_s.median().reset_index()
+    base = medians[medians.backend == BASELINE].rename(columns={"train_s": "baseline_s"})
+    if base.empty:
+        return base
+    shared = medians.merge(base[[*keys, "baseline_s"]], on=keys)
+    shared = shared[shared.backend != BASELINE]
+    return shared.assign(speedup=shared.baseline_s / shared.train_s)
+
+
+def thread_pitfall_data(runs) -> pd.DataFrame:
+    """Timed epochs of the backends measured at 1 and 2 threads, idle and under load."""
+    data = timed(runs)
+    data = data[
+        data.batch_size.isin([10, 100]) & data.threads.isin([1, 2]) & data.background_load.isin([0, 1])
+    ]
+    keys = ["label", "batch_size", "hidden", "dtype"]
+    cells = data.groupby(keys).apply(
+        lambda g: g[["threads", "background_load"]].drop_duplicates().shape[0], include_groups=False
+    )
+    complete = cells[cells == 4].reset_index()[keys]
+    return data.merge(complete, on=keys)
+
+
+def environment_table(runs) -> pd.DataFrame:
+    keys = ["hostname", *configuration.ENVIRONMENT, "git_commit"]
+    keys = [k for k in keys if k in runs.columns]
+    env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
+    env = env.fillna({"torch": "not installed", "speed_env": "unknown"})
+    env = env.assign(speed_env=env.speed_env.replace("", "none"))
+    table = env.groupby(keys, dropna=False).agg(
+        dirty=("git_dirty", "any"),
+        first=("started_at", "min"),
+        last=("started_at", "max"),
+        runs=("run_id", "nunique"),
+    )
+    table = table.reset_index()
+    table["first"] = table["first"].dt.strftime("%Y-%m-%d %H:%M UTC")
+    table["last"] = table["last"].dt.strftime("%Y-%m-%d %H:%M UTC")
+    return table.rename(
+        columns={"cuda_device": "GPU", "logical_cpus": "cores", "speed_env": "speed-changing variables"}
+    )
+
+
+def seeds_to_target(group: pd.DataFrame, column: str) -> tuple[str, str]:
+    """('2 of 3', median time over the runs, a run that never got there counting as never)."""
+    per_run = group[group.status == "ok"].groupby("run_id")[column].first()
+    if per_run.empty:
+        return "", ""
+    reached = int(per_run.notna().sum())
+    median = per_run.fillna(np.inf).median()
+    return f"{reached} of {len(per_run)}", f"{median:.2f}" if np.isfinite(median) else "never"
+
+
+def summary_table(runs) -> pd.DataFrame:
+    rows = []
+    for _, group in runs.groupby(["config_key", "provenance_key", "label"], observed=True):
+        times = timed(group).train_s
+        finals = group.sort_values("epoch").groupby("run_id").test_acc.last()
+        median = times.median()
+        iqr = times.quantile(0.75) - times.quantile(0.25)
+        reached, to_target = seeds_to_target(group, "time_to_target_s")
+        _, with_setup = seeds_to_target(group, "time_to_target_with_setup_s")
+        fraction = timed(group).graph_fraction.median()
+        rows.append(
+            group.iloc[0][SHOWN].to_dict()
+            | {
+                "seeds": group.seed.nunique(),
+                "median epoch s": f"{median:.4f}" if times.size else "",
+                "IQR s": f"{iqr:.4f}" if times.size else "",
+                "examples/s": f"{timed(group).examples_per_s.median():,.0f}" if times.size else "",
+                "graphed steps": f"{fraction:.0%}" if fraction > 0 else "",
+                "best test acc": f"{group.test_acc.max():.2%}" if group.test_acc.notna().any() else "",
+                "final test acc": f"{finals.mean():.2%}" if finals.notna().any() else "",
+                "reached target": reached,
+                "time to target s": to_target,
+                "with setup s": with_setup,
+                "status": ", ".join(f"{s} ×{n}" for s, n in group.groupby("status").run_id.nunique().items()),
+                "noisy": bool(times.size and iqr > NOISY_IQR * median),
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["label", "hidden", "batch_size"]) if rows else pd.DataFrame()
+
+
+def not_run_table(runs) -> pd.DataFrame:
+    bad = runs[runs.status != "ok"]
+    per_run = bad.groupby("run_id").agg(
+        **{c: (c, "first") for c in [*SHOWN, "seed", "status", "error"]}, epochs_done=("epoch", "max")
+    )
+    return per_run.reset_index(drop=True)
+
+
+def named_files(runs: pd.DataFrame) -> list[tuple[str, dict]]:
+    """(backend, options) of runs whose `path` option names another file than their conf default:
+    a learner's own network.py, which gets an ease-of-use row of its own."""
+    configured = source.backend_configs()
+    extra = []
+    for backend, text in (
+        runs[["backend", "backend_options"]].dropna().drop_duplicates().itertuples(index=False)
+    ):
+        options = json.loads(text)
+        if backend in configured and "path" in options and options != source.backend_options(backend):
+            extra.append((backend, options))
+    return extra
+
+
+def left_out_table(left_out: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """The older sets left out: what they were, when, and how they differ from the set reported."""
+    if left_out.empty:
+        return left_out
+    newest = kept.sort_values("started_at").drop_duplicates("config_key", keep="last").set_index("config_key")
+    rows = []
+    for _, group in left_out.groupby(["config_key", "provenance_key"]):
+        first = group.iloc[0]
+        reported = newest.loc[first.config_key].to_dict() if first.config_key in newest.index else {}
+        rows.append(
+            {
+                "label": configuration.variant(first.to_dict()),
+                "batch_size": first.batch_size,
+                "hidden": first.hidden,
+                "threads": first.threads,
+                "runs": group.run_id.nunique(),
+                "last": group.started_at.max().strftime("%Y-%m-%d %H:%M UTC"),
+                "why left out": "made " + configuration.provenance_difference(first.to_dict(), reported),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def headline_setting(index: pd.MultiIndex) -> tuple[int, int]:
+    """(hidden, batch): Nielsen's when the data hold it, else the smallest measured."""
+    settings = sorted(
+        {(h, b) for h, b in zip(index.get_level_values("hidden"), index.get_level_values("batch_size"))}
+    )
+    wanted = (NIELSEN["hidden"], NIELSEN["batch_size"])
+    return wanted if wanted in settings else settings[0]
+
+
+def medians_by_setting(runs: pd.DataFrame, value: str) -> pd.Series:
+    return timed(standard(runs)).groupby(["label", "hidden", "batch_size"], observed=True)[value].median()
+
+
+def takeaway_epoch_time(runs: pd.DataFrame) -> str | None:
+    medians = medians_by_setting(runs, "train_s")
+    if medians.empty:
+        return None
+    hidden, batch = headline_setting(medians.index)
+    at = medians.xs((hidden, batch), level=("hidden", "batch_size")).sort_values()
+    if len(at) == 1:
+        return f"At hidden {hidden}, batch {batch}, {at.index[0]} takes {at.iloc[0]:.3g} s per epoch."
+    return (
+        f"At hidden {hidden}, batch {batch}, {at.index[0]} is fastest at {at.iloc[0]:.3g} s per epoch and "
+        f"{at.index[-1]} slowest at {at.iloc[-1]:.3g} s, {at.iloc[-1] / at.iloc[0]:.1f} times longer."
+    )
+
+
+def takeaway_speedup(runs: pd.DataFrame) -> str | None:
+    shared = speedups(runs)
+    if shared.empty:
+        return None
+    best = shared.loc[shared.speedup.idxmax()]
+    return (
+        f"The largest speed-up over {BASELINE} is {best.speedup:.1f}×, by {best.label} at batch "
+        f"{best.batch_size}, hidden {best.hidden}; {BASELINE} itself barely speeds up with the batch size, "
+        "since it works one example at a time."
+    )
+
+
+def coinciding_curves(runs: pd.DataFrame) -> list[tuple[int, int]]:
+    """(hidden, batch) panels of the accuracy plot where every variant's curve is the same."""
+    data = standard(runs[runs.status == "ok"])
+    curves = data.groupby(["hidden", "batch_size", "label", "epoch"], observed=True).test_acc.mean()
+    panels = []
+    for (hidden, batch), panel in curves.groupby(level=["hidden", "batch_size"]):
+        by_label = panel.unstack("label")
+        if by_label.shape[1] > 1 and np.allclose(
+            by_label.to_numpy().T, by_label.iloc[:, 0].to_numpy(), atol=1e-9
+        ):
+            panels.append((int(hidden), int(batch)))
+    return panels
+
+
+def takeaway_accuracy(runs: pd.DataFrame) -> str | None:
+    data = standard(runs[runs.status == "ok"])
+    if data.empty:
+        return None
+    means = data.groupby(["hidden", "batch_size", "label", "epoch"], observed=True).test_acc.mean()
+    hidden, batch = headline_setting(means.index)
+    panel = means.xs((hidden, batch), level=("hidden", "batch_size")).unstack("epoch")
+    epoch = int(panel.notna().all().iloc[::-1].idxmax())  # the last epoch every variant reached
+    at = panel[epoch].sort_values()
+    text = (
+        f"After {epoch} epochs at hidden {hidden}, batch {batch}, mean test accuracy runs from "
+        f"{at.iloc[0]:.2%} ({at.index[0]}) to {at.iloc[-1]:.2%} ({at.index[-1]})."
+    )
+    same = coinciding_curves(runs)
+    if same:
+        where = ", ".join(f"hidden {h} batch {b}" for h, b in same)
+        text += (
+            f" At {where} the lines lie on top of each other: every variant computed the same "
+            "accuracies there, so only the colour drawn last shows."
+        )
+    return text
+
+
+def takeaway_time_to_accuracy(runs: pd.DataFrame) -> str | None:
+    data = standard(runs[(runs.status == "ok") & (runs.hidden == NIELSEN["hidden"])])
+    data = data[data.batch_size == NIELSEN["batch_size"]]
+    if data.empty:
+        return None
+    per_run = data.groupby(["label", "run_id"]).time_to_target_s.first()
+    reached = per_run.dropna()
+    target = data.target_accuracy.median()
+    if reached.empty:
+        return f"No run reached {target:.0%} validation accuracy in the epochs it ran."
+    fastest = reached.groupby("label").median().sort_values()
+    return (
+        f"{len(reached)} of {len(per_run)} runs reached {target:.0%} validation accuracy; the fastest there "
+        f"is {fastest.index[0]}, in a median {fastest.iloc[0]:.3g} s of training."
+    )
+
+
+def takeaway_throughput(runs: pd.DataFrame) -> str | None:
+    medians = medians_by_setting(runs, "examples_per_s")
+    if medians.empty:
+        return None
+    label, hidden, batch = medians.idxmax()
+    return (
+        f"The highest throughput is {medians.max():,.0f} examples per second, by {label} at batch {batch}, "
+        f"hidden {hidden}: larger mini-batches mean fewer, larger matrix products."
+    )
+
+
+def takeaway_gflops(runs: pd.DataFrame) -> str | None:
+    data = timed(standard(runs))
+    if data.empty or data.peak_gflops.isna().all():
+        return None
+    share = (data.gflops / data.peak_gflops).groupby([data.label, data.hidden, data.batch_size]).median()
+    label, hidden, batch = share.idxmax()
+    low_hidden, low_batch = headline_setting(share.index)
+    at = share.xs((low_hidden, low_batch), level=(1, 2))
+    return (
+        f"The best is {share.max():.0%} of its library's peak ({label} at batch {batch}, hidden {hidden}); "
+        f"at batch {low_batch}, hidden {low_hidden} the best is {at.max():.0%} ({at.idxmax()}), "
+        "where per-call overhead, not arithmetic, takes the time."
+    )
+
+
+def takeaway_threads(runs: pd.DataFrame) -> str | None:
+    data = thread_pitfall_data(runs)
+    if data.empty:
+        return None
+    medians = data.groupby(["label", "batch_size", "threads", "background_load"]).train_s.median()
+    cells = medians.unstack(["threads", "background_load"])
+    busy = (cells[(2, 1)] / cells[(1, 1)]).sort_values()
+    label, batch = busy.index[-1]
+    return (
+        f"With the other core busy, 2 threads make {label} {busy.iloc[-1]:.1f} times slower than 1 thread "
+        f"at batch {batch}, while 1 thread runs at its idle speed: pin threads, and record the load."
+    )
+
+
+TAKEAWAYS = {
+    "epoch_time.png": takeaway_epoch_time,
+    "speedup.png": takeaway_speedup,
+    "accuracy_by_epoch.png": takeaway_accuracy,
+    "time_to_accuracy.png": takeaway_time_to_accuracy,
+    "throughput.png": takeaway_throughput,
+    "gflops.png": takeaway_gflops,
+    "threads.png": takeaway_threads,
+}

@@ -1,0 +1,240 @@
+"""The Answers section: each verdict follows the data, on synthetic result sets built to flip it;
+and the report it heads, in Markdown, in one self-contained HTML file, and on the terminal."""
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from benchmarks import answers, plots, results, summary
+from benchmarks.answers import Backend
+from tests.test_report import BASE, render, synthetic_runs
+
+KINDS = {
+    "numpy": Backend("numpy", False, "tuned"),
+    "torch": Backend("torch", False, "tuned"),
+    "numpy_loop": Backend("numpy", False, "idiomatic"),
+    "torch_autograd": Backend("torch", True, "idiomatic"),
+}
+
+
+def timings(*cells: dict) -> pd.DataFrame:
+    """Runs of three epochs (the first warm-up) with the given epoch seconds; each cell names
+    backend, batch_size and seconds, and may set device, threads and background_load."""
+    rows = []
+    for n, cell in enumerate(cells):
+        setting = {"device": "cpu", "threads": 1, "background_load": 0, "hidden": 30} | cell
+        seconds = setting.pop("seconds")
+        for epoch in (1, 2, 3):
+            rows.append(
+                BASE
+                | setting
+                | {
+                    "run_id": f"run{n}",
+                    "seed": 0,
+                    "epoch": epoch,
+                    "warmup": epoch == 1,
+                    "train_s": seconds,
+                    "examples_per_s": 50_000 / seconds,
+                    "test_acc": 0.9,
+                    "status": "ok",
+                }
+            )
+    return summary.prepare(results.to_frame(rows))
+
+
+def batches(backend: str, seconds: dict[int, float], **setting) -> list[dict]:
+    return [{"backend": backend, "batch_size": b, "seconds": s, **setting} for b, s in seconds.items()]
+
+
+def ease(rows: dict[str, int], optimiser="torch.optim") -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "backend": name,
+                "name": name,
+                "statements run to train": n,
+                "optimiser": optimiser if KINDS[name].autograd else "by hand",
+                "layers": "nn.Linear" if KINDS[name].autograd else "by hand",
+                "loss": "by hand",
+                "batching": "by hand (index slices)",
+            }
+            for name, n in rows.items()
+        ]
+    )
+
+
+def flexibility(numpy_gpu="no", numpy_dtypes="float16, float32, float64", torch_gpu="yes") -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"backend": "numpy", "GPU": numpy_gpu, "autograd": "no", "dtypes": numpy_dtypes},
+            {"backend": "numpy_loop", "GPU": numpy_gpu, "autograd": "no", "dtypes": numpy_dtypes},
+            {"backend": "torch_autograd", "GPU": torch_gpu, "autograd": "yes", "dtypes": "float32, bfloat16"},
+        ]
+    )
+
+
+ALL = set(KINDS)
+
+
+@pytest.mark.parametrize(
+    ("counts", "verdict"),
+    [
+        ({"numpy_loop": 50, "numpy": 56, "torch_autograd": 28}, "holds"),
+        ({"numpy_loop": 50, "numpy": 56, "torch_autograd": 60}, "does not hold"),
+        ({"numpy_loop": 50, "numpy": 56}, "not measured"),
+    ],
+)
+def test_less_code_follows_the_statement_counts(counts, verdict):
+    answer = answers.claim_less_code(ease(counts), KINDS, ALL)
+    assert answer.verdict == verdict
+    if verdict != "not measured":
+        assert f"runs {counts['torch_autograd']} statements" in answer.evidence
+
+
+def test_error_prone_holds_when_a_hand_written_backprop_fails_the_gradient_check():
+    rows = [("numpy", 3e-9), ("numpy_loop", 4e-9), ("torch_autograd", 2e-9)]
+    gradients = pd.DataFrame([{"backend": n, "name": n, "relative error": e} for n, e in rows])
+    assert answers.claim_error_prone(gradients, KINDS, ALL).verdict == "holds only in part"
+    broken = pd.concat(
+        [gradients, pd.DataFrame([{"backend": "numpy (mine)", "name": "numpy", "relative error": 2.0}])]
+    )
+    answer = answers.claim_error_prone(broken, KINDS, ALL)
+    assert answer.verdict == "holds" and "numpy (mine)" in answer.evidence and "2" in answer.evidence
+
+
+@pytest.mark.parametrize(
+    ("torch_seconds", "verdict"),
+    [
+        ({10: 0.20, 100: 0.12, 1000: 0.10}, "does not hold for hand-written code; holds for idiomatic code"),
+        (
+            {10: 0.20, 100: 0.05, 1000: 0.03},
+            "holds only from batch 100 up for hand-written code; holds for idiomatic code",
+        ),
+        ({10: 0.05, 100: 0.03, 1000: 0.02}, "holds"),
+    ],
+)
+def test_faster_is_judged_per_pair_and_says_where_it_flips(torch_seconds, verdict):
+    runs = timings(
+        *batches("numpy", {10: 0.13, 100: 0.07, 1000: 0.05}),
+        *batches("torch", torch_seconds),
+        *batches("numpy_loop", {10: 1.3, 100: 1.25, 1000: 1.25}),
+        *batches("torch_autograd", {10: 0.77, 100: 0.16, 1000: 0.10}),
+    )
+    answer = answers.claim_faster(runs, KINDS)
+    assert answer.verdict == verdict
+    assert "at batch 10" in answer.evidence and "hand-written code" in answer.evidence
+
+
+def test_gpu_is_not_measured_without_gpu_runs_and_judged_per_batch_with_them():
+    cpu = batches("numpy", {10: 0.13, 100: 0.07, 1000: 0.05})
+    assert answers.claim_gpu(timings(*cpu)).verdict == "not measured"
+    assert "`make gpu`" in answers.claim_gpu(timings(*cpu)).evidence
+    crossing = batches("torch", {10: 0.20, 100: 0.05, 1000: 0.01}, device="cuda")
+    assert answers.claim_gpu(timings(*cpu, *crossing)).verdict == "holds only from batch 1000 up"
+    everywhere = batches("torch", {10: 0.02, 100: 0.01, 1000: 0.005}, device="cuda")
+    assert answers.claim_gpu(timings(*cpu, *everywhere)).verdict == "holds"
+
+
+@pytest.mark.parametrize(("numpy_two_threads", "verdict"), [(0.058, "does not hold"), (0.065, "holds")])
+def test_parallelism_follows_what_a_second_thread_does_for_numpy(numpy_two_threads, verdict):
+    runs = timings(
+        *batches("numpy", {100: 0.065}),
+        *batches("numpy", {100: numpy_two_threads}, threads=2),
+        *batches("torch", {100: 0.094}),
+        *batches("torch", {100: 0.060}, threads=2),
+        *batches("torch", {100: 0.097}, background_load=1),
+        *batches("torch", {100: 0.257}, threads=2, background_load=1),
+    )
+    answer = answers.claim_parallelism(runs, KINDS)
+    assert answer.verdict == verdict
+    assert "2 threads make torch" in answer.evidence
+
+
+def test_parallelism_is_not_measured_without_thread_runs():
+    answer = answers.claim_parallelism(timings(*batches("numpy", {100: 0.065})), KINDS)
+    assert answer.verdict == "not measured" and "pitfalls" in answer.evidence
+
+
+def test_customise_and_builtins_follow_the_flexibility_tables():
+    partly = answers.claim_customise(flexibility(), KINDS, ALL)
+    assert partly.verdict == "holds only in part" and "CPU only" in partly.evidence
+    full = flexibility(numpy_gpu="yes", numpy_dtypes="float16, float32, float64, bfloat16")
+    assert answers.claim_customise(full, KINDS, ALL).verdict == "holds"
+    counts = {"numpy_loop": 50, "torch_autograd": 28}
+    assert answers.claim_builtins(flexibility(), ease(counts), KINDS, ALL).verdict == "holds"
+    no_optimiser = answers.claim_builtins(flexibility(), ease(counts, optimiser="by hand"), KINDS, ALL)
+    assert no_optimiser.verdict == "holds only in part" and "torch.optim" in no_optimiser.evidence
+
+
+def test_report_opens_with_the_answers_and_prints_them(tmp_path, capsys):
+    out = render(tmp_path, synthetic_runs())
+    printed = capsys.readouterr().out
+    markdown = (out / "report.md").read_text()
+    assert markdown.index("## Answers") < markdown.index("## Environment") < markdown.index("![")
+    for number in range(1, 8):
+        assert re.search(rf"^{number}\. \*", markdown, re.M), number
+    # the synthetic CUDA runs take as long as the CPU ones
+    assert "GPU acceleration makes training significantly faster.* **Does not hold.**" in markdown
+    assert printed.startswith("Answers, from ")
+    assert "4. GPU acceleration makes training significantly faster. DOES NOT HOLD." in printed
+    assert printed.rstrip().endswith("report.html (one file, opens in any browser)")
+
+
+def test_html_report_embeds_every_plot_and_table_and_references_no_file(tmp_path):
+    out = render(tmp_path, synthetic_runs())
+    page = (out / "report.html").read_text()
+    markdown = (out / "report.md").read_text()
+    drawn = sorted(p.name for p in out.glob("*.png"))
+    assert len(drawn) == len(plots.PLOTS)
+    images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,[A-Za-z0-9+/=]+">', page)
+    assert sorted(images) == sorted(html.escape(title) for title in plots.PLOTS.values())
+    tables_md = len(re.findall(r"^\|---", markdown, re.M)) + markdown.count("_none_")
+    assert page.count("<table>") + page.count("<p><em>none</em></p>") == tables_md
+    references = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert references and all(ref.startswith("data:") for ref in references)
+    assert "<link" not in page and "<script" not in page
+    for heading in re.findall(r"^## (.+)$", markdown, re.M):
+        assert f"<h2>{heading}</h2>" in page
+
+
+def test_every_drawn_plot_has_a_takeaway_and_a_missing_one_says_what_makes_it(tmp_path):
+    runs = synthetic_runs(backends=("numpy",), devices=("cpu",))
+    out = render(tmp_path, runs[(runs.threads == 1) & (runs.status == "ok")])
+    markdown = (out / "report.md").read_text()
+    drawn = {p.name for p in out.glob("*.png")}
+    for name in drawn:
+        after = markdown.split(f"]({name})\n", 1)[1].lstrip("\n")
+        assert after and not after.startswith(("#", "_", "|")), name
+    assert "threads.png" not in drawn and "`pitfalls` preset" in markdown
+    assert "speedup.png" not in drawn and "`baseline` preset" in markdown
+
+
+def test_coinciding_accuracy_curves_get_a_caption():
+    runs = synthetic_runs(backends=("numpy", "torch"), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    same = runs[runs.backend == "numpy"].assign(backend="torch", run_id=lambda f: f.run_id + "-t")
+    runs = summary.prepare(pd.concat([runs[runs.backend == "numpy"], same]))
+    assert summary.coinciding_curves(runs)
+    assert "lie on top of each other" in summary.takeaway_accuracy(runs)
+    different = summary.prepare(synthetic_runs(backends=("numpy", "torch"), devices=("cpu",)))
+    assert "lie on top of each other" not in summary.takeaway_accuracy(different)
+
+
+def test_answers_as_plain_text_group_the_questions():
+    text = answers.as_text(
+        [
+            answers.Answer("Ease of use", "Claim one.", "holds", "Because."),
+            answers.Answer("Performance", "Claim two.", "not measured", "Run it."),
+        ]
+    )
+    assert text.splitlines() == [
+        "Ease of use",
+        "  1. Claim one. HOLDS.",
+        "     Because.",
+        "",
+        "Performance",
+        "  2. Claim two. NOT MEASURED.",
+        "     Run it.",
+    ]
