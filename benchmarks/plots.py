@@ -6,6 +6,7 @@ Each plot function returns the file it wrote, or None when the runs hold no data
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -45,8 +46,9 @@ def facet_axes(n: int, title: str):
 
 
 def save(fig, out: Path, name: str, legend_rows: int = 0) -> str:
-    """Save with room below the panels for a legend of `legend_rows` rows."""
-    fig.tight_layout(rect=(0, min(0.06 * legend_rows, 0.4), 1, 1))
+    """Save with room below the panels for a legend of `legend_rows` rows (about 0.2 inch each)."""
+    reserve = (0.2 * legend_rows + 0.1) / fig.get_figheight() if legend_rows else 0
+    fig.tight_layout(rect=(0, min(reserve, 0.5), 1, 1))
     fig.savefig(out / name, dpi=110)
     plt.close(fig)
     return name
@@ -81,8 +83,9 @@ def by_hidden_lines(stats, out, name, title, ylabel, ref_line=None):
             )
         if ref_line is not None:
             ref_line(ax)
-        ax.set(xscale="log", yscale="log", xlabel="mini-batch size (examples)", ylabel=ylabel)
+        ax.set(xscale="log", yscale="log", xlabel="mini-batch size (examples)")
         ax.set_title(f"{hidden} hidden neurons")
+    axes[0].set_ylabel(ylabel)
     return save(fig, out, name, legend_below(fig, axes))
 
 
@@ -150,13 +153,17 @@ def plot_time_to_accuracy(runs, out):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     sns.lineplot(data, x="elapsed_train_s", y="test_acc", hue="label", units="run_id", estimator=None, ax=ax)
     target = data.target_accuracy.median()
-    ax.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:.0%}")
+    ax.axhline(
+        target, color="grey", ls="--", lw=1, label=f"target {target:.0%} (the clock stops on validation)"
+    )
     ax.set(
         xscale="log",
         xlabel="cumulative training time (seconds)",
         ylabel="test accuracy (fraction correct)",
         title="Time to accuracy at hidden 30, batch 10 (one line per run)",
     )
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.get_legend().remove()
     return save(fig, out, "time_to_accuracy.png", legend_below(fig, [ax], columns=2))
 
@@ -175,7 +182,7 @@ def plot_gflops(runs, out):
             ax.axhline(peak, color="black", ls=style, lw=1.2, label=f"peak of {source_}: {peak:.0f}")
 
     title = "Achieved GFLOP/s against the measured matrix-product peak of each library"
-    ylabel = "billions of floating-point operations per second"
+    ylabel = "billions of operations per second (GFLOP/s)"
     return plot_by_batch(runs, out, "gflops.png", "gflops", title, ylabel, ref_line=peak_lines)
 
 

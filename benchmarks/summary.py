@@ -277,18 +277,25 @@ def takeaway_speedup(runs: pd.DataFrame) -> str | None:
     )
 
 
-def coinciding_curves(runs: pd.DataFrame) -> list[tuple[int, int]]:
-    """(hidden, batch) panels of the accuracy plot where every variant's curve is the same."""
+def coinciding_curves(runs: pd.DataFrame) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(hidden, batch, labels) for each group of two or more variants whose mean accuracy curves
+    are the same, over at least two shared epochs, in one panel of the accuracy plot."""
     data = standard(runs[runs.status == "ok"])
     curves = data.groupby(["hidden", "batch_size", "label", "epoch"], observed=True).test_acc.mean()
-    panels = []
+    found = []
     for (hidden, batch), panel in curves.groupby(level=["hidden", "batch_size"]):
-        by_label = panel.unstack("label")
-        if by_label.shape[1] > 1 and np.allclose(
-            by_label.to_numpy().T, by_label.iloc[:, 0].to_numpy(), atol=1e-9
-        ):
-            panels.append((int(hidden), int(batch)))
-    return panels
+        by_label = panel.droplevel(["hidden", "batch_size"]).unstack("label")
+        groups = []
+        for label in by_label.columns:
+            for group in groups:
+                shared = by_label[[group[0], label]].dropna()
+                if len(shared) >= 2 and np.allclose(shared.iloc[:, 0], shared.iloc[:, 1], atol=1e-9):
+                    group.append(label)
+                    break
+            else:
+                groups.append([label])
+        found += [(int(hidden), int(batch), tuple(g)) for g in groups if len(g) > 1]
+    return found
 
 
 def takeaway_accuracy(runs: pd.DataFrame) -> str | None:
@@ -304,12 +311,11 @@ def takeaway_accuracy(runs: pd.DataFrame) -> str | None:
         f"After {epoch} epochs at hidden {hidden}, batch {batch}, mean test accuracy runs from "
         f"{at.iloc[0]:.2%} ({at.index[0]}) to {at.iloc[-1]:.2%} ({at.index[-1]})."
     )
-    same = coinciding_curves(runs)
+    same = [f"at batch {b}, hidden {h}: {' = '.join(labels)}" for h, b, labels in coinciding_curves(runs)]
     if same:
-        where = ", ".join(f"hidden {h} batch {b}" for h, b in same)
         text += (
-            f" At {where} the lines lie on top of each other: every variant computed the same "
-            "accuracies there, so only the colour drawn last shows."
+            " Where only one colour shows, lines lie on top of each other because those variants computed "
+            f"the same accuracies ({'; '.join(same)})."
         )
     return text
 
