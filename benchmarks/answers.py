@@ -357,13 +357,22 @@ def judge(runs, ease, flexibility, gradients, backends: dict[str, tuple[str, boo
     ]
 
 
+def grouped(answers: list[Answer]) -> list[tuple[str, list[tuple[int, Answer]]]]:
+    """[(question, [(number, answer), ...]), ...] in order, numbered from 1 across questions."""
+    groups = []
+    for number, answer in enumerate(answers, start=1):
+        if not groups or groups[-1][0] != answer.question:
+            groups.append((answer.question, []))
+        groups[-1][1].append((number, answer))
+    return groups
+
+
 def as_text(answers: list[Answer]) -> str:
     """Plain text for a terminal: a few lines per question."""
-    lines, question = [], None
-    for number, answer in enumerate(answers, start=1):
-        if answer.question != question:
-            question = answer.question
-            lines.append(f"\n{question}")
-        lines.append(f"  {number}. {answer.claim} {answer.verdict.upper()}.")
-        lines.append(f"     {answer.evidence}")
-    return "\n".join(lines).lstrip("\n")
+    blocks = []
+    for question, numbered in grouped(answers):
+        lines = [question]
+        for number, answer in numbered:
+            lines += [f"  {number}. {answer.claim} {answer.verdict.upper()}.", f"     {answer.evidence}"]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

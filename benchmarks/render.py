@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.answers import Answer
+from benchmarks.answers import Answer, grouped
 from benchmarks.markdown import markdown_table
 
 
@@ -74,13 +74,12 @@ def to_markdown(blocks: list) -> str:
 
 
 def answers_markdown(answers: list[Answer]) -> str:
-    lines, question = [], None
-    for number, answer in enumerate(answers, start=1):
-        if answer.question != question:
-            question = answer.question
-            lines.append(f"\n**{question}**\n")
-        lines.append(f"{number}. *{answer.claim}* **{answer.verdict.capitalize()}.** {answer.evidence}")
-    return "\n".join(lines).lstrip("\n") + "\n"
+    parts = []
+    for question, numbered in grouped(answers):
+        lines = [f"**{question}**\n"]
+        lines += [f"{n}. *{a.claim}* **{a.verdict.capitalize()}.** {a.evidence}" for n, a in numbered]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
 
 
 def inline(text: str) -> str:
@@ -145,13 +144,14 @@ def to_html(blocks: list, folder: Path, title: str) -> str:
 
 
 def answers_html(answers: list[Answer]) -> str:
-    parts, question = [], None
-    for number, answer in enumerate(answers, start=1):
-        if answer.question != question:
-            if question is not None:
-                parts.append("</ol>")
-            question = answer.question
-            parts.append(f'<h3>{html.escape(question)}</h3><ol class="answers" start="{number}">')
-        verdict = f'<span class="verdict">{inline(answer.verdict.capitalize())}.</span>'
-        parts.append(f"<li><em>{inline(answer.claim)}</em> {verdict} {inline(answer.evidence)}</li>")
-    return "\n".join([*parts, "</ol>"])
+    parts = []
+    for question, numbered in grouped(answers):
+        items = "".join(
+            f'<li><em>{inline(a.claim)}</em> <span class="verdict">{inline(a.verdict.capitalize())}.</span> '
+            f"{inline(a.evidence)}</li>"
+            for _, a in numbered
+        )
+        parts.append(
+            f'<h3>{html.escape(question)}</h3><ol class="answers" start="{numbered[0][0]}">{items}</ol>'
+        )
+    return "\n".join(parts)
