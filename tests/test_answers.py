@@ -102,6 +102,9 @@ def test_error_prone_holds_when_a_hand_written_backprop_fails_the_gradient_check
     )
     answer = answers.claim_error_prone(broken, KINDS, ALL)
     assert answer.verdict == "holds" and "numpy (mine)" in answer.evidence and "2" in answer.evidence
+    gone = pd.DataFrame([{"backend": "numpy (gone)", "name": "numpy", "relative error": float("nan")}])
+    answer = answers.claim_error_prone(pd.concat([gradients, gone]), KINDS, ALL)
+    assert answer.verdict == "holds only in part" and "numpy (gone) could not be built" in answer.evidence
 
 
 @pytest.mark.parametrize(
