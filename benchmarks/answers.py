@@ -101,10 +101,16 @@ def claim_error_prone(gradients: pd.DataFrame, kinds: dict[str, Backend], presen
     auto = rows[rows.name.map(lambda n: kinds[n].autograd if n in kinds else False)]
     if by_hand.empty:
         return Answer("Ease of use", claim, "not measured", "No backend with hand-written backprop ran.")
-    failing = by_hand[~(by_hand["relative error"] < GRADIENT_OK)]
+    unchecked = by_hand[by_hand["relative error"].isna()]
+    by_hand = by_hand[by_hand["relative error"].notna()]
+    if by_hand.empty:
+        return Answer("Ease of use", claim, "not measured", "No hand-written backprop here could be run.")
+    failing = by_hand[by_hand["relative error"] >= GRADIENT_OK]
     auto_text = (
         f"; every autograd backend agrees to {auto['relative error'].max():.0e}" if not auto.empty else ""
     )
+    if not unchecked.empty:
+        auto_text += f" ({', '.join(unchecked.backend)} could not be built to be checked)"
     if not failing.empty:
         worst = failing.iloc[0]
         return Answer(
