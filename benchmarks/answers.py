@@ -18,6 +18,9 @@ from benchmarks.summary import NIELSEN, standard, timed
 SAME = 1.05  # ratios within 5% count as "about as fast"
 SIGNIFICANT = 2.0  # "significantly faster" means at least twice as fast
 GRADIENT_OK = 1e-6
+NO_TIMED_EPOCHS = (
+    "No run here has a timed epoch (the first is warm-up): run at least 2 epochs, as `make bench` does."
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,8 @@ def ratio_text(ratios) -> str:
 def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     claim = "PyTorch's optimised operations make it faster than NumPy written by hand."
     table = times_by_backend(runs)
+    if table.empty:
+        return Answer("Performance", claim, "not measured", NO_TIMED_EPOCHS)
     present = set(table.backend)
     hidden = NIELSEN["hidden"] if (table.hidden == NIELSEN["hidden"]).any() else int(table.hidden.min())
     pairs = {

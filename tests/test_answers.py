@@ -130,6 +130,14 @@ def test_faster_is_judged_per_pair_and_says_where_it_flips(torch_seconds, verdic
     assert "at batch 10" in answer.evidence and "hand-written code" in answer.evidence
 
 
+def test_runs_of_one_epoch_hold_no_timing_and_say_so():
+    cells = [*batches("numpy", {10: 0.13}), *batches("torch", {10: 0.2})]
+    warmup_only = timings(*cells)
+    warmup_only = warmup_only[warmup_only.epoch == 1]
+    answer = answers.claim_faster(warmup_only, KINDS)
+    assert answer.verdict == "not measured" and "at least 2 epochs" in answer.evidence
+
+
 def test_gpu_is_not_measured_without_gpu_runs_and_judged_per_batch_with_them():
     cpu = batches("numpy", {10: 0.13, 100: 0.07, 1000: 0.05})
     assert answers.claim_gpu(timings(*cpu)).verdict == "not measured"
