@@ -23,6 +23,11 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# XLA (jax) takes its threads from XLA_FLAGS once, when jax is first imported, and neither
+# threadpoolctl nor torch governs them: the harness's default of one thread, unless the user
+# set XLA_FLAGS. Recorded with every run among the speed-changing variables.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
 
 def torch_module():
     """torch if installed; the harness runs NumPy-only backends without it."""

@@ -7,7 +7,6 @@ evaluation timed apart. Whatever compiles or captures does it in setup; the
 first epoch is still recorded and marked as warm-up.
 """
 
-import importlib
 import logging
 import math
 import time
@@ -21,7 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from benchmarks import configuration, env, results
+from benchmarks import configuration, env, results, source
 from benchmarks.config import ConfigError, check
 from benchmarks.data import fingerprint
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
@@ -39,12 +38,16 @@ def enum_value(setting) -> str:
 
 
 def implementation(cfg: DictConfig) -> type:
-    """The backend's class, or a one-line ConfigError when it cannot be imported."""
+    """The backend's class; RunError when an optional dependency of it is not installed (a sweep
+    records the run as skipped, with the install command), else a one-line ConfigError."""
     target = cfg.backend.net._target_
-    module, _, name = target.rpartition(".")
     try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError) as e:
+        return source.import_class(target)
+    except ImportError as e:
+        if hint := source.missing_dependency(e):
+            raise RunError(f"backend {cfg.backend.name} {hint}") from None
+        raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
+    except (AttributeError, ValueError) as e:
         raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
 
 
@@ -62,8 +65,12 @@ def resolve_device(cfg: DictConfig) -> str:
 
 
 def check_backend_options(cfg: DictConfig) -> None:
-    """An implementation's own check of its options (`check_options`), as a one-line ConfigError."""
-    cls = implementation(cfg)
+    """An implementation's own check of its options (`check_options`), as a one-line ConfigError.
+    A backend that cannot be imported for a missing optional dependency is left to resolve_device."""
+    try:
+        cls = implementation(cfg)
+    except RunError:
+        return
     if hasattr(cls, "check_options"):
         options = OmegaConf.to_container(cfg.backend.net, resolve=True)
         del options["_target_"]

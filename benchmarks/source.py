@@ -9,19 +9,21 @@ found by training a tiny network in each dtype.
 """
 
 import ast
+import importlib
 import inspect
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tokenize
+import tomllib
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hydra.utils import get_class
 from omegaconf import OmegaConf
 
 from benchmarks.fairness import init_params
@@ -40,9 +42,51 @@ def backend_configs() -> dict:
 
 
 @cache
+def optional_extras() -> dict[str, str]:
+    """Top-level module of each optional dependency -> the extra of pyproject.toml that installs it."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        extras = tomllib.load(f)["project"].get("optional-dependencies", {})
+    modules = {}
+    for extra, requirements in extras.items():
+        for requirement in requirements:
+            modules.setdefault(re.split(r"[\[<>=~!; ]", requirement, maxsplit=1)[0].replace("-", "_"), extra)
+    return modules
+
+
+def missing_dependency(error: ImportError) -> str | None:
+    """'needs numba, ...: pip install '.[numba]'' when the error is an optional dependency missing."""
+    module = (getattr(error, "name", None) or "").split(".")[0]
+    extra = optional_extras().get(module)
+    return f"needs {module}, which is not installed: pip install '.[{extra}]'" if extra else None
+
+
+def import_class(target: str) -> type:
+    module, _, name = target.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+@cache
+def unavailable() -> dict[str, str]:
+    """Backend name -> why it cannot run here, for backends whose optional dependency is missing."""
+    reasons = {}
+    for name, conf in backend_configs().items():
+        try:
+            import_class(conf.net._target_)
+        except ImportError as e:
+            if (reason := missing_dependency(e)) is None:
+                raise
+            reasons[name] = f"backend {name} {reason}"
+    return reasons
+
+
+@cache
 def implementations() -> dict[str, type]:
-    """Backend name -> implementation class, for every backend configured."""
-    return {name: get_class(conf.net._target_) for name, conf in backend_configs().items()}
+    """Backend name -> implementation class, for every backend configured that can run here."""
+    return {
+        name: import_class(conf.net._target_)
+        for name, conf in backend_configs().items()
+        if name not in unavailable()
+    }
 
 
 def backend_options(name: str) -> dict:
@@ -97,8 +141,11 @@ def source_file(cls: type) -> Path:
     return Path(inspect.getsourcefile(cls))
 
 
+AUTOGRAD = {"backward", "grad"}  # torch's loss.backward(), jax.grad
+
+
 def uses_autograd(cls: type) -> bool:
-    return "backward" in called_names(source_file(cls).read_text())
+    return bool(AUTOGRAD & called_names(source_file(cls).read_text()))
 
 
 def statements(code: str) -> list[ast.stmt]:
@@ -216,7 +263,7 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
                 ),
                 "logical lines in those files": sum(logical_lines(text) for text in files.values()),
                 "files": ", ".join(Path(path).name for path in sorted(files)),
-                "backprop": "autograd" if "backward" in names else "by hand",
+                "backprop": "autograd" if AUTOGRAD & names else "by hand",
                 "optimiser": "torch.optim" if "optim" in names else "by hand",
                 "layers": "nn.Linear" if "Linear" in names else "by hand",
                 "loss": "built-in" if names & {"mse_loss", "MSELoss"} else "by hand",
@@ -313,7 +360,7 @@ def trains_in(cls: type, dtype: str) -> bool:
         net = cls(init_params([784, 3, 10], seed=0), x, y, device="cpu", dtype=dtype)
         net.train_epoch(np.arange(4), 2, 0.1)
         return all(np.isfinite(p).all() for p in net.parameters())
-    except (TypeError, ValueError, AttributeError, RuntimeError):
+    except Exception:  # any library's refusal of the dtype (numba's typing error among them)
         return False
 
 

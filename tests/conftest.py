@@ -7,10 +7,12 @@ import pytest
 
 from benchmarks import env
 from benchmarks.data import load_mnist
-from benchmarks.source import backend_options, implementations
+from benchmarks.source import backend_options, implementations, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = implementations()
+# Backends whose optional dependency is not installed: their tests skip, saying how to install it.
+UNAVAILABLE = [pytest.param(name, marks=pytest.mark.skip(reason=why)) for name, why in unavailable().items()]
 # Each backend's constructor with its conf/backend options, as a run builds it.
 CONFIGURED = {name: partial(cls, **backend_options(name)) for name, cls in BACKENDS.items()}
 REFERENCE = "numpy_loop"

@@ -6,7 +6,7 @@ import torch
 
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
 from impls import cuda_graphs
-from tests.conftest import BACKENDS, CONFIGURED, REFERENCE, requires_cuda
+from tests.conftest import BACKENDS, CONFIGURED, REFERENCE, UNAVAILABLE, requires_cuda
 
 pytestmark = pytest.mark.mnist
 
@@ -48,7 +48,7 @@ def assert_same_params(params, expected, dtype):
             np.testing.assert_allclose(got, want, rtol=0, atol=1e-4 * np.abs(want).max())
 
 
-OTHERS = [n for n in BACKENDS if n != REFERENCE]
+OTHERS = [*(n for n in BACKENDS if n != REFERENCE), *UNAVAILABLE]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -75,7 +75,7 @@ def test_first_steps_on_cuda_match_nielsen_loop(name, dtype, mnist, reference):
     assert_same_params(train_steps(net, mnist), reference[dtype, BATCH], dtype)
 
 
-GRAPH_BACKENDS = [name for name, cls in BACKENDS.items() if hasattr(cls, "prepare_training")]
+GRAPH_BACKENDS = [name for name, cls in BACKENDS.items() if hasattr(cls, "graph_fraction")]
 
 
 @pytest.mark.cuda

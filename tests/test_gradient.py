@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from benchmarks.fairness import init_params
-from tests.conftest import BACKENDS, CONFIGURED
+from tests.conftest import BACKENDS, CONFIGURED, UNAVAILABLE
 
 SIZES = [6, 5, 4]
 M = 3
@@ -53,7 +53,7 @@ def backprop_by_sgd_step(cls, params, x, y):
 
 
 @pytest.mark.parametrize("method", [backprop_by_gradients, backprop_by_sgd_step])
-@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("name", [*BACKENDS, *UNAVAILABLE])
 def test_backprop_matches_finite_differences(name, method, batch):
     cls = CONFIGURED[name]
     x, y = batch

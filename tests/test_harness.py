@@ -290,3 +290,17 @@ def test_unimportable_implementation_is_one_line(tmp_path):
         "error: backend.net._target_=impls.no_such_file.Network: cannot be imported "
         "(No module named 'impls.no_such_file')"
     ]
+
+
+def test_a_backend_whose_optional_dependency_is_missing_is_skipped_with_the_install_command(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(harness.source, "optional_extras", lambda: {"backprop_bench_missing_package": "demo"})
+    cfg = make_config(tmp_path, "backend.net._target_=tests.needs_missing_package.Net")
+    assert harness.run(cfg, multirun=True) == "skipped"
+    error = load(tmp_path).error.iloc[0]
+    assert error == (
+        "backend numpy needs backprop_bench_missing_package, which is not installed: pip install '.[demo]'"
+    )
+    with pytest.raises(harness.RunError, match=r"pip install '\.\[demo\]'"):
+        harness.run(cfg, multirun=False)
