@@ -8,11 +8,11 @@ and the environment variables that change how BLAS, OpenMP or the frameworks run
 import contextlib
 import hashlib
 import importlib.util
-import multiprocessing
 import os
 import platform
 import socket
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from functools import cache
@@ -181,25 +181,24 @@ def pinned_threads(threads: int | None):
                 torch.set_num_threads(saved)
 
 
-def busy_loop() -> None:
-    while True:
-        pass
-
-
 @contextlib.contextmanager
 def background_load(processes: int):
-    """Keep `processes` cores busy for the duration, and always stop them."""
-    helpers = [multiprocessing.Process(target=busy_loop, daemon=True) for _ in range(processes)]
-    for helper in helpers:
-        helper.start()
+    """Keep `processes` cores busy for the duration, and always stop them.
+
+    Each helper is a fresh interpreter, not a fork: forking a process in which a
+    multithreaded library (JAX) is loaded can deadlock the child."""
+    helpers = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+        for _ in range(processes)
+    ]
     try:
         if helpers:
-            time.sleep(0.2)  # let the scheduler see the load before timing starts
+            time.sleep(0.3)  # let the helpers start and the scheduler see the load before timing
         yield
     finally:
         for helper in helpers:
             helper.kill()
-            helper.join()
+            helper.wait()
 
 
 def best_seconds(fn, repeats: int, synchronize=lambda: None) -> float:
