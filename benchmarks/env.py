@@ -168,17 +168,34 @@ def thread_counts() -> dict:
 
 @contextlib.contextmanager
 def pinned_threads(threads: int | None):
-    """Pin BLAS and torch intra-op threads (None: leave the defaults); yield the counts in force."""
+    """Pin BLAS and torch intra-op threads (None: leave the defaults), and bind every thread of the
+    process to that many cores, for libraries no setting governs (XLA runs a second thread whatever
+    XLA_FLAGS says); yield the counts in force."""
     torch = torch_module()
     saved = torch.get_num_threads() if torch else None
+    saved_cores = os.sched_getaffinity(0)
     with threadpool_limits(limits=threads):
         if torch and threads is not None:
             torch.set_num_threads(threads)
+        if threads is not None:
+            bind_threads(set(sorted(saved_cores)[:threads]))
         try:
-            yield thread_counts()
+            yield thread_counts() | {"cpus": len(os.sched_getaffinity(0))}
         finally:
+            bind_threads(saved_cores)
             if torch:
                 torch.set_num_threads(saved)
+
+
+def bind_threads(cores: set[int]) -> None:
+    """CPU affinity for every thread of this process (a new thread inherits its creator's)."""
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(task), cores)
+
+
+# A helper may run on any core, whatever cores the run it loads is bound to.
+BUSY = "import os; os.sched_setaffinity(0, range(os.cpu_count()))\nwhile True: pass"
 
 
 @contextlib.contextmanager
@@ -188,8 +205,7 @@ def background_load(processes: int):
     Each helper is a fresh interpreter, not a fork: forking a process in which a
     multithreaded library (JAX) is loaded can deadlock the child."""
     helpers = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
-        for _ in range(processes)
+        subprocess.Popen([sys.executable, "-c", BUSY], stdin=subprocess.DEVNULL) for _ in range(processes)
     ]
     try:
         if helpers:
@@ -218,7 +234,15 @@ def gemm_peak(framework: str, dtype: str, device: str, threads: int, size: int =
     """(GFLOP/s, what was measured): the best rate of a large matrix product in the framework
     a backend computes with, in its dtype, on its device, at its thread count."""
     with pinned_threads(threads):
-        if framework == "torch":
+        if framework == "jax":
+            import jax
+
+            rng = np.random.default_rng(0)
+            a, b = (jax.device_put(rng.standard_normal((size, size)).astype(dtype)) for _ in range(2))
+            dot = jax.jit(jax.numpy.dot)
+            seconds = best_seconds(lambda: dot(a, b).block_until_ready(), repeats)
+            what = f"jax.numpy.dot {dtype} {device}"
+        elif framework == "torch":
             torch = torch_module()
             a, b = (torch.randn(size, size, dtype=getattr(torch, dtype), device=device) for _ in range(2))
             sync = torch.cuda.synchronize if device == "cuda" else lambda: None

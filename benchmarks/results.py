@@ -14,7 +14,7 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -35,6 +35,7 @@ COLUMNS = {
     "threads": "int64",
     "blas_threads": "Int64",
     "torch_threads": "Int64",
+    "cpus": "Int64",
     "background_load": "int64",
     "launcher": "string",
     "parallel_jobs": "int64",
@@ -97,6 +98,7 @@ ADDED = {
         )
     },
     4: {"backend_files": None},
+    5: {"cpus": None},
 }
 
 log = logging.getLogger(__name__)

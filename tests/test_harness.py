@@ -42,6 +42,7 @@ def test_run_writes_one_row_per_epoch_with_the_schema(tmp_path):
     assert runs.elapsed_train_s.tolist() == pytest.approx(runs.train_s.cumsum().tolist())
     assert runs.threads.eq(1).all() and runs.blas_threads.eq(1).all() and runs.torch_threads.eq(1).all()
     assert (runs.graph_fraction == 0).all() and not runs.cuda_graphs.any()
+    assert runs.cpus.eq(1).all(), "a 1-thread run is bound to one core, whatever its libraries do"
     assert runs.test_acc.between(0, 1).all() and runs.loadavg_start.notna().all()
 
 
@@ -201,8 +202,10 @@ def test_peak_is_measured_per_library_dtype_and_before_the_background_load(tmp_p
     monkeypatch.setattr(harness.env, "gemm_peak", peak_checked)
     harness.run(make_config(tmp_path, "background_load=1", "epochs=1"), multirun=True)
     harness.run(make_config(tmp_path, "backend=torch", "dtype=float64", "epochs=1"), multirun=True)
+    harness.run(make_config(tmp_path, "backend=jax", "epochs=1"), multirun=True)
     runs = load(tmp_path).groupby("backend").first()
-    assert loads == [1, 0]
+    assert loads == [1, 0, 0]
+    assert runs.peak_source["jax"] == "jax.numpy.dot float32 cpu, 1 thread"
     assert runs.peak_source["numpy"] == "numpy.matmul float32 cpu, 1 thread"
     assert runs.peak_source["torch"] == "torch.mm float64 cpu, 1 thread"
     assert (runs.peak_gflops > 0).all()
@@ -281,6 +284,7 @@ def test_unpinned_backend_records_the_threads_it_ran_with(tmp_path):
     runs = load(tmp_path)
     assert (runs.torch_threads == torch.get_num_threads()).all()
     assert (runs.threads == runs.torch_threads).all()
+    assert (runs.cpus == os.cpu_count()).all()
 
 
 def test_unimportable_implementation_is_one_line(tmp_path):
