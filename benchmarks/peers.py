@@ -43,11 +43,14 @@ def entries(pairs, setting) -> list[tuple[str, int | None]]:
     return timed
 
 
-def build(name: str, setting, data, device: str):
+def build(name: str, threads: int | None, setting, data, device: str):
+    """The backend, built and warmed up under the thread binding it will be timed with: a compiler
+    (XLA) plans its parallelism for the cores it sees when it compiles."""
     backend = source.backend_configs()[name]
     params = init_params(layer_sizes(setting.hidden), seed=0)
-    net = instantiate(backend.net, params, data.train_x, data.train_y, device=device, dtype=setting.dtype)
-    prepare(net, setting.batch_size, setting.eta)
+    with env.pinned_threads(threads):
+        net = instantiate(backend.net, params, data.train_x, data.train_y, device=device, dtype=setting.dtype)
+        prepare(net, setting.batch_size, setting.eta)
     return net
 
 
@@ -61,7 +64,7 @@ def time_epoch(net, threads, order, setting) -> tuple[float, int]:
 def side_by_side(setting, pairs, rounds: int, device: str) -> pd.DataFrame:
     data = load_mnist()
     timed = entries(pairs, setting)
-    nets = {entry: build(entry[0], setting, data, device) for entry in timed}
+    nets = {(name, threads): build(name, threads, setting, data, device) for name, threads in timed}
     n = len(data.train_y)
     for (_, threads), net in nets.items():
         time_epoch(net, threads, epoch_order(0, 1, n), setting)  # warm-up, not recorded
