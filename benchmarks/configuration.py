@@ -15,10 +15,8 @@ import json
 import math
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
-from omegaconf import OmegaConf
 
 from benchmarks import source
 
@@ -55,8 +53,6 @@ LABELLED_SETTINGS = ("dtype", "eta")
 # A label says "graphs" only when at least this share of an epoch's steps was replayed.
 GRAPHED = 0.9
 
-CONF = Path(__file__).resolve().parent.parent / "conf"
-
 
 def plain(value):
     """A JSON-ready Python value from a row's value, whether it came from a dict or from parquet."""
@@ -78,9 +74,9 @@ def provenance_hash(row: Mapping) -> str:
     return digest(row, PROVENANCE)
 
 
-def options_text(net: Mapping) -> str:
+def options_text(net) -> str:
     """The backend's options as recorded: its `net` settings but `_target_`, as sorted JSON."""
-    return json.dumps({k: v for k, v in net.items() if k != "_target_"}, sort_keys=True)
+    return json.dumps(source.net_options(net), sort_keys=True)
 
 
 @cache
@@ -91,8 +87,7 @@ def default_options() -> dict[str, dict]:
 
 @cache
 def default_settings() -> dict:
-    conf = OmegaConf.load(CONF / "config.yaml")
-    return {key: conf[key] for key in LABELLED_SETTINGS}
+    return {key: source.run_settings()[key] for key in LABELLED_SETTINGS}
 
 
 def graph_note(fraction) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from tqdm import tqdm
 
 from benchmarks import configuration, env, results, source
@@ -43,11 +43,9 @@ def implementation(cfg: DictConfig) -> type:
     target = cfg.backend.net._target_
     try:
         return source.import_class(target)
-    except ImportError as e:
-        if hint := source.missing_dependency(e):
+    except (ImportError, AttributeError, ValueError) as e:
+        if isinstance(e, ImportError) and (hint := source.missing_dependency(e)):
             raise RunError(f"backend {cfg.backend.name} {hint}") from None
-        raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
-    except (AttributeError, ValueError) as e:
         raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
 
 
@@ -64,7 +62,7 @@ def resolve_device(cfg: DictConfig) -> str:
     return requested
 
 
-def check_backend_options(cfg: DictConfig) -> None:
+def check_backend_options(cfg: DictConfig, options: dict) -> None:
     """An implementation's own check of its options (`check_options`), as a one-line ConfigError.
     A backend that cannot be imported for a missing optional dependency is left to resolve_device."""
     try:
@@ -72,8 +70,6 @@ def check_backend_options(cfg: DictConfig) -> None:
     except RunError:
         return
     if hasattr(cls, "check_options"):
-        options = OmegaConf.to_container(cfg.backend.net, resolve=True)
-        del options["_target_"]
         try:
             cls.check_options(**options)
         except ValueError as e:
@@ -118,7 +114,8 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     while training is recorded as failed, and a sweep goes on.
     """
     check(cfg)
-    check_backend_options(cfg)
+    options = source.net_options(cfg.backend.net)
+    check_backend_options(cfg, options)
     results_dir = Path(cfg.results_dir).resolve()
     data = build(cfg.data)
     n_train = len(data.train_y)
@@ -128,8 +125,8 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     base = {
         "run_id": uuid.uuid4().hex,
         "backend": cfg.backend.name,
-        "backend_options": configuration.options_text(OmegaConf.to_container(cfg.backend.net, resolve=True)),
-        "backend_files": env.named_files_sha256(OmegaConf.to_container(cfg.backend.net, resolve=True)),
+        "backend_options": configuration.options_text(options),
+        "backend_files": env.named_files_sha256(options),
         "batch_size": cfg.batch_size,
         "hidden": cfg.hidden,
         "eta": cfg.eta,
@@ -169,8 +166,8 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             base |= threads
             framework = getattr(implementation(cfg), "framework", "numpy")
             # Measured before any background load starts, once per process for each kind.
-            peak, source = env.gemm_peak(framework, base["dtype"], device, base["threads"])
-            base |= {"peak_gflops": peak, "peak_source": source}
+            peak, peak_source = env.gemm_peak(framework, base["dtype"], device, base["threads"])
+            base |= {"peak_gflops": peak, "peak_source": peak_source}
             with env.background_load(cfg.background_load):
                 status = train(cfg, data, device, base, rows)
     except Exception as e:  # recorded as a failed run; the sweep goes on

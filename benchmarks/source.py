@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from benchmarks.fairness import init_params
+from benchmarks.fairness import init_params, layer_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "conf" / "backend"
@@ -89,17 +89,24 @@ def implementations() -> dict[str, type]:
     }
 
 
+@cache
+def run_settings():
+    """conf/config.yaml's own settings (not its defaults list or Hydra's section)."""
+    settings = OmegaConf.load(CONF.parent / "config.yaml")
+    return OmegaConf.create({k: v for k, v in settings.items() if k not in ("defaults", "hydra")})
+
+
+def net_options(net) -> dict:
+    """A backend's `net` settings but its `_target_`: the options its class is built with."""
+    options = OmegaConf.to_container(net, resolve=True) if OmegaConf.is_config(net) else dict(net)
+    options.pop("_target_", None)
+    return options
+
+
 def backend_options(name: str) -> dict:
     """The constructor options that conf/backend sets beside the backend's `_target_`, with the
     run settings they refer to (such as `${network}`) at their conf/config.yaml defaults."""
-    settings = OmegaConf.load(CONF.parent / "config.yaml")
-    merged = OmegaConf.merge(
-        {k: v for k, v in settings.items() if k not in ("defaults", "hydra")},
-        {"net": backend_configs()[name].net},
-    )
-    options = OmegaConf.to_container(merged.net, resolve=True)
-    del options["_target_"]
-    return options
+    return net_options(OmegaConf.merge(run_settings(), {"net": backend_configs()[name].net}).net)
 
 
 def logical_lines(code: str) -> int:
@@ -144,6 +151,7 @@ def source_file(cls: type) -> Path:
 AUTOGRAD = {"backward", "grad"}  # torch's loss.backward(), jax.grad
 
 
+@cache
 def uses_autograd(cls: type) -> bool:
     return bool(AUTOGRAD & called_names(source_file(cls).read_text()))
 
@@ -177,8 +185,6 @@ def trace_training(name: str, options: dict) -> dict[str, list[int]]:
     the files of impls/, or, for a backend that runs someone's own file, the files it names as
     theirs (`source_files()`); adapter methods only the harness calls (evaluate, parameters,
     synchronize) stay out."""
-    from benchmarks.fairness import layer_sizes
-
     cls = implementations()[name]
     rng = np.random.default_rng(0)
     x, y = rng.random((12, 784)).astype(np.float32), rng.integers(0, 10, 12)
@@ -216,8 +222,9 @@ def shown_path(path: str) -> str:
     return str(Path(path).relative_to(ROOT)) if Path(path).is_relative_to(ROOT) else path
 
 
-def default_requests() -> str:
-    return json.dumps([[name, backend_options(name)] for name in implementations()])
+def default_requests() -> list[list]:
+    """[backend, options] of every backend that can run here, with its conf options."""
+    return [[name, backend_options(name)] for name in implementations()]
 
 
 @cache
@@ -227,7 +234,7 @@ def traced_training(requests: str | None = None) -> dict[str, dict[str, list[int
     TorchScript is off (PYTORCH_JIT=0), since a scripted function runs compiled code that no
     Python trace sees."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.source", requests or default_requests()],
+        [sys.executable, "-m", "benchmarks.source", requests or json.dumps(default_requests())],
         cwd=ROOT,
         env=os.environ | {"PYTORCH_JIT": "0"},
         capture_output=True,
@@ -245,7 +252,7 @@ def request_key(name: str, options: dict) -> str:
 def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
     """One row per backend with its conf options, and one per (backend, options) in `extra`,
     such as a learner's file given by `path`."""
-    requests = [[name, backend_options(name)] for name in implementations()] + [list(e) for e in extra]
+    requests = default_requests() + [list(e) for e in extra]
     traces = traced_training(json.dumps(requests))
     rows = []
     for name, options in requests:
@@ -383,7 +390,7 @@ def flexibility_table() -> pd.DataFrame:
 
 
 def main() -> None:
-    requests = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.loads(default_requests())
+    requests = json.loads(sys.argv[1]) if len(sys.argv) > 1 else default_requests()
     print(
         json.dumps({request_key(name, options): trace_training(name, options) for name, options in requests})
     )
