@@ -53,7 +53,10 @@ class Mnist:
     sha256: str | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sha256"}
+        return {name: getattr(self, name) for name in ARRAYS}
+
+
+ARRAYS = [f.name for f in fields(Mnist) if f.name != "sha256"]
 
 
 def fingerprint(data: Mnist) -> str:
@@ -213,7 +216,7 @@ def save_npz(data: Mnist, path: Path) -> None:
 def load_npz(path: Path) -> Mnist:
     with np.load(path, allow_pickle=False) as npz:
         arrays = {}
-        for key in [f.name for f in fields(Mnist) if f.name != "sha256"]:
+        for key in ARRAYS:
             value = npz[key]
             if value.dtype != np.uint8:
                 raise DataError(f"{path}: {key} has dtype {value.dtype}, expected uint8")
