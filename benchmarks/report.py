@@ -19,7 +19,6 @@ writes Markdown and HTML; this module puts them together.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from benchmarks.summary import (
     named_files,
     not_run_table,
     prepare,
+    run_requests,
     speedups,
     standard_threads,
     summary_table,
@@ -69,22 +69,11 @@ def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame
     return prepare(kept), left_out
 
 
-def ran(runs: pd.DataFrame) -> list[tuple[str, dict]]:
-    """(backend, options) of every backend that finished a run, as it ran."""
-    done = runs[runs.status == "ok"][["backend", "backend_options"]].drop_duplicates()
-    configured = source.backend_configs()
-    return [
-        (name, json.loads(text) if isinstance(text, str) else source.backend_options(name))
-        for name, text in done.itertuples(index=False)
-        if name in configured
-    ]
-
-
 def judged(runs: pd.DataFrame) -> tuple[list[answers.Answer], pd.DataFrame, pd.DataFrame]:
     """(answers, ease-of-use table, flexibility table) for these runs."""
     ease = source.ease_of_use_table(extra=named_files(runs))
     flexibility = source.flexibility_table()
-    requests = ran(runs)
+    requests = run_requests(runs[runs.status == "ok"])
     labels = {source.request_label(name, options) for name, options in requests}
     gradients = source.gradient_check_table(requests)
     verdicts = answers.judge(

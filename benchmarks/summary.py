@@ -201,18 +201,25 @@ def not_run_table(runs) -> pd.DataFrame:
     return per_run.reset_index(drop=True)
 
 
+def run_requests(runs: pd.DataFrame) -> list[tuple[str, dict]]:
+    """(backend, options) of every configured backend in the runs, as it ran; rows written before
+    options were recorded count as the conf's options."""
+    configured = source.backend_configs()
+    return [
+        (name, json.loads(text) if isinstance(text, str) else source.backend_options(name))
+        for name, text in runs[["backend", "backend_options"]].drop_duplicates().itertuples(index=False)
+        if name in configured
+    ]
+
+
 def named_files(runs: pd.DataFrame) -> list[tuple[str, dict]]:
     """(backend, options) of runs whose `path` option names another file than their conf default:
     a learner's own network.py, which gets an ease-of-use row of its own."""
-    configured = source.backend_configs()
-    extra = []
-    for backend, text in (
-        runs[["backend", "backend_options"]].dropna().drop_duplicates().itertuples(index=False)
-    ):
-        options = json.loads(text)
-        if backend in configured and "path" in options and options != source.backend_options(backend):
-            extra.append((backend, options))
-    return extra
+    return [
+        (name, options)
+        for name, options in run_requests(runs)
+        if "path" in options and options != source.backend_options(name)
+    ]
 
 
 def left_out_table(left_out: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
