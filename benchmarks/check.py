@@ -21,13 +21,14 @@ import argparse
 import sys
 import traceback
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from benchmarks import env, harness, source
+from benchmarks import env, harness, peers
 from benchmarks.data import DataError, load_mnist
-from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
+from benchmarks.fairness import epoch_order, init_params, layer_sizes
 from benchmarks.markdown import markdown_table
 from impls.numpy_loop import NumpyLoop
 from impls.yours import LearnerFileError, YourNetwork, resolve
@@ -251,21 +252,14 @@ def check_epoch(path, class_name, data) -> tuple[bool, str, YourNetwork, float]:
 
 
 def timing_table(net: YourNetwork, seconds: float, data) -> pd.DataFrame:
-    """5: an epoch of each of the project's backends at the same settings, in this process."""
-    rows = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}]
+    """5: an epoch of each of the project's backends at the same settings, in this process, built
+    and timed as `make perf` builds and times them."""
+    setting = SimpleNamespace(hidden=HIDDEN, batch_size=BATCH, eta=ETA, dtype="float32")
     order = epoch_order(0, 1, len(data.train_y))
+    rows = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}]
     for name in PEERS:
-        cls = source.implementations()[name]
-        peer = cls(
-            init_params(layer_sizes(HIDDEN), seed=0),
-            data.train_x,
-            data.train_y,
-            **source.backend_options(name),
-        )
-        prepare(peer, BATCH, ETA)
-        with env.pinned_threads(1), harness.Timer(peer.synchronize) as epoch:
-            peer.train_epoch(order, BATCH, ETA)
-        rows.append({"backend": name, "s/epoch": epoch.seconds})
+        peer = peers.build(name, 1, setting, data, "cpu")
+        rows.append({"backend": name, "s/epoch": peers.time_epoch(peer, 1, order, setting)[0]})
     table = pd.DataFrame(rows)
     table["yours takes"] = [f"{seconds / s:.2f}×" for s in table["s/epoch"]]
     table["s/epoch"] = table["s/epoch"].map("{:.3f}".format)
