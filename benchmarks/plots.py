@@ -54,6 +54,15 @@ def save(fig, out: Path, name: str, legend_rows: int = 0) -> str:
     return name
 
 
+def save_grid(grid, out: Path, name: str, title: str, title_y: float) -> str:
+    """Save a seaborn grid under `title`, its legend titled by what its colours are."""
+    grid.legend.set_title("variant")
+    grid.figure.suptitle(title, y=title_y)
+    grid.savefig(out / name, dpi=100)
+    plt.close(grid.figure)
+    return name
+
+
 def legend_below(fig, axes, columns: int = 3) -> int:
     """One legend for all panels, below them, where it covers no data; returns its rows."""
     entries = {}
@@ -138,11 +147,8 @@ def plot_accuracy_by_epoch(runs, out):
     )
     grid.set_axis_labels("epoch", "test accuracy (fraction correct)")
     grid.set_titles("{row_name} hidden neurons, mini-batch {col_name}")
-    grid.legend.set_title("variant")
-    grid.figure.suptitle("Test accuracy by epoch (mean, band = ±1 sd over seeds)", y=1.02)
-    grid.savefig(out / "accuracy_by_epoch.png", dpi=100)
-    plt.close(grid.figure)
-    return "accuracy_by_epoch.png"
+    title = "Test accuracy by epoch (mean, band = ±1 sd over seeds)"
+    return save_grid(grid, out, "accuracy_by_epoch.png", title, 1.02)
 
 
 def plot_time_to_accuracy(runs, out):
@@ -212,13 +218,10 @@ def plot_threads(runs, out):
     )
     grid.set_axis_labels("", "seconds per epoch (median, IQR bars)")
     grid.set_titles("mini-batch of {col_name}")
-    grid.legend.set_title("variant")
     for ax in grid.axes.flat:
         ax.tick_params(axis="x", rotation=20)
-    grid.figure.suptitle("The thread-count pitfall: a second thread, idle and under load", y=1.03)
-    grid.savefig(out / "threads.png", dpi=100)
-    plt.close(grid.figure)
-    return "threads.png"
+    title = "The thread-count pitfall: a second thread, idle and under load"
+    return save_grid(grid, out, "threads.png", title, 1.03)
 
 
 MAKERS = {
