@@ -23,9 +23,10 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# XLA (jax) takes its threads from XLA_FLAGS once, when jax is first imported, and neither
-# threadpoolctl nor torch governs them: the harness's default of one thread, unless the user
-# set XLA_FLAGS. Recorded with every run among the speed-changing variables.
+# XLA (jax) reads XLA_FLAGS once, when jax is first imported; neither threadpoolctl nor torch
+# governs its threads. This asks it for one unless the user set XLA_FLAGS, but XLA still runs a
+# second thread (README, Measured pitfalls): pinned_threads binds every thread to the run's cores.
+# Recorded with every run among the speed-changing variables.
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 
