@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro perf gpu report nielsen compare check lint format
+.PHONY: bench test data micro perf gpu report nielsen compare check lint format slurm-up slurm-down
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ compare: $(INSTALLED)
 check: data
 	$(if $(FILE),,$(error give the file: make check FILE=path/to/your/network.py))
 	$(PY) -m benchmarks.check $(FILE)
+
+# A one-node SLURM cluster on this machine (as root, on Debian), for hydra/launcher=slurm_cpu and
+# the `slurm` tests; README, "On a cluster".
+slurm-up:
+	bash cluster/slurm.sh up
+
+slurm-down:
+	bash cluster/slurm.sh down
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
