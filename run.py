@@ -19,7 +19,8 @@ config.register()
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> str:
+    """The run's status: ok, failed, diverged or skipped (what a launcher gets back from a job)."""
     context = launch_context()
     try:
         status = harness.run(cfg, **context)
@@ -27,6 +28,7 @@ def main(cfg: DictConfig) -> None:
         sys.exit(f"error: {e}")
     if status != "ok" and not context["multirun"]:
         sys.exit(f"error: run {status}; see the log above")
+    return status
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import time
 
 import numpy as np
 
@@ -93,3 +94,16 @@ class OutOfMemory(NumpyBatch):
         import torch
 
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+
+class Sleepy(NumpyBatch):
+    """Trains normally, then sleeps `epoch_sleep_s` each epoch: a job that runs long enough to be
+    cancelled or to reach a time limit."""
+
+    def __init__(self, *args, epoch_sleep_s: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.epoch_sleep_s = epoch_sleep_s
+
+    def train_epoch(self, order, batch_size, eta):
+        super().train_epoch(order, batch_size, eta)
+        time.sleep(self.epoch_sleep_s)
