@@ -129,6 +129,15 @@ def named_files_sha256(options: dict) -> str | None:
     return digest.hexdigest()
 
 
+def slurm_job() -> dict:
+    """The SLURM job this run is part of, as sacct names it (an array's task as JOBID_TASK); None outside."""
+    job, array, task = (os.environ.get(f"SLURM_{key}") for key in ("JOB_ID", "ARRAY_JOB_ID", "ARRAY_TASK_ID"))
+    return {
+        "slurm_job_id": f"{array}_{task}" if array and task else job,
+        "slurm_array_task_id": int(task) if task else None,
+    }
+
+
 @cache
 def static_environment() -> dict:
     torch = torch_module()

@@ -138,6 +138,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
         "background_load": cfg.background_load,
         "launcher": launcher,
         "parallel_jobs": parallel_jobs,
+        **env.slurm_job(),
         "target_accuracy": cfg.target_accuracy,
         "started_at": env.utc_now(),
         "loadavg_start": env.loadavg(),

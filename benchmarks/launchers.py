@@ -13,7 +13,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-# Launchers that run one job at a time here, or give each job an allocation of its own.
+# Launchers that run one job at a time here, or give each job an allocation of cores of its own
+# (SLURM binds a job to its cores, and the harness binds threads within them: see `cpus`).
 ONE_JOB_PER_MACHINE = ("BasicLauncher", "SlurmLauncher")
 
 

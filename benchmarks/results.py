@@ -14,7 +14,7 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -39,6 +39,8 @@ COLUMNS = {
     "background_load": "int64",
     "launcher": "string",
     "parallel_jobs": "int64",
+    "slurm_job_id": "string",
+    "slurm_array_task_id": "Int64",
     "target_accuracy": "float64",
     # the measurements
     "setup_s": "float64",
@@ -99,6 +101,7 @@ ADDED = {
     },
     4: {"backend_files": None},
     5: {"cpus": None},
+    6: {"slurm_job_id": None, "slurm_array_task_id": None},
 }
 
 log = logging.getLogger(__name__)

@@ -139,11 +139,14 @@ def environment_table(runs) -> pd.DataFrame:
     env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
     env = env.fillna({"torch": "not installed", "speed_env": "unknown"})
     env = env.assign(speed_env=env.speed_env.replace("", "none"))
+    jobs = {"SLURM jobs": ("slurm_job_id", slurm_jobs)} if runs.slurm_job_id.notna().any() else {}
     table = env.groupby(keys, dropna=False).agg(
         dirty=("git_dirty", "any"),
         first=("started_at", "min"),
         last=("started_at", "max"),
         runs=("run_id", "nunique"),
+        launcher=("launcher", lambda launchers: ", ".join(sorted(launchers.dropna().unique()))),
+        **jobs,
     )
     table = table.reset_index()
     table["first"] = table["first"].dt.strftime("%Y-%m-%d %H:%M UTC")
@@ -151,6 +154,26 @@ def environment_table(runs) -> pd.DataFrame:
     return table.rename(
         columns={"cuda_device": "GPU", "logical_cpus": "cores", "speed_env": "speed-changing variables"}
     )
+
+
+def slurm_jobs(ids: pd.Series) -> str:
+    """The SLURM jobs behind these rows as sacct -j takes them: `23_[0-3,5], 24`; empty outside SLURM."""
+    arrays = {}
+    for job in sorted(ids.dropna().unique()):
+        array, _, task = job.partition("_")
+        arrays.setdefault(array, []).extend([int(task)] if task else [])
+    return ", ".join(f"{array}_[{task_ranges(tasks)}]" if tasks else array for array, tasks in arrays.items())
+
+
+def task_ranges(tasks: list[int]) -> str:
+    """[0, 1, 2, 3, 5] as 0-3,5."""
+    tasks, ranges = sorted(tasks), []
+    for task in tasks:
+        if ranges and task == ranges[-1][1] + 1:
+            ranges[-1][1] = task
+        else:
+            ranges.append([task, task])
+    return ",".join(f"{first}-{last}" if last > first else f"{first}" for first, last in ranges)
 
 
 def seeds_to_target(group: pd.DataFrame, column: str) -> tuple[str, str]:
@@ -318,7 +341,10 @@ def takeaway_accuracy(runs: pd.DataFrame) -> str | None:
         f"After {epoch} epochs at hidden {hidden}, batch {batch}, mean test accuracy runs from "
         f"{at.iloc[0]:.2%} ({at.index[0]}) to {at.iloc[-1]:.2%} ({at.index[-1]})."
     )
-    same = [f"at batch {b}, hidden {h}: {' = '.join(labels)}" for h, b, labels in coinciding_curves(runs)]
+    panels = {}
+    for hidden, batch, labels in coinciding_curves(runs):
+        panels.setdefault((hidden, batch), []).append(" = ".join(labels))
+    same = [f"at batch {b}, hidden {h}: {', and '.join(groups)}" for (h, b), groups in panels.items()]
     if same:
         text += (
             " Where only one colour shows, lines lie on top of each other because those variants computed "
