@@ -13,9 +13,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-# Launchers that run one job at a time here, or give each job an allocation of cores of its own
-# (SLURM binds a job to its cores, and the harness binds threads within them: see `cpus`).
-ONE_JOB_PER_MACHINE = ("BasicLauncher", "SlurmLauncher")
+# Launchers that run one job at a time here.
+ONE_JOB_PER_MACHINE = ("BasicLauncher",)
 
 
 def sweep_batch_size(sweep_dir: Path) -> int:
@@ -31,9 +30,15 @@ def sweep_batch_size(sweep_dir: Path) -> int:
 
 
 def parallel_jobs(settings, sweep_dir: Path) -> int:
-    if str(settings.get("_target_", "")).endswith(ONE_JOB_PER_MACHINE):
+    """Jobs that may share this job's machine: 1 when it runs alone, else as many as were launched
+    together, up to the launcher's limit (a SLURM job runs alone only with a node to itself)."""
+    target = str(settings.get("_target_", ""))
+    slurm = target.endswith("SlurmLauncher")
+    if target.endswith(ONE_JOB_PER_MACHINE) or (slurm and settings.get("exclusive")):
         return 1
     launched = sweep_batch_size(sweep_dir)
+    if slurm:
+        return min(launched, settings.get("array_parallelism") or launched)
     limit = settings.get("n_jobs")  # joblib; -1 means every core
     if limit is None:
         return launched

@@ -33,6 +33,8 @@ if SlurmLauncher is not None:
     @dataclass
     class BoundedSlurmQueueConf(SlurmQueueConf):
         _target_: str = "hydra_plugins.backprop_bench.slurm_launcher.BoundedSlurmLauncher"
+        # A node to each job (sbatch --exclusive): rows then record parallel_jobs=1.
+        exclusive: bool | None = None
         # A job is lost once the scheduler has not known it, or not answered at all, for this long.
         grace_s: int = 300
         # The longest pause between two polls of the scheduler.
@@ -60,7 +62,8 @@ if SlurmLauncher is not None:
         def executor(self, cores: int):
             import submitit
 
-            params = dict(self.params, cpus_per_task=cores)
+            # sbatch takes --exclusive, or nothing: never --exclusive=False.
+            params = dict(self.params, cpus_per_task=cores, exclusive=self.params.get("exclusive") or None)
             executor = submitit.AutoExecutor(
                 cluster="slurm",
                 folder=params.pop("submitit_folder"),
