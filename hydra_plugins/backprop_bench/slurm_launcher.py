@@ -1,13 +1,14 @@
 """Hydra's submitit SLURM launcher, made to return when jobs are lost.
 
 Hydra only finds launchers inside the `hydra_plugins` package, hence this folder.
-Two changes to `hydra/launcher=submitit_slurm`:
+Three changes to `hydra/launcher=submitit_slurm`:
 - it follows the jobs with `benchmarks.slurm.wait` (sacct, else squeue, bounded)
   rather than submitit's sacct-only wait, which never returns for a job that
   sacct cannot see end; it names each lost job and exits non-zero, and a rerun of
   the same command runs just those (finished runs are skipped);
 - with `cpus_per_task: null`, each job asks for the cores it uses, `threads` plus
-  `background_load`, one job array per distinct count.
+  `background_load`, one job array per distinct count;
+- `exclusive: true` gives each job a node to itself.
 """
 
 import logging
