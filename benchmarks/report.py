@@ -110,7 +110,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         Heading(1, TITLE),
         Text(
             "Nielsen's chapter-1 network (sigmoid, quadratic cost, mini-batch SGD) in NumPy and PyTorch, "
-            f"measured from `{len(runs):,}` rows, {runs.run_id.nunique()} runs."
+            f"measured in {runs.run_id.nunique()} runs ({len(runs):,} rows)."
         ),
         Heading(2, "Answers"),
         Text(
@@ -133,8 +133,9 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     blocks += [
         Text(
             "Each configuration is reported from its newest set of runs (same commit, machine, libraries, "
-            f"data and speed-changing variables); {left_out.run_id.nunique()} runs of older sets are "
-            "left out and listed at the end (`--all-sets` shows them side by side)."
+            "data and speed-changing variables); runs of older sets "
+            f"({left_out.run_id.nunique() or 'none here'}) are left out and listed at the end "
+            "(`--all-sets` shows them side by side)."
         ),
         Heading(2, "Performance"),
         Text(
@@ -142,8 +143,9 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             f"Plots other than the thread-count pitfall use runs at {threads} "
             f"thread{'s' if threads > 1 else ''} with no background load, launched one at a time; a backend "
             "that never ran at that count (a peer left at its library's default) is shown at its own, named "
-            f"in its label. {runs[runs.parallel_jobs > 1].run_id.nunique()} runs shared their machine with "
-            "parallel jobs; their times are in the summary table only, marked by `parallel_jobs`."
+            "in its label. Runs that shared their machine with parallel jobs "
+            f"({runs[runs.parallel_jobs > 1].run_id.nunique() or 'none here'}) appear in the summary table "
+            "only, marked by `parallel_jobs`."
         ),
         *plot_blocks(runs, drawn),
     ]

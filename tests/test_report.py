@@ -363,7 +363,7 @@ def test_report_uses_the_newest_set_and_lists_what_it_left_out(tmp_path):
     markdown = (out / "report.md").read_text()
     section = markdown.split("## Older sets left out")[1]
     assert "| numpy (cpu) |" in section and "made with git_commit abc123 (now fedcba9)" in section
-    assert f"{left_out.run_id.nunique()} runs of older sets are left out" in markdown
+    assert f"runs of older sets ({left_out.run_id.nunique()}) are left out" in markdown
 
 
 def test_all_sets_shows_them_side_by_side_labelled(tmp_path):
