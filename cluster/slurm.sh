@@ -121,13 +121,14 @@ wait_for() { # seconds, description, command...
 }
 
 start_munge() {
-    running munged && return 0
-    [[ -s /etc/munge/munge.key ]] || mungekey --create --keyfile=/etc/munge/munge.key
-    chown munge:munge /etc/munge/munge.key
-    chmod 400 /etc/munge/munge.key
-    install -d -o munge -g munge -m 755 /run/munge
-    install -d -o munge -g munge -m 700 /var/log/munge /var/lib/munge
-    runuser -u munge -- munged
+    if ! running munged; then
+        [[ -s /etc/munge/munge.key ]] || mungekey --create --keyfile=/etc/munge/munge.key
+        chown munge:munge /etc/munge/munge.key
+        chmod 400 /etc/munge/munge.key
+        install -d -o munge -g munge -m 755 /run/munge
+        install -d -o munge -g munge -m 700 /var/log/munge /var/lib/munge
+        runuser -u munge -- munged
+    fi
     wait_for 10 munged munge -n
 }
 
@@ -137,8 +138,8 @@ start_database() {
         [[ -d /var/lib/mysql/mysql ]] || mariadb-install-db --user=mysql --datadir=/var/lib/mysql >"$LOGS/mariadb-install.log" 2>&1
         install -d -o mysql -g mysql "$LOGS/mariadb"
         setsid mariadbd --user=mysql --log-error="$LOGS/mariadb/error.log" </dev/null >/dev/null 2>&1 &
-        wait_for 30 MariaDB mysqladmin ping
     fi
+    wait_for 30 MariaDB mysqladmin ping
     mysql -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
               GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';"
 }
