@@ -323,7 +323,7 @@ def test_job_asking_more_cores_than_any_node_has_is_refused_in_one_line(tmp_path
     cores = max(int(n) for n in slurm.ask(["sinfo", "-h", "-o", "%c"]).split())
     done = finish(sweep(tmp_path, f"threads=1,{cores + 1}"), timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.output
-    assert f"threads={cores + 1}) lost: sbatch refused a job of {cores + 1} cores" in done.output
+    assert f"threads={cores + 1}) lost: not submitted ({cores + 1} cores): More processors" in done.output
     assert done.stderr.strip().splitlines()[-1].startswith("error: 1 of 2 jobs lost")
     runs = runs_in(tmp_path)
     assert list(runs.threads) == [1] and (runs.status == "ok").all()

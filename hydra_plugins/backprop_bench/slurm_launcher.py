@@ -113,7 +113,7 @@ if SlurmLauncher is not None:
                     refusal = refusal.removeprefix(prefix)
                 for i, overrides in numbered.items():
                     self.names[f"#{i}"] = " ".join(filter_overrides(overrides))
-                    self.lost[f"#{i}"] = f"sbatch refused a job of {cores} cores: {refusal}"
+                    self.lost[f"#{i}"] = f"not submitted ({cores} cores): {refusal}"
                 return []
             for job, (i, overrides) in zip(submitted, numbered.items()):
                 self.names[job.job_id] = " ".join(filter_overrides(overrides))
