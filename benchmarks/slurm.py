@@ -67,12 +67,12 @@ def parse(table: str) -> dict[str, tuple[str, str]]:
         if not job or "." in job:  # job steps (12.batch) follow their job
             continue
         state = state.split(" ")[0]
-        for parts in read_job_id(job):
-            first, last = (int(parts[1]), int(parts[-1])) if len(parts) > 1 else (None, None)
-            if first is None:
-                states[parts[0]] = (state, reason)
-            else:
-                states.update({f"{parts[0]}_{task}": (state, reason) for task in range(first, last + 1)})
+        for array, *tasks in read_job_id(job):
+            if not tasks:
+                states[array] = (state, reason)
+                continue
+            first, last = int(tasks[0]), int(tasks[-1])
+            states.update({f"{array}_{task}": (state, reason) for task in range(first, last + 1)})
     return states
 
 
