@@ -229,11 +229,19 @@ def test_sweep_through_sbatch_lands_once_with_job_ids(tmp_path):
     array = runs.slurm_job_id.str.split("_").str[0]
     assert array.nunique() == 1
     assert (runs.slurm_job_id == array + "_" + runs.slurm_array_task_id.astype(str)).all()
-    # Every row traces to the scheduler's accounting, which saw each job complete.
-    accounted = slurm.parse(slurm.ask(["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", array.iloc[0]]))
-    assert {job: state for job, (state, _) in accounted.items()} == dict.fromkeys(
-        runs.slurm_job_id, "COMPLETED"
-    )
+    # Every row traces to the scheduler's accounting, which saw each job complete. A job's result
+    # is written before it ends, and slurmdbd records the end a moment later: wait for it, briefly.
+    completed = dict.fromkeys(runs.slurm_job_id, "COMPLETED")
+    deadline = time.monotonic() + 30
+    while True:
+        accounted = slurm.parse(
+            slurm.ask(["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", array.iloc[0]])
+        )
+        states = {job: state for job, (state, _) in accounted.items()}
+        if states == completed or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert states == completed
     assert (runs.cpus == 1).all()
 
     report = subprocess.run(
