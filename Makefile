@@ -13,7 +13,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 data: $(INSTALLED)
-	$(PY) -m benchmarks.data
+	$(PY) -m benchmarks.commands.data
 
 test: data
 	$(VENV)/bin/ruff check .
@@ -29,14 +29,14 @@ bench: data
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
 perf: data
-	$(PY) -m benchmarks.peers --results-dir $(RESULTS)
-	$(PY) -m benchmarks.peers --results-dir $(RESULTS) --background-load 1
+	$(PY) -m benchmarks.commands.peers --results-dir $(RESULTS)
+	$(PY) -m benchmarks.commands.peers --results-dir $(RESULTS) --background-load 1
 
 # On a machine with a CUDA GPU: the CUDA tests, the gpu sweep, the peers on CUDA, the report.
 gpu: data
 	$(PY) -m pytest -m cuda tests benchmarks/micro --benchmark-disable
 	$(PY) run.py -m +sweep=gpu results_dir=$(RESULTS)
-	$(PY) -m benchmarks.peers --device cuda --results-dir $(RESULTS)
+	$(PY) -m benchmarks.commands.peers --device cuda --results-dir $(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
 report: $(INSTALLED)
@@ -44,16 +44,16 @@ report: $(INSTALLED)
 
 nielsen: data
 	$(PY) run.py -m +sweep=nielsen results_dir=$(RESULTS)/nielsen
-	$(PY) -m benchmarks.headline $(RESULTS)/nielsen/runs.parquet
+	$(PY) -m benchmarks.commands.headline $(RESULTS)/nielsen/runs.parquet
 
 # make compare OLD=old/runs.parquet NEW=results/runs.parquet
 compare: $(INSTALLED)
-	$(PY) -m benchmarks.compare $(OLD) $(NEW)
+	$(PY) -m benchmarks.commands.compare $(OLD) $(NEW)
 
 # make check FILE=path/to/your/network.py: is its backprop right, and how fast is it?
 check: data
 	$(if $(FILE),,$(error give the file: make check FILE=path/to/your/network.py))
-	$(PY) -m benchmarks.check $(FILE)
+	$(PY) -m benchmarks.learner.check $(FILE)
 
 # A one-node SLURM cluster on this machine (as root, on Debian), for hydra/launcher=slurm_cpu and
 # the `slurm` tests; README, "On a cluster".

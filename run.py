@@ -10,9 +10,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from benchmarks import config, harness, results
-from benchmarks.config import ConfigError
-from benchmarks.data import DataError
+from benchmarks import config, harness
+from benchmarks.errors import EXIT_USER_ERROR, UserError
 from benchmarks.launchers import launch_context
 
 config.register()
@@ -24,8 +23,9 @@ def main(cfg: DictConfig) -> str:
     context = launch_context()
     try:
         status = harness.run(cfg, **context)
-    except (harness.RunError, DataError, ConfigError, results.ResultsError, results.SchemaError) as e:
-        sys.exit(f"error: {e}")
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
     if status != "ok" and not context["multirun"]:
         sys.exit(f"error: run {status}; see the log above")
     return status

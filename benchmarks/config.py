@@ -12,6 +12,9 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
+from benchmarks.configuration import NIELSEN
+from benchmarks.errors import UserError
+
 
 class Device(Enum):
     cpu = "cpu"
@@ -45,10 +48,10 @@ class DataConfig:
 class BenchConfig:
     backend: BackendConfig = MISSING
     device: Device = Device.cpu
-    batch_size: int = 10
-    hidden: int = 30
-    eta: float = 3.0
-    epochs: int = 30
+    batch_size: int = NIELSEN["batch_size"]
+    hidden: int = NIELSEN["hidden"]
+    eta: float = NIELSEN["eta"]
+    epochs: int = NIELSEN["epochs"]
     seed: int = 0
     dtype: DType = DType.float32
     threads: int = 1
@@ -77,7 +80,7 @@ def register() -> None:
     store.store(group="backend", name="backend_schema", node=BackendConfig)
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A setting with a value the run cannot use; the message names it and what is allowed."""
 
 

@@ -15,10 +15,14 @@ import json
 import math
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import source
+from benchmarks import env, registry
+
+# Nielsen's chapter-1 setting, the one every default and headline figure refers to.
+NIELSEN = {"hidden": 30, "batch_size": 10, "eta": 3.0, "epochs": 30}
 
 CONFIGURATION = [
     "backend",
@@ -74,20 +78,58 @@ def provenance_hash(row: Mapping) -> str:
     return digest(row, PROVENANCE)
 
 
-def options_text(net) -> str:
+def options_text(options: dict) -> str:
     """The backend's options as recorded: its `net` settings but `_target_`, as sorted JSON."""
-    return json.dumps(source.net_options(net), sort_keys=True)
+    return json.dumps(options, sort_keys=True)
+
+
+def enum_value(setting) -> str:
+    """The text of an enum setting, whether the schema made it an Enum or not."""
+    return str(getattr(setting, "value", setting))
+
+
+def effective_threads(counts: dict) -> int:
+    """The thread count a backend left at its libraries' defaults runs at, from env.thread_counts()."""
+    return counts["torch_threads"] or counts["blas_threads"] or 1
+
+
+def identity(cfg, options: dict, launcher: str, parallel_jobs: int) -> dict:
+    """The configuration fields of a run's row, and its seed, from its settings; the device is added
+    once resolved. A backend that does not pin threads runs at, and is known by, its libraries'
+    default thread count."""
+    return {
+        "backend": cfg.backend.name,
+        "backend_options": options_text(options),
+        "batch_size": cfg.batch_size,
+        "hidden": cfg.hidden,
+        "eta": cfg.eta,
+        "epochs": cfg.epochs,
+        "seed": cfg.seed,
+        "dtype": enum_value(cfg.dtype),
+        "threads": cfg.threads if cfg.backend.pin_threads else effective_threads(env.thread_counts()),
+        "background_load": cfg.background_load,
+        "launcher": launcher,
+        "parallel_jobs": parallel_jobs,
+        "target_accuracy": cfg.target_accuracy,
+    }
 
 
 @cache
 def default_options() -> dict[str, dict]:
     """Backend name -> the options its conf/backend file sets."""
-    return {name: source.backend_options(name) for name in source.backend_configs()}
+    return {name: registry.backend_options(name) for name in registry.backend_configs()}
 
 
 @cache
 def default_settings() -> dict:
-    return {key: source.run_settings()[key] for key in LABELLED_SETTINGS}
+    return {key: registry.run_settings()[key] for key in LABELLED_SETTINGS}
+
+
+def spelled(key: str, value) -> str:
+    """A value as it is typed on the command line, booleans as true/false; a path by its last two parts."""
+    if key == "path" and value:
+        return "/".join(Path(value).parts[-2:])
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def graph_note(fraction) -> str | None:
@@ -110,11 +152,11 @@ def variant(row: Mapping) -> str:
     defaults = default_options().get(backend, {})
     # A `path` names a file someone wrote (their network.py), so it is always shown.
     shown = sorted((k, v) for k, v in options.items() if k == "path" or defaults.get(k, object()) != v)
-    parts += [f"{k}={source.spelled(k, v)}" for k, v in shown]
+    parts += [f"{k}={spelled(k, v)}" for k, v in shown]
     for key, default in default_settings().items():
         value = plain(row.get(key))
         if value is not None and value != default:
-            parts.append(value if key == "dtype" else f"{key}={source.spelled(key, value)}")
+            parts.append(value if key == "dtype" else f"{key}={spelled(key, value)}")
     return f"{backend} ({', '.join(map(str, parts))})"
 
 

@@ -6,7 +6,7 @@ opened), then Nielsen's repository. Nothing is unpickled before its hash matches
 and the unpickler accepts only the three NumPy globals this file needs.
 After the first load the arrays are kept as an .npz read with allow_pickle=False.
 
-Run ``python -m benchmarks.data`` to fetch and verify.
+Run ``python -m benchmarks.commands.data`` (`make data`) to fetch and verify.
 """
 
 import gzip
@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from benchmarks.errors import UserError
+
 FILENAME = "mnist.pkl.gz"
 SIZE = 17_051_982
 SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
@@ -37,7 +39,7 @@ PIXELS = 784
 PIXEL_LEVELS = 256
 
 
-class DataError(Exception):
+class DataError(UserError):
     """The data set could not be had; the message says why and what to do."""
 
 
@@ -241,17 +243,3 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     if not (path or os.environ.get(ENV_VAR)):
         save_npz(data, npz_path())
     return data
-
-
-def main() -> None:
-    try:
-        path = fetch()
-        data = load_mnist()
-    except DataError as e:
-        sys.exit(f"error: {e}")
-    sizes = ", ".join(f"{len(y):,} {s}" for s, y in zip(SPLITS, (data.train_y, data.val_y, data.test_y)))
-    print(f"{path}: sha256 verified; {sizes}")
-
-
-if __name__ == "__main__":
-    main()

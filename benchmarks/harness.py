@@ -20,21 +20,18 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from benchmarks import configuration, env, results, source
+from benchmarks import configuration, env, registry, results
 from benchmarks.config import ConfigError, check
+from benchmarks.configuration import enum_value
 from benchmarks.data import fingerprint
+from benchmarks.errors import UserError
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
 
 log = logging.getLogger(__name__)
 
 
-class RunError(Exception):
+class RunError(UserError):
     """A run that cannot take place as configured; the message says why."""
-
-
-def enum_value(setting) -> str:
-    """The text of an enum setting, whether the schema made it an Enum or not."""
-    return str(getattr(setting, "value", setting))
 
 
 def implementation(cfg: DictConfig) -> type:
@@ -42,9 +39,9 @@ def implementation(cfg: DictConfig) -> type:
     records the run as skipped, with the install command), else a one-line ConfigError."""
     target = cfg.backend.net._target_
     try:
-        return source.import_class(target)
+        return registry.import_class(target)
     except (ImportError, AttributeError, ValueError) as e:
-        if isinstance(e, ImportError) and (hint := source.missing_dependency(e)):
+        if isinstance(e, ImportError) and (hint := registry.missing_dependency(e)):
             raise RunError(f"backend {cfg.backend.name} {hint}") from None
         raise ConfigError(f"backend.net._target_={target}: cannot be imported ({e})") from None
 
@@ -72,7 +69,7 @@ def check_backend_options(cfg: DictConfig, options: dict) -> None:
     if hasattr(cls, "check_options"):
         try:
             cls.check_options(**options)
-        except ValueError as e:
+        except (ValueError, UserError) as e:  # impls/ raise ValueError; the learner's adapter, UserError
             raise ConfigError(f"backend={cfg.backend.name}: {e}") from None
 
 
@@ -114,7 +111,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     while training is recorded as failed, and a sweep goes on.
     """
     check(cfg)
-    options = source.net_options(cfg.backend.net)
+    options = registry.net_options(cfg.backend.net)
     check_backend_options(cfg, options)
     results_dir = Path(cfg.results_dir).resolve()
     data = build(cfg.data)
@@ -124,22 +121,9 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     pinned = cfg.threads if cfg.backend.pin_threads else None
     base = {
         "run_id": uuid.uuid4().hex,
-        "backend": cfg.backend.name,
-        "backend_options": configuration.options_text(options),
+        **configuration.identity(cfg, options, launcher, parallel_jobs),
         "backend_files": env.named_files_sha256(options),
-        "batch_size": cfg.batch_size,
-        "hidden": cfg.hidden,
-        "eta": cfg.eta,
-        "epochs": cfg.epochs,
-        "seed": cfg.seed,
-        "dtype": enum_value(cfg.dtype),
-        # An unpinned backend runs at its libraries' default count, and is known by it.
-        "threads": pinned or effective_threads(env.thread_counts()),
-        "background_load": cfg.background_load,
-        "launcher": launcher,
-        "parallel_jobs": parallel_jobs,
         **env.slurm_job(),
-        "target_accuracy": cfg.target_accuracy,
         "started_at": env.utc_now(),
         "loadavg_start": env.loadavg(),
         "schema_version": results.SCHEMA_VERSION,
@@ -182,10 +166,6 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             row |= {"status": status, "error": error}
         log.error("%s: failed: %s (traceback in %s)", label(base), error, trace_path)
     return record(results_dir, rows)
-
-
-def effective_threads(counts: dict) -> int:
-    return counts["torch_threads"] or counts["blas_threads"] or 1
 
 
 def already_done(results_dir: Path, base: dict) -> bool:

@@ -3,7 +3,8 @@
 Each run writes ``<results_dir>/runs/<run_id>.parquet`` atomically (temporary
 file, then rename). Those files are the record; ``<results_dir>/runs.parquet``
 is their merge, rebuilt under a file lock after every run and at the end of a
-multirun. Read results with ``pandas.read_parquet("results/runs.parquet")``.
+multirun. Read results with `load`, which upgrades rows of older schema versions;
+``results/peers.parquet``, written by `make perf`, has its own reader beside it.
 """
 
 import logging
@@ -13,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
+
+from benchmarks.errors import UserError
 
 SCHEMA_VERSION = 6
 
@@ -84,9 +87,10 @@ COLUMNS = {
 
 # Columns each schema version added, with the value that rows written before it get.
 ADDED = {
-    2: {"launcher": "basic", "parallel_jobs": 1, "cuda_graphs": False},
+    2: {"launcher": "basic", "parallel_jobs": 1},
     # Unknown for older rows: they were written before these were recorded.
-    3: {
+    3: {"cuda_graphs": False}
+    | {
         column: None
         for column in (
             "provenance_hash",
@@ -107,7 +111,7 @@ ADDED = {
 log = logging.getLogger(__name__)
 
 
-class SchemaError(Exception):
+class SchemaError(UserError):
     """Results this version cannot read; the message says what to do."""
 
 
@@ -132,6 +136,48 @@ def upgrade(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[known].astype({column: COLUMNS[column] for column in known})
 
 
+# Columns without which a file is not this harness's results at all.
+IDENTIFYING = {"schema_version", "backend", "train_s"}
+
+
+def load(path: Path, made_by: str = "`make bench` or `python run.py`") -> pd.DataFrame:
+    """A runs.parquet, upgraded to this schema; ResultsError, in one line that names `made_by`
+    as what writes one, when it is missing, unreadable, empty or not this harness's."""
+    path = Path(path)
+    if not path.is_file():
+        raise ResultsError(f"{path} does not exist; run {made_by} first")
+    try:
+        runs = pd.read_parquet(path)
+    except Exception as e:  # pyarrow's many ways of saying "not parquet"
+        raise ResultsError(f"{path} is not a readable parquet file ({e})") from None
+    missing = IDENTIFYING - set(runs.columns)
+    if missing:
+        raise ResultsError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
+    if runs.empty:
+        raise ResultsError(f"{path} holds no runs; run {made_by} first")
+    try:
+        return upgrade(runs)
+    except SchemaError as e:
+        raise SchemaError(f"{path}: {e}") from None
+
+
+# peers.parquet (`make perf`): columns added since its first version, with older rows' value.
+PEERS_ADDED = {"device": "cpu"}  # written before peers ran on CUDA
+
+
+def upgrade_peers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(**{c: frame.get(c, v) for c, v in PEERS_ADDED.items()})
+
+
+def append_peers(frame: pd.DataFrame, path: Path) -> None:
+    """Add a side-by-side timing's rows to peers.parquet, upgrading the rows already there."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        frame = pd.concat([upgrade_peers(pd.read_parquet(path)), frame], ignore_index=True)
+    write_atomic(frame, path)
+
+
 def runs_dir(results_dir: Path) -> Path:
     return Path(results_dir) / "runs"
 
@@ -154,8 +200,8 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-class ResultsError(Exception):
-    """Results could not be written; those written before are intact."""
+class ResultsError(UserError):
+    """Results could not be written or read; those written before are intact."""
 
 
 def write_run(records: list[dict], results_dir: Path) -> Path:

@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks import env
 from benchmarks.data import load_mnist
-from benchmarks.source import backend_options, implementations, unavailable
+from benchmarks.registry import backend_options, implementations, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = implementations()

@@ -7,8 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from benchmarks import answers, plots, results, summary
-from benchmarks.answers import Backend
+from benchmarks import results
+from benchmarks.report import answers, plots, summary, takeaways
+from benchmarks.report.answers import Backend
+from benchmarks.report.render import as_text
 from tests.test_report import BASE, render, synthetic_runs
 
 KINDS = {
@@ -238,13 +240,13 @@ def test_coinciding_accuracy_curves_get_a_caption():
     same = runs[runs.backend == "numpy"].assign(backend="torch", run_id=lambda f: f.run_id + "-t")
     runs = summary.prepare(pd.concat([runs[runs.backend == "numpy"], same]))
     assert summary.coinciding_curves(runs)
-    assert "lie on top of each other" in summary.takeaway_accuracy(runs)
+    assert "lie on top of each other" in takeaways.takeaway_accuracy(runs)
     different = summary.prepare(synthetic_runs(backends=("numpy", "torch"), devices=("cpu",)))
-    assert "lie on top of each other" not in summary.takeaway_accuracy(different)
+    assert "lie on top of each other" not in takeaways.takeaway_accuracy(different)
 
 
 def test_answers_as_plain_text_group_the_questions():
-    text = answers.as_text(
+    text = as_text(
         [
             answers.Answer("Ease of use", "Claim one.", "holds", "Because."),
             answers.Answer("Performance", "Claim two.", "not measured", "Run it."),

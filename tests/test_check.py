@@ -6,7 +6,8 @@ import sys
 import pandas as pd
 import pytest
 
-from benchmarks import check, report
+from benchmarks.learner import check
+from benchmarks.report import __main__ as report
 from tests.conftest import ROOT, run_py
 
 pytestmark = pytest.mark.mnist
@@ -188,7 +189,7 @@ def test_an_unusable_file_exits_2_with_one_line_naming_it(case, tmp_path):
     edits, options, message = UNUSABLE[case]
     path = variant(tmp_path, *edits)
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.check", path, *options, "--quick"],
+        [sys.executable, "-m", "benchmarks.learner.check", path, *options, "--quick"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -225,7 +226,7 @@ def test_a_learners_file_runs_under_the_harness_beside_the_others(tmp_path):
 
 def test_a_file_that_cannot_be_used_stops_a_run_before_it_starts_with_one_line(tmp_path):
     done = run_py("-m", "backend=yours,numpy", "network=no/such/network.py", f"results_dir={tmp_path}")
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
         "error: backend=yours: no/such/network.py: no such file; give the path to your network.py"
     )

@@ -240,7 +240,7 @@ def test_invalid_config_fails_at_start_with_hydras_message(override, message):
 @pytest.mark.skipif(harness.env.cuda_available(), reason="this machine has a GPU")
 def test_single_cuda_run_without_gpu_exits_with_one_line(tmp_path):
     done = run_py("backend=torch", "device=cuda", f"results_dir={tmp_path}", *TINY)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == "error: CUDA not available"
     assert "Traceback" not in done.stderr
 
@@ -289,7 +289,7 @@ def test_unpinned_backend_records_the_threads_it_ran_with(tmp_path):
 
 def test_unimportable_implementation_is_one_line(tmp_path):
     done = run_py("backend.net._target_=impls.no_such_file.Network", f"results_dir={tmp_path}", *TINY)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: backend.net._target_=impls.no_such_file.Network: cannot be imported "
         "(No module named 'impls.no_such_file')"
@@ -299,7 +299,9 @@ def test_unimportable_implementation_is_one_line(tmp_path):
 def test_a_backend_whose_optional_dependency_is_missing_is_skipped_with_the_install_command(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(harness.source, "optional_extras", lambda: {"backprop_bench_missing_package": "demo"})
+    monkeypatch.setattr(
+        harness.registry, "optional_extras", lambda: {"backprop_bench_missing_package": "demo"}
+    )
     cfg = make_config(tmp_path, "backend.net._target_=tests.needs_missing_package.Net")
     assert harness.run(cfg, multirun=True) == "skipped"
     error = load(tmp_path).error.iloc[0]

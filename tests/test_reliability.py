@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from benchmarks import config, env, harness, results
 from benchmarks.config import ConfigError
-from benchmarks.source import implementations
+from benchmarks.registry import implementations
 from tests.conftest import ROOT, TINY, run_py
 from tests.test_harness import make_config
 
@@ -96,7 +96,7 @@ def test_invalid_values_give_one_line_naming_key_value_and_what_is_allowed(tmp_p
 )
 def test_invalid_value_on_the_command_line_exits_with_one_line(tmp_path, override):
     done = run_py(override, f"results_dir={tmp_path}", *TINY[:1])
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"error: {override.split('=')[0]}=")
     assert "Traceback" not in done.stderr
 
@@ -105,7 +105,7 @@ def test_unwritable_results_dir_exits_with_one_line(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     done = run_py(f"results_dir={blocker}/results", *TINY)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert (
         done.stderr.strip() == f"error: results_dir={blocker}/results: not writable (Not a directory); "
         "choose a folder you can write"

@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import plots, report, results, source, summary
+from benchmarks import registry, results
+from benchmarks.report import __main__ as report_command
+from benchmarks.report import document as report
+from benchmarks.report import plots, source, summary
 from tests.conftest import ROOT
 
 BASE = {
@@ -112,7 +115,7 @@ def synthetic_runs(backends=("numpy_loop", "numpy", "torch"), devices=("cpu", "c
 def render(tmp_path, runs):
     path = tmp_path / "runs.parquet"
     runs.to_parquet(path)
-    report.main([str(path)])
+    report_command.main([str(path)])
     return tmp_path / "report"
 
 
@@ -124,7 +127,7 @@ def test_full_report_has_every_plot_and_table(tmp_path):
     out = render(tmp_path, synthetic_runs())
     markdown = (out / "report.md").read_text()
     pngs = {p.name for p in out.glob("*.png")}
-    assert pngs == set(report.PLOTS)
+    assert pngs == set(plots.PLOTS)
     assert images_in(markdown) == pngs
     for png in pngs:
         image = matplotlib.image.imread(out / png)
@@ -168,7 +171,7 @@ def test_single_backend_report_replaces_missing_plots_with_notes(tmp_path):
     pngs = {p.name for p in out.glob("*.png")}
     assert "speedup.png" not in pngs and "threads.png" not in pngs
     assert images_in(markdown) == pngs
-    missing = [name for name in report.PLOTS if name not in pngs]
+    missing = [name for name in plots.PLOTS if name not in pngs]
     assert markdown.count("_Not drawn: these results hold no data for it.") == len(missing)
     for name in missing:
         assert plots.NEEDS[name] in markdown
@@ -191,7 +194,7 @@ def test_missing_or_empty_parquet_gives_one_line(tmp_path, content):
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.report", str(path)], cwd=ROOT, capture_output=True, text=True
     )
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error:")
 
 
@@ -242,7 +245,7 @@ def test_ease_of_use_counts_what_runs_to_train_including_scripted_and_shared_cod
 
 def test_flexibility_is_derived_from_the_implementations():
     table = source.flexibility_table().set_index("backend")
-    for name, cls in source.implementations().items():
+    for name, cls in registry.implementations().items():
         assert (table.loc[name, "GPU"] == "yes") == ("cuda" in cls.devices)
         assert "float32" in table.loc[name, "dtypes"] and "float64" in table.loc[name, "dtypes"]
     assert set(table.autograd) == {"yes", "no"}
@@ -262,7 +265,7 @@ def test_results_from_a_newer_schema_give_one_line(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.report", str(path)], cwd=ROOT, capture_output=True, text=True
     )
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.startswith("error:") and "update backprop-bench" in done.stderr
 
 
@@ -369,7 +372,7 @@ def test_report_uses_the_newest_set_and_lists_what_it_left_out(tmp_path):
 def test_all_sets_shows_them_side_by_side_labelled(tmp_path):
     path = tmp_path / "runs.parquet"
     two_commits().to_parquet(path)
-    report.main([str(path), "--all-sets"])
+    report_command.main([str(path), "--all-sets"])
     kept, left_out = report.load(path, all_sets=True)
     assert left_out.empty
     labels = set(kept[kept.backend == "numpy"].label)

@@ -16,7 +16,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from benchmarks import env, slurm, summary
+from benchmarks import env, slurm
+from benchmarks.report import summary
 from tests.conftest import ROOT, TINY
 
 # --- benchmarks.slurm.wait, on stand-in jobs and a scripted scheduler -------------------------

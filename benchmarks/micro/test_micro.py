@@ -13,7 +13,7 @@ import pytest
 from benchmarks import env
 from benchmarks.data import load_mnist
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
-from benchmarks.source import backend_options, implementations
+from benchmarks.registry import backend_options, implementations
 
 BATCHES = (10, 100, 1000)
 THREADS = 1

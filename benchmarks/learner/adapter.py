@@ -23,7 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "network.py"
+from benchmarks.errors import UserError
+from benchmarks.registry import ROOT
+
+EXAMPLE = ROOT / "examples" / "network.py"
 METHODS = {
     "feedforward": ("feedforward", "feed_forward", "feedForward", "forward"),
     "update_mini_batch": ("update_mini_batch", "updateMiniBatch", "update_batch", "update"),
@@ -32,7 +35,7 @@ METHODS = {
 REQUIRED = ("feedforward", "update_mini_batch")
 
 
-class LearnerFileError(ValueError):
+class LearnerFileError(UserError):
     """The file cannot be used at all; the message says what is wrong and how to fix it."""
 
 
@@ -41,7 +44,7 @@ def resolve(path: str | Path | None) -> Path:
     if path is None:
         return EXAMPLE
     path = Path(path).expanduser()
-    for candidate in (path, EXAMPLE.parent.parent / path):
+    for candidate in (path, ROOT / path):
         if candidate.is_file():
             return candidate.resolve()
     raise LearnerFileError(f"{path}: no such file; give the path to your network.py")

@@ -1,38 +1,18 @@
-"""The report: the answers in words, then the plots and tables behind them, from results/runs.parquet.
+"""The report as a document: the answers, then the plots and tables behind them, as blocks that
+benchmarks.report.render writes out as Markdown and HTML."""
 
-    python -m benchmarks.report [PATH_TO_PARQUET] [--out DIR] [--all-sets]
-
-Writes report.md, report.html (one self-contained file) and the PNG plots into
-DIR (default: a `report` folder beside the parquet), then prints the answers.
-Every number comes from the parquet or, for ease of use and flexibility, from
-the implementations' source; what cannot be drawn from the data at hand is said
-where it would have been, with what produces it.
-
-Runs are grouped by configuration as benchmarks.configuration defines it, and
-never pooled across provenance (code, machine, libraries, data, speed-changing
-environment variables): for each configuration the report uses the newest set
-and lists what it left out; --all-sets shows every set side by side, labelled.
-
-The work is split by job: benchmarks.summary selects and summarises (pandas),
-benchmarks.plots draws, benchmarks.answers judges the claims, benchmarks.render
-writes Markdown and HTML; this module puts them together.
-"""
-
-import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import answers, configuration, results, source
-from benchmarks.plots import NEEDS, PLOTS, draw_all
-from benchmarks.render import Answers, Figure, Heading, Missing, Table, Text, to_html, to_markdown
-from benchmarks.summary import (
+from benchmarks import configuration, results
+from benchmarks.report import answers, source
+from benchmarks.report.plots import NEEDS, PLOTS, draw_all
+from benchmarks.report.render import Answers, Figure, Heading, Missing, Table, Text, to_html, to_markdown
+from benchmarks.report.summary import (
     BASELINE,
-    FLOPS_FORMULA,
     NOISY_IQR,
     SHOWN,
-    TAKEAWAYS,
     environment_table,
     left_out_table,
     named_files,
@@ -43,28 +23,14 @@ from benchmarks.summary import (
     standard_threads,
     summary_table,
 )
+from benchmarks.report.takeaways import FLOPS_FORMULA, TAKEAWAYS
 
 TITLE = "backprop-bench report"
 
 
-class ReportError(Exception):
-    pass
-
-
 def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs to report, runs left out because a newer set of the same configuration exists)."""
-    if not path.is_file():
-        raise ReportError(f"{path} does not exist; run `make bench` or `python run.py` first")
-    runs = pd.read_parquet(path)
-    if runs.empty:
-        raise ReportError(f"{path} holds no runs; run `make bench` or `python run.py` first")
-    missing = {"schema_version", "backend", "train_s"} - set(runs.columns)
-    if missing:
-        raise ReportError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
-    try:
-        runs = configuration.with_keys(results.upgrade(runs))
-    except results.SchemaError as e:
-        raise ReportError(f"{path}: {e}") from None
+    runs = configuration.with_keys(results.load(path))
     kept, left_out = (runs, runs.iloc[:0]) if all_sets else configuration.newest_sets(runs)
     return prepare(kept), left_out
 
@@ -201,26 +167,3 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     (out / "report.md").write_text(to_markdown(blocks))
     (out / "report.html").write_text(to_html(blocks, out, TITLE))
     return verdicts
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Answers, plots and tables from a runs.parquet")
-    parser.add_argument("parquet", nargs="?", default="results/runs.parquet", type=Path)
-    parser.add_argument("--out", type=Path, help="output folder (default: report/ beside the parquet)")
-    parser.add_argument(
-        "--all-sets", action="store_true", help="report every provenance set side by side, labelled"
-    )
-    args = parser.parse_args(argv)
-    try:
-        runs, left_out = load(args.parquet, args.all_sets)
-    except (ReportError, OSError, ValueError) as e:
-        sys.exit(f"error: {e}")
-    out = args.out or args.parquet.parent / "report"
-    verdicts = write_report(runs, out, left_out)
-    print(f"Answers, from {runs.run_id.nunique()} runs in {args.parquet}:\n")
-    print(answers.as_text(verdicts))
-    print(f"\nFull report: {out / 'report.md'} and {out / 'report.html'} (one file, opens in any browser)")
-
-
-if __name__ == "__main__":
-    main()

@@ -9,22 +9,27 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
+from benchmarks import results
+from benchmarks.configuration import NIELSEN
+from benchmarks.errors import UserError, command
 
 NIELSEN_BEST_OF_THREE = 0.9542
 
 
-def main(argv=None) -> None:
+@command
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parquet", type=Path)
     args = parser.parse_args(argv)
-    if not args.parquet.is_file():
-        sys.exit(f"error: {args.parquet} does not exist; run `make nielsen` first")
-    runs = pd.read_parquet(args.parquet)
-    runs = runs[(runs.status == "ok") & (runs.hidden == 30) & (runs.batch_size == 10) & (runs.eta == 3.0)]
+    runs = results.load(args.parquet, made_by="`make nielsen`")
+    hidden, batch, eta = NIELSEN["hidden"], NIELSEN["batch_size"], NIELSEN["eta"]
+    runs = runs[
+        (runs.status == "ok") & (runs.hidden == hidden) & (runs.batch_size == batch) & (runs.eta == eta)
+    ]
     if runs.empty:
-        sys.exit(
-            f"error: {args.parquet} holds no finished run at Nielsen's setting (hidden 30, batch 10, eta 3)"
+        raise UserError(
+            f"{args.parquet} holds no finished run at Nielsen's setting "
+            f"(hidden {hidden}, batch {batch}, eta {eta:g})"
         )
     for (backend, seed), run in runs.groupby(["backend", "seed"]):
         best = run.loc[run.test_acc.idxmax()]
@@ -38,7 +43,8 @@ def main(argv=None) -> None:
             f"{backend}: median of best over {len(bests)} seeds {bests.median():.2%}, best {bests.max():.2%} "
             f"(Nielsen: {NIELSEN_BEST_OF_THREE:.2%}, best of three)"
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

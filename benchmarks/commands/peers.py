@@ -1,6 +1,6 @@
 """Backends against the code a user would otherwise write, timed side by side.
 
-    python -m benchmarks.peers [--device cuda] [--background-load N] [--rounds R]     (also `make perf`)
+    python -m benchmarks.commands.peers [--device cuda] [--background-load N] [--rounds R]  (make perf)
 
 Every backend in conf/peers.yaml is built from the same parameters, warmed up
 as the harness warms it up and for one epoch, then timed for one epoch per
@@ -25,19 +25,20 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from benchmarks import config, env, harness, results, source
+from benchmarks import config, env, harness, registry, results
+from benchmarks.configuration import effective_threads
 from benchmarks.data import load_mnist
+from benchmarks.errors import UserError, command
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
-from benchmarks.markdown import markdown_table
-
-CONF = Path(__file__).resolve().parent.parent / "conf"
+from benchmarks.registry import CONF
+from benchmarks.report.render import markdown_table
 
 
 def entries(pairs, setting) -> list[tuple[str, int | None]]:
     """(backend, threads) to time: pinned at the setting's count, and an unpinned one also at its default."""
     timed = []
     for name in dict.fromkeys(name for pair in pairs for name in (pair.backend, pair.peer)):
-        if not source.backend_configs()[name].get("pin_threads", True):
+        if not registry.backend_configs()[name].get("pin_threads", True):
             timed.append((name, None))
         timed.append((name, setting.threads))
     return timed
@@ -46,7 +47,7 @@ def entries(pairs, setting) -> list[tuple[str, int | None]]:
 def build(name: str, threads: int | None, setting, data, device: str):
     """The backend, built and warmed up under the thread binding it will be timed with: a compiler
     (XLA) plans its parallelism for the cores it sees when it compiles."""
-    backend = source.backend_configs()[name]
+    backend = registry.backend_configs()[name]
     params = init_params(layer_sizes(setting.hidden), seed=0)
     with env.pinned_threads(threads):
         net = instantiate(backend.net, params, data.train_x, data.train_y, device=device, dtype=setting.dtype)
@@ -58,7 +59,7 @@ def time_epoch(net, threads, order, setting) -> tuple[float, int]:
     """Seconds for one epoch, and the thread count it ran at."""
     with env.pinned_threads(threads) as counts, harness.Timer(net.synchronize) as epoch:
         net.train_epoch(order, setting.batch_size, setting.eta)
-    return epoch.seconds, harness.effective_threads(counts) if threads is None else threads
+    return epoch.seconds, effective_threads(counts) if threads is None else threads
 
 
 def side_by_side(setting, pairs, rounds: int, device: str) -> pd.DataFrame:
@@ -153,7 +154,8 @@ def harness_overhead_per_epoch(setting, results_dir: Path, repeats: int = 3) -> 
     return (statistics.median(walls[45]) - statistics.median(walls[5])) / 40
 
 
-def main(argv=None) -> None:
+@command
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--background-load", type=int, default=0, help="busy helper processes during the timing"
@@ -163,10 +165,10 @@ def main(argv=None) -> None:
     parser.add_argument("--results-dir", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
     if args.device == "cuda" and not env.cuda_available():
-        sys.exit("error: --device cuda: no CUDA GPU on this machine; run without --device")
+        raise UserError("--device cuda: no CUDA GPU on this machine; run without --device")
     setting = OmegaConf.load(CONF / "peers.yaml")
     rounds = args.rounds or setting.rounds
-    classes = source.implementations()
+    classes = registry.implementations()
     pairs = [p for p in setting.pairs if all(args.device in classes[n].devices for n in (p.backend, p.peer))]
 
     with env.background_load(args.background_load):
@@ -204,15 +206,10 @@ def main(argv=None) -> None:
         **{k: v for k, v in machine.items() if k in ("hostname", "cpu_model", "cuda_device", "git_commit")},
     )
     path = args.results_dir / "peers.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        earlier = pd.read_parquet(path)
-        if "device" not in earlier:  # written before peers ran on CUDA
-            earlier["device"] = "cpu"
-        stored = pd.concat([earlier, stored], ignore_index=True)
-    results.write_atomic(stored, path)
+    results.append_peers(stored, path)
     print(f"\nappended to {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

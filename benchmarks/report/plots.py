@@ -1,4 +1,4 @@
-"""Drawing the report's plots with seaborn, from runs prepared by benchmarks.summary.
+"""Drawing the report's plots with seaborn, from runs prepared by benchmarks.report.summary.
 
 Each plot function returns the file it wrote, or None when the runs hold no data for it.
 """
@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmarks.summary import BASELINE, NIELSEN, quartiles, speedups, standard, thread_pitfall_data, timed
+from benchmarks.configuration import NIELSEN
+from benchmarks.report.summary import BASELINE, quartiles, speedups, standard, thread_pitfall_data, timed
 
 plt.switch_backend("Agg")
 

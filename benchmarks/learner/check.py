@@ -1,8 +1,8 @@
 """Is my backprop right, and how fast is my network.py? A check of a file written from the book.
 
-    python -m benchmarks.check PATH/network.py [--class NAME] [--quick]     (also: make check FILE=PATH)
+    python -m benchmarks.learner.check PATH/network.py [--class NAME] [--quick]  (make check FILE=PATH)
 
-The file is loaded as it is (its script part skipped, impls/yours.py), its
+The file is loaded as it is (its script part skipped, benchmarks/learner/adapter.py), its
 parameters are set to the harness's shared initial values, and it is checked,
 one line per check, in this order:
 
@@ -26,14 +26,17 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from benchmarks import env, harness, peers
-from benchmarks.data import DataError, load_mnist
+from benchmarks import env, harness
+from benchmarks.commands import peers
+from benchmarks.configuration import NIELSEN
+from benchmarks.data import load_mnist
+from benchmarks.errors import UserError, command
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
-from benchmarks.markdown import markdown_table
+from benchmarks.learner.adapter import LearnerFileError, YourNetwork, resolve
+from benchmarks.report.render import markdown_table
 from impls.numpy_loop import NumpyLoop
-from impls.yours import LearnerFileError, YourNetwork, resolve
 
-HIDDEN, BATCH, ETA = 30, 10, 3.0
+HIDDEN, BATCH, ETA = NIELSEN["hidden"], NIELSEN["batch_size"], NIELSEN["eta"]
 GRADIENT_EXAMPLES, ENTRIES_PER_ARRAY, H = 5, 30, 1e-5
 GRADIENT_TOLERANCE = 1e-5
 UPDATE_M, UPDATE_ETA = 4, 0.3
@@ -42,7 +45,7 @@ TARGET_ACCURACY = 0.90
 PEERS = ("numpy_loop", "numpy", "torch")
 
 
-class LearnerCodeError(Exception):
+class LearnerCodeError(UserError):
     """The learner's code raised; the message names the exception and the line of their file."""
 
 
@@ -309,17 +312,14 @@ def run(path, class_name, quick: bool) -> int:
     return 1 if failed else 0
 
 
+@command
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", help="your network.py")
     parser.add_argument("--class", dest="class_name", help="the network class, if not Network")
     parser.add_argument("--quick", action="store_true", help="checks 1 to 3 only: no full epoch, no timing")
     args = parser.parse_args(argv)
-    try:
-        return run(args.path, args.class_name, args.quick)
-    except (LearnerFileError, LearnerCodeError, DataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    return run(args.path, args.class_name, args.quick)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The learner's seven claims about NumPy from scratch against PyTorch, judged from the data.
 
 Each verdict is computed from the runs being reported and from what the
-implementations show of themselves (benchmarks.source), never written by hand:
+implementations show of themselves (benchmarks.report.source), never written by hand:
 "holds", "does not hold", "holds only ..." or "not measured", with the figures
 behind it. Backends are told apart by what they declare, not by name: their
 `framework` (numpy or torch), whether they use autograd, and the `style` in
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from benchmarks.summary import NIELSEN, standard, timed
+from benchmarks.configuration import NIELSEN
+from benchmarks.report.summary import standard, timed
 
 SAME = 1.05  # ratios within 5% count as "about as fast"
 SIGNIFICANT = 2.0  # "significantly faster" means at least twice as fast
@@ -402,24 +403,3 @@ def judge(runs, ease, flexibility, gradients, backends: dict[str, tuple[str, boo
         claim_customise(flexibility, kinds, present),
         claim_builtins(flexibility, ease, kinds, present),
     ]
-
-
-def grouped(answers: list[Answer]) -> list[tuple[str, list[tuple[int, Answer]]]]:
-    """[(question, [(number, answer), ...]), ...] in order, numbered from 1 across questions."""
-    groups = []
-    for number, answer in enumerate(answers, start=1):
-        if not groups or groups[-1][0] != answer.question:
-            groups.append((answer.question, []))
-        groups[-1][1].append((number, answer))
-    return groups
-
-
-def as_text(answers: list[Answer]) -> str:
-    """Plain text for a terminal: a few lines per question."""
-    blocks = []
-    for question, numbered in grouped(answers):
-        lines = [question]
-        for number, answer in numbered:
-            lines += [f"  {number}. {answer.claim} {answer.verdict.upper()}.", f"     {answer.evidence}"]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)

@@ -1,6 +1,6 @@
 """Compare two result sets, telling a real change from noise.
 
-    python -m benchmarks.compare OLD.parquet NEW.parquet [--min-change 5%] [--fail-above 10%]
+    python -m benchmarks.commands.compare OLD.parquet NEW.parquet [--min-change 5%] [--fail-above 10%]
                                  [--format md|csv]
 
 Configurations are matched as benchmarks.configuration defines them (the
@@ -20,15 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import configuration, results
-from benchmarks.markdown import markdown_table
+from benchmarks.errors import command
+from benchmarks.report.render import markdown_table
 
 SHOWN = ["variant", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
 ENVIRONMENT = [*configuration.ENVIRONMENT, "threads"]
 LOAD_WARNING = 0.5  # load average per core above which timings are suspect
-
-
-class CompareError(Exception):
-    pass
 
 
 def fraction(text: str) -> float:
@@ -37,21 +34,6 @@ def fraction(text: str) -> float:
         return float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a fraction such as 5% or 0.05") from None
-
-
-def load(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise CompareError(f"{path} does not exist")
-    runs = pd.read_parquet(path)
-    missing = {"schema_version", "backend", "train_s"} - set(runs.columns)
-    if missing:
-        raise CompareError(f"{path} lacks columns {sorted(missing)}; it was not written by this harness")
-    if runs.empty:
-        raise CompareError(f"{path} holds no runs")
-    try:
-        return results.upgrade(runs)
-    except results.SchemaError as e:
-        raise CompareError(f"{path}: {e}") from None
 
 
 def assume_default_options(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -152,6 +134,7 @@ def environment_warnings(old_runs: pd.DataFrame, new_runs: pd.DataFrame) -> tupl
     return table, warnings
 
 
+@command
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Compare two runs.parquet files, noise-aware.")
     parser.add_argument("old", type=Path)
@@ -160,10 +143,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fail-above", type=fraction, help="exit 1 if anything got slower by more than this")
     parser.add_argument("--format", choices=["md", "csv"], default="md")
     args = parser.parse_args(argv)
-    try:
-        old_runs, new_runs = load(args.old), load(args.new)
-    except (CompareError, OSError, ValueError) as e:
-        sys.exit(f"error: {e}")
+    old_runs, new_runs = results.load(args.old), results.load(args.new)
 
     matched, unmatched, warnings = compare(old_runs, new_runs, args.min_change)
     env, env_warnings = environment_warnings(old_runs, new_runs)

@@ -1,4 +1,4 @@
-"""Selecting and summarising runs for the report: pure pandas, no drawing, no text layout.
+"""Selecting and summarising runs for the report: pure pandas, numbers and tables, no sentences.
 
 Runs arrive with `config_key` and `provenance_key` (benchmarks.configuration);
 `prepare` gives each row a label that never holds two configurations or two
@@ -10,12 +10,12 @@ import json
 import numpy as np
 import pandas as pd
 
-from benchmarks import configuration, source
+from benchmarks import configuration, registry
+from benchmarks.configuration import NIELSEN
 from benchmarks.fairness import layer_sizes
 
 BASELINE = "numpy_loop"
 
-NIELSEN = {"hidden": 30, "batch_size": 10}
 
 NOISY_IQR = 0.10
 
@@ -30,13 +30,6 @@ def flops_per_example(hidden: int) -> int:
     forward = sum(2 * n_in * n_out for n_in, n_out in pairs)
     backward_deltas = sum(2 * n_in * n_out for n_in, n_out in pairs[1:])
     return 2 * forward + backward_deltas
-
-
-FLOPS_FORMULA = (
-    "FLOP per training example = 2·Σ n_in·n_out (forward) + 2·Σ n_in·n_out (weight gradients) "
-    "+ 2·Σ_(l≥2) n_in·n_out (deltas sent back); for [784, h, 10] that is 4·784·h + 6·10·h. "
-    "Achieved GFLOP/s = FLOP per example × 50,000 / epoch seconds / 10⁹."
-)
 
 
 def with_threads(label: str, threads: int) -> str:
@@ -227,9 +220,9 @@ def not_run_table(runs) -> pd.DataFrame:
 def run_requests(runs: pd.DataFrame) -> list[tuple[str, dict]]:
     """(backend, options) of every configured backend in the runs, as it ran; rows written before
     options were recorded count as the conf's options."""
-    configured = source.backend_configs()
+    configured = registry.backend_configs()
     return [
-        (name, json.loads(text) if isinstance(text, str) else source.backend_options(name))
+        (name, json.loads(text) if isinstance(text, str) else registry.backend_options(name))
         for name, text in runs[["backend", "backend_options"]].drop_duplicates().itertuples(index=False)
         if name in configured
     ]
@@ -241,7 +234,7 @@ def named_files(runs: pd.DataFrame) -> list[tuple[str, dict]]:
     return [
         (name, options)
         for name, options in run_requests(runs)
-        if "path" in options and options != source.backend_options(name)
+        if "path" in options and options != registry.backend_options(name)
     ]
 
 
@@ -281,32 +274,6 @@ def medians_by_setting(runs: pd.DataFrame, value: str) -> pd.Series:
     return timed(standard(runs)).groupby(["label", "hidden", "batch_size"], observed=True)[value].median()
 
 
-def takeaway_epoch_time(runs: pd.DataFrame) -> str | None:
-    medians = medians_by_setting(runs, "train_s")
-    if medians.empty:
-        return None
-    hidden, batch = headline_setting(medians.index)
-    at = medians.xs((hidden, batch), level=("hidden", "batch_size")).sort_values()
-    if len(at) == 1:
-        return f"At hidden {hidden}, batch {batch}, {at.index[0]} takes {at.iloc[0]:.3g} s per epoch."
-    return (
-        f"At hidden {hidden}, batch {batch}, {at.index[0]} is fastest at {at.iloc[0]:.3g} s per epoch and "
-        f"{at.index[-1]} slowest at {at.iloc[-1]:.3g} s, {at.iloc[-1] / at.iloc[0]:.1f} times longer."
-    )
-
-
-def takeaway_speedup(runs: pd.DataFrame) -> str | None:
-    shared = speedups(runs)
-    if shared.empty:
-        return None
-    best = shared.loc[shared.speedup.idxmax()]
-    return (
-        f"The largest speed-up over {BASELINE} is {best.speedup:.1f}×, by {best.label} at batch "
-        f"{best.batch_size}, hidden {best.hidden}; {BASELINE} itself barely speeds up with the batch size, "
-        "since it works one example at a time."
-    )
-
-
 def coinciding_curves(runs: pd.DataFrame) -> list[tuple[int, int, tuple[str, ...]]]:
     """(hidden, batch, labels) for each group of two or more variants whose mean accuracy curves
     are the same, over at least two shared epochs, in one panel of the accuracy plot."""
@@ -326,96 +293,3 @@ def coinciding_curves(runs: pd.DataFrame) -> list[tuple[int, int, tuple[str, ...
                 groups.append([label])
         found += [(int(hidden), int(batch), tuple(g)) for g in groups if len(g) > 1]
     return found
-
-
-def takeaway_accuracy(runs: pd.DataFrame) -> str | None:
-    data = standard(runs[runs.status == "ok"])
-    if data.empty:
-        return None
-    means = data.groupby(["hidden", "batch_size", "label", "epoch"], observed=True).test_acc.mean()
-    hidden, batch = headline_setting(means.index)
-    panel = means.xs((hidden, batch), level=("hidden", "batch_size")).unstack("epoch")
-    epoch = int(panel.notna().all().iloc[::-1].idxmax())  # the last epoch every variant reached
-    at = panel[epoch].sort_values()
-    text = (
-        f"After {epoch} epochs at hidden {hidden}, batch {batch}, mean test accuracy runs from "
-        f"{at.iloc[0]:.2%} ({at.index[0]}) to {at.iloc[-1]:.2%} ({at.index[-1]})."
-    )
-    panels = {}
-    for hidden, batch, labels in coinciding_curves(runs):
-        panels.setdefault((hidden, batch), []).append(" = ".join(labels))
-    same = [f"at batch {b}, hidden {h}: {', and '.join(groups)}" for (h, b), groups in panels.items()]
-    if same:
-        text += (
-            " Where only one colour shows, lines lie on top of each other because those variants computed "
-            f"the same accuracies ({'; '.join(same)})."
-        )
-    return text
-
-
-def takeaway_time_to_accuracy(runs: pd.DataFrame) -> str | None:
-    data = standard(runs[(runs.status == "ok") & (runs.hidden == NIELSEN["hidden"])])
-    data = data[data.batch_size == NIELSEN["batch_size"]]
-    if data.empty:
-        return None
-    per_run = data.groupby(["label", "run_id"]).time_to_target_s.first()
-    reached = per_run.dropna()
-    target = data.target_accuracy.median()
-    if reached.empty:
-        return f"No run reached {target:.0%} validation accuracy in the epochs it ran."
-    fastest = reached.groupby("label").median().sort_values()
-    return (
-        f"{len(reached)} of {len(per_run)} runs reached {target:.0%} validation accuracy; the fastest there "
-        f"is {fastest.index[0]}, in a median {fastest.iloc[0]:.3g} s of training."
-    )
-
-
-def takeaway_throughput(runs: pd.DataFrame) -> str | None:
-    medians = medians_by_setting(runs, "examples_per_s")
-    if medians.empty:
-        return None
-    label, hidden, batch = medians.idxmax()
-    return (
-        f"The highest throughput is {medians.max():,.0f} examples per second, by {label} at batch {batch}, "
-        f"hidden {hidden}: larger mini-batches mean fewer, larger matrix products."
-    )
-
-
-def takeaway_gflops(runs: pd.DataFrame) -> str | None:
-    data = timed(standard(runs))
-    if data.empty or data.peak_gflops.isna().all():
-        return None
-    share = (data.gflops / data.peak_gflops).groupby([data.label, data.hidden, data.batch_size]).median()
-    label, hidden, batch = share.idxmax()
-    low_hidden, low_batch = headline_setting(share.index)
-    at = share.xs((low_hidden, low_batch), level=(1, 2))
-    return (
-        f"The best is {share.max():.0%} of its library's peak ({label} at batch {batch}, hidden {hidden}); "
-        f"at batch {low_batch}, hidden {low_hidden} the best is {at.max():.0%} ({at.idxmax()}), "
-        "where per-call overhead, not arithmetic, takes the time."
-    )
-
-
-def takeaway_threads(runs: pd.DataFrame) -> str | None:
-    data = thread_pitfall_data(runs)
-    if data.empty:
-        return None
-    medians = data.groupby(["label", "batch_size", "threads", "background_load"]).train_s.median()
-    cells = medians.unstack(["threads", "background_load"])
-    busy = (cells[(2, 1)] / cells[(1, 1)]).sort_values()
-    label, batch = busy.index[-1]
-    return (
-        f"With the other core busy, 2 threads make {label} {busy.iloc[-1]:.1f} times slower than 1 thread "
-        f"at batch {batch}, while 1 thread runs at its idle speed: pin threads, and record the load."
-    )
-
-
-TAKEAWAYS = {
-    "epoch_time.png": takeaway_epoch_time,
-    "speedup.png": takeaway_speedup,
-    "accuracy_by_epoch.png": takeaway_accuracy,
-    "time_to_accuracy.png": takeaway_time_to_accuracy,
-    "throughput.png": takeaway_throughput,
-    "gflops.png": takeaway_gflops,
-    "threads.png": takeaway_threads,
-}

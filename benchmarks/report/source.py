@@ -5,108 +5,29 @@ conf/backend, their files are read with `ast` and `tokenize`, the statements
 that run to train are found by tracing a short epoch, and dtype support is
 found by training a tiny network in each dtype.
 
-    python -m benchmarks.source ['[["yours", {"path": "me/network.py"}]]']   # traced lines, as JSON
+    python -m benchmarks.report.source ['[["yours", {"path": "me/network.py"}]]']   # traced lines, as JSON
 """
 
 import ast
-import importlib
 import inspect
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import tokenize
-import tomllib
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 
+from benchmarks.configuration import spelled
 from benchmarks.fairness import init_params, layer_sizes
+from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
 
-ROOT = Path(__file__).resolve().parent.parent
-CONF = ROOT / "conf" / "backend"
 IMPLS = ROOT / "impls"
 TRIED_DTYPES = ("float16", "float32", "float64", "bfloat16")
-
-
-@cache
-def backend_configs() -> dict:
-    """Backend name -> its conf/backend file, for every backend configured."""
-    configs = (OmegaConf.load(path) for path in sorted(CONF.glob("*.yaml")))
-    return {conf.name: conf for conf in configs}
-
-
-@cache
-def optional_extras() -> dict[str, str]:
-    """Top-level module of each optional dependency -> the extra of pyproject.toml that installs it."""
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        extras = tomllib.load(f)["project"].get("optional-dependencies", {})
-    modules = {}
-    for extra, requirements in extras.items():
-        for requirement in requirements:
-            modules.setdefault(re.split(r"[\[<>=~!; ]", requirement, maxsplit=1)[0].replace("-", "_"), extra)
-    return modules
-
-
-def missing_dependency(error: ImportError) -> str | None:
-    """'needs numba, ...: pip install '.[numba]'' when the error is an optional dependency missing."""
-    module = (getattr(error, "name", None) or "").split(".")[0]
-    extra = optional_extras().get(module)
-    return f"needs {module}, which is not installed: pip install '.[{extra}]'" if extra else None
-
-
-def import_class(target: str) -> type:
-    module, _, name = target.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
-@cache
-def unavailable() -> dict[str, str]:
-    """Backend name -> why it cannot run here, for backends whose optional dependency is missing."""
-    reasons = {}
-    for name, conf in backend_configs().items():
-        try:
-            import_class(conf.net._target_)
-        except ImportError as e:
-            if (reason := missing_dependency(e)) is None:
-                raise
-            reasons[name] = f"backend {name} {reason}"
-    return reasons
-
-
-@cache
-def implementations() -> dict[str, type]:
-    """Backend name -> implementation class, for every backend configured that can run here."""
-    return {
-        name: import_class(conf.net._target_)
-        for name, conf in backend_configs().items()
-        if name not in unavailable()
-    }
-
-
-@cache
-def run_settings():
-    """conf/config.yaml's own settings (not its defaults list or Hydra's section)."""
-    settings = OmegaConf.load(CONF.parent / "config.yaml")
-    return OmegaConf.create({k: v for k, v in settings.items() if k not in ("defaults", "hydra")})
-
-
-def net_options(net) -> dict:
-    """A backend's `net` settings but its `_target_`: the options its class is built with."""
-    options = OmegaConf.to_container(net, resolve=True) if OmegaConf.is_config(net) else dict(net)
-    options.pop("_target_", None)
-    return options
-
-
-def backend_options(name: str) -> dict:
-    """The constructor options that conf/backend sets beside the backend's `_target_`, with the
-    run settings they refer to (such as `${network}`) at their conf/config.yaml defaults."""
-    return net_options(OmegaConf.merge(run_settings(), {"net": backend_configs()[name].net}).net)
 
 
 def logical_lines(code: str) -> int:
@@ -234,7 +155,7 @@ def traced_training(requests: str | None = None) -> dict[str, dict[str, list[int
     TorchScript is off (PYTORCH_JIT=0), since a scripted function runs compiled code that no
     Python trace sees."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.source", requests or json.dumps(default_requests())],
+        [sys.executable, "-m", "benchmarks.report.source", requests or json.dumps(default_requests())],
         cwd=ROOT,
         env=os.environ | {"PYTORCH_JIT": "0"},
         capture_output=True,
@@ -279,13 +200,6 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def spelled(key: str, value) -> str:
-    """A value as it is typed on the command line, booleans as true/false; a path by its last two parts."""
-    if key == "path" and value:
-        return "/".join(Path(value).parts[-2:])
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def options_note(options: dict) -> str:

@@ -1,8 +1,9 @@
-"""The report as one list of blocks, written out as Markdown and as one self-contained HTML file.
+"""Every format the report and the commands print in: the terminal, Markdown and one HTML file.
 
-Both renderings hold the same sections, text and tables; the HTML embeds every
-plot as a data URI and references no other file, so it opens in any browser
-after being copied off the machine that made it.
+The report is one list of blocks, written out as Markdown and as HTML. Both hold
+the same sections, text and tables; the HTML embeds every plot as a data URI and
+references no other file, so it opens in any browser after being copied off the
+machine that made it. The answers also print as plain text for the terminal.
 """
 
 import base64
@@ -13,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.answers import Answer, grouped
-from benchmarks.markdown import markdown_table
+from benchmarks.report.answers import Answer
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,37 @@ class Figure:
 @dataclass(frozen=True)
 class Answers:
     answers: list[Answer]
+
+
+def grouped(answers: list[Answer]) -> list[tuple[str, list[tuple[int, Answer]]]]:
+    """[(question, [(number, answer), ...]), ...] in order, numbered from 1 across questions."""
+    groups = []
+    for number, answer in enumerate(answers, start=1):
+        if not groups or groups[-1][0] != answer.question:
+            groups.append((answer.question, []))
+        groups[-1][1].append((number, answer))
+    return groups
+
+
+def as_text(answers: list[Answer]) -> str:
+    """Plain text for a terminal: a few lines per question."""
+    blocks = []
+    for question, numbered in grouped(answers):
+        lines = [question]
+        for number, answer in numbered:
+            lines += [f"  {number}. {answer.claim} {answer.verdict.upper()}.", f"     {answer.evidence}"]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """The frame as a GitHub Markdown table; missing values are left blank, an empty frame says so."""
+    if frame.empty:
+        return "_none_\n"
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
 
 
 def to_markdown(blocks: list) -> str:

@@ -1,0 +1,93 @@
+"""The backends: found in conf/backend, imported by their `_target_`, and their optional dependencies.
+
+A backend is one YAML file in conf/backend naming its implementation's class in
+impls/. Nothing here is written per backend; the harness, the report and the
+commands all learn what exists from these functions.
+"""
+
+import importlib
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+ROOT = Path(__file__).resolve().parent.parent
+CONF = ROOT / "conf"
+BACKENDS = CONF / "backend"
+
+
+@cache
+def backend_configs() -> dict:
+    """Backend name -> its conf/backend file, for every backend configured."""
+    configs = (OmegaConf.load(path) for path in sorted(BACKENDS.glob("*.yaml")))
+    return {conf.name: conf for conf in configs}
+
+
+@cache
+def optional_extras() -> dict[str, str]:
+    """Top-level module of each optional dependency -> the extra of pyproject.toml that installs it."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        extras = tomllib.load(f)["project"].get("optional-dependencies", {})
+    modules = {}
+    for extra, requirements in extras.items():
+        for requirement in requirements:
+            modules.setdefault(re.split(r"[\[<>=~!; ]", requirement, maxsplit=1)[0].replace("-", "_"), extra)
+    return modules
+
+
+def missing_dependency(error: ImportError) -> str | None:
+    """'needs numba, ...: pip install '.[numba]'' when the error is an optional dependency missing."""
+    module = (getattr(error, "name", None) or "").split(".")[0]
+    extra = optional_extras().get(module)
+    return f"needs {module}, which is not installed: pip install '.[{extra}]'" if extra else None
+
+
+def import_class(target: str) -> type:
+    module, _, name = target.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+@cache
+def unavailable() -> dict[str, str]:
+    """Backend name -> why it cannot run here, for backends whose optional dependency is missing."""
+    reasons = {}
+    for name, conf in backend_configs().items():
+        try:
+            import_class(conf.net._target_)
+        except ImportError as e:
+            if (reason := missing_dependency(e)) is None:
+                raise
+            reasons[name] = f"backend {name} {reason}"
+    return reasons
+
+
+@cache
+def implementations() -> dict[str, type]:
+    """Backend name -> implementation class, for every backend configured that can run here."""
+    return {
+        name: import_class(conf.net._target_)
+        for name, conf in backend_configs().items()
+        if name not in unavailable()
+    }
+
+
+@cache
+def run_settings():
+    """conf/config.yaml's own settings (not its defaults list or Hydra's section)."""
+    settings = OmegaConf.load(CONF / "config.yaml")
+    return OmegaConf.create({k: v for k, v in settings.items() if k not in ("defaults", "hydra")})
+
+
+def net_options(net) -> dict:
+    """A backend's `net` settings but its `_target_`: the options its class is built with."""
+    options = OmegaConf.to_container(net, resolve=True) if OmegaConf.is_config(net) else dict(net)
+    options.pop("_target_", None)
+    return options
+
+
+def backend_options(name: str) -> dict:
+    """The constructor options that conf/backend sets beside the backend's `_target_`, with the
+    run settings they refer to (such as `${network}`) at their conf/config.yaml defaults."""
+    return net_options(OmegaConf.merge(run_settings(), {"net": backend_configs()[name].net}).net)
