@@ -102,6 +102,7 @@ def identity(cfg, options: dict, launcher: str, parallel_jobs: int) -> dict:
         "backend_options": options_text(options),
         "batch_size": cfg.batch_size,
         "hidden": cfg.hidden,
+        "hidden_layers": str(cfg.hidden),
         "eta": cfg.eta,
         "epochs": cfg.epochs,
         "seed": cfg.seed,

@@ -17,7 +17,7 @@ from hydra.experimental.callback import Callback
 
 from benchmarks.errors import UserError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -45,6 +45,14 @@ COLUMNS = {
     "slurm_job_id": "string",
     "slurm_array_task_id": "Int64",
     "target_accuracy": "float64",
+    # chapter 3's changes to the network (conf/config.yaml); their defaults are chapter 1's
+    "hidden_layers": "string",
+    "cost": "string",
+    "output": "string",
+    "lmbda": "float64",
+    "init": "string",
+    "activation": "string",
+    "momentum": "float64",
     # the measurements
     "setup_s": "float64",
     "train_s": "float64",
@@ -61,6 +69,8 @@ COLUMNS = {
     "peak_source": "string",
     "graph_fraction": "float64",
     "cuda_graphs": "boolean",
+    "peak_rss_mb": "float64",
+    "peak_device_mb": "float64",
     # the outcome
     "status": "string",
     "error": "string",
@@ -106,6 +116,19 @@ ADDED = {
     4: {"backend_files": None},
     5: {"cpus": None},
     6: {"slurm_job_id": None, "slurm_array_task_id": None},
+    # Every run before version 7 was chapter 1's network with one hidden layer; hidden_layers is
+    # filled from `hidden` by upgrade.
+    7: {
+        "hidden_layers": None,
+        "cost": "quadratic",
+        "output": "sigmoid",
+        "lmbda": 0.0,
+        "init": "normal",
+        "activation": "sigmoid",
+        "momentum": 0.0,
+        "peak_rss_mb": None,
+        "peak_device_mb": None,
+    },
 }
 
 log = logging.getLogger(__name__)
@@ -132,6 +155,8 @@ def upgrade(frame: pd.DataFrame) -> pd.DataFrame:
             if column not in frame:
                 frame[column] = pd.NA
             frame.loc[older, column] = value
+    one_layer = frame.hidden_layers.isna()
+    frame.loc[one_layer, "hidden_layers"] = frame.loc[one_layer, "hidden"].astype(str)
     known = [column for column in COLUMNS if column in frame]
     return frame[known].astype({column: COLUMNS[column] for column in known})
 
