@@ -34,3 +34,14 @@ def run_py(*args, timeout=120):
     return subprocess.run(
         [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
+
+
+def compose_config(*overrides, results_dir="results"):
+    """The run's configuration as Hydra composes it from conf/ and these overrides, without running."""
+    from hydra import compose, initialize_config_dir
+
+    from benchmarks import config
+
+    config.register()
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose("config", overrides=[*TINY, f"results_dir={results_dir}", *overrides])
