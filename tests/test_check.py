@@ -147,7 +147,7 @@ def line_of(text: str, edits) -> int:
     return next(n for n, line in enumerate(source.splitlines(), start=1) if text in line)
 
 
-PYTHON_2 = [('print(f"Epoch {j} complete")', 'print "Epoch {0} complete".format(j)')]
+PYTHON_2 = [('print(f"Epoch {j} complete")', 'print "Epoch", `j`, "complete"')]  # backticks: 2to3's job
 PRINT_STATEMENT_LINE = line_of('print "Epoch', PYTHON_2)
 RAISES_ON_IMPORT = [("class Network:\n", "class Network:\n    LIMIT = 1 / 0\n")]
 TORCH_TENSORS = [
@@ -168,12 +168,14 @@ UNUSABLE = {
     "missing method": (
         [("def update_mini_batch(", "def train_on(")],
         [],
-        "class Network has no update_mini_batch method (looked for update_mini_batch,",
+        f"network.py line {line_of('class Network', [])}: class Network has no update_mini_batch method that "
+        "the tool recognises (its methods: feedforward, SGD, train_on, backprop, evaluate, cost_derivative); "
+        "name it: --method update_mini_batch=NAME",
     ),
     "raises on import": (
         RAISES_ON_IMPORT,
         [],
-        f"network.py raised ZeroDivisionError at line {line_of('LIMIT', RAISES_ON_IMPORT)} while loading: "
+        f"network.py line {line_of('LIMIT', RAISES_ON_IMPORT)}: raised ZeroDivisionError while loading: "
         "division by zero",
     ),
     "a method raises when called": (

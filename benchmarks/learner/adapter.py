@@ -1,196 +1,70 @@
 """Your own network.py, written from the book, run as a backend with no change to it.
 
-It asks only what every such file has: a class built as `Network(sizes)`, with
-`weights` (arrays of shape (n_out, n_in)) and `biases` ((n_out, 1)), a
-`feedforward(a)` for one input column and an `update_mini_batch(mini_batch, eta)`
-for a list of (x, y) column pairs. Common other names for these methods are
-found too, and a `backprop(x, y)` returning (nabla_b, nabla_w) is used where
-there is one.
+It asks only what every such file has: a class built from the layer sizes, with
+the weights ((n_out, n_in) arrays, or (n_in, n_out)) and biases kept in two lists,
+a method that feeds one input column forward and one that makes the SGD step
+for a list of (x, y) column pairs, and, where there is one, a backprop returning
+the gradients of one example. How the file is read is loading.py's; which
+methods play which role and with what arguments, roles.py's; every call into
+the file runs under a time limit, bounded.py's.
 
-The file's definitions are loaded without running its script part: imports
-that can be satisfied (from its own folder first, as when you run it there),
-functions, classes and constants run; a top-level call such as `net.SGD(...)`,
-anything that calls the file's own classes or modules, and an
-`if __name__ == "__main__":` block do not, and `skipped` says what was left out.
+Options, the same on the checker's command line and for run.py (conf/config.yaml):
+`init` (constructor arguments, NAME -> a Python expression evaluated in the file's
+namespace), `method` (ROLE -> the method's name), `arg` (extra method parameters,
+NAME -> EXPR) and `timeout` (seconds any one call may take). A network2-style file
+keeps its cost in `self.cost`; its `fn(a, y)` is the cost this backend reports.
 """
 
-import ast
-import builtins
-import sys
-import traceback
-import types
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.errors import UserError
-from benchmarks.registry import ROOT
+from benchmarks.fairness import init_params, layer_sizes
+from benchmarks.learner.bounded import Bounded, LearnerCodeError
+from benchmarks.learner.loading import (
+    EXAMPLE,
+    LearnerFileError,
+    learner_source_files,
+    load_definitions,
+    resolve,
+)
+from benchmarks.learner.roles import (
+    HYDRA,
+    Spelling,
+    find_class,
+    find_methods,
+    line_of,
+    parsed_options,
+    plan_call,
+    plan_constructor,
+)
 
-EXAMPLE = ROOT / "examples" / "network.py"
-METHODS = {
-    "feedforward": ("feedforward", "feed_forward", "feedForward", "forward"),
-    "update_mini_batch": ("update_mini_batch", "updateMiniBatch", "update_batch", "update"),
-    "backprop": ("backprop", "backpropagation", "backpropagate", "back_prop", "backProp", "backward"),
-}
-REQUIRED = ("feedforward", "update_mini_batch")
+DEFAULT_TIMEOUT = 120.0
+COST_ATTRIBUTES = ("fn", "cost", "loss", "function", "value")
 
-
-class LearnerFileError(UserError):
-    """The file cannot be used at all; the message says what is wrong and how to fix it."""
-
-
-def resolve(path: str | Path | None) -> Path:
-    """The file, taken relative to the current folder, else to this project's root."""
-    if path is None:
-        return EXAMPLE
-    path = Path(path).expanduser()
-    for candidate in (path, ROOT / path):
-        if candidate.is_file():
-            return candidate.resolve()
-    raise LearnerFileError(f"{path}: no such file; give the path to your network.py")
-
-
-def python2_hint(error: SyntaxError, name: str) -> str:
-    line = (error.text or "").strip()
-    if "print" in (error.msg or "") or line.startswith("print ") or line.startswith('print"'):
-        what = "print statement"
-    elif line.startswith("except") and "," in line:
-        what = "'except X, e:'"
-    else:
-        return f"{name} is not valid Python 3 (line {error.lineno}: {error.msg}); fix that line and try again"
-    return (
-        f"{name} is Python 2 ({what} at line {error.lineno}): run it through 2to3 "
-        f"(`2to3 -w {name}`) or port it to Python 3"
-    )
+__all__ = ["EXAMPLE", "LearnerCodeError", "LearnerFileError", "YourNetwork", "resolve"]
 
 
-def is_main_guard(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.If)
-        and "__name__" in ast.unparse(node.test)
-        and "__main__" in ast.unparse(node.test)
-    )
+def described(value) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
 
 
-def only_imports(node: ast.stmt) -> bool:
-    inside = [n for n in ast.walk(node) if isinstance(n, ast.stmt) and n is not node]
-    return all(isinstance(n, ast.Import | ast.ImportFrom | ast.Pass) for n in inside)
-
-
-def calls_only_libraries(node: ast.stmt, namespace: dict, folder: Path) -> bool:
-    """Whether every call in the statement goes to a builtin or to a module installed outside
-    the file's folder, so that it defines a constant rather than running the script."""
-    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
-        root = call.func
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if not isinstance(root, ast.Name):
-            return False
-        if root.id in namespace:
-            target = namespace[root.id]
-            if not isinstance(target, types.ModuleType) or in_folder(target, folder):
-                return False  # the file's own functions and classes, or its own modules
-        elif not hasattr(builtins, root.id):
-            return False
-    return True
-
-
-def in_folder(module: types.ModuleType, folder: Path) -> bool:
-    origin = getattr(module, "__file__", None)
-    return bool(origin) and Path(origin).resolve().is_relative_to(folder)
-
-
-def snippet(source: str, node: ast.stmt) -> str:
-    text = " ".join((ast.get_source_segment(source, node) or "").split())
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def load_definitions(path: str | Path | None) -> tuple[types.ModuleType, list[str]]:
-    """The file as a module holding its definitions, and what of its top level was skipped."""
-    path = resolve(path)
-    source = path.read_text()
-    try:
-        tree = ast.parse(source, filename=str(path))
-    except SyntaxError as e:
-        raise LearnerFileError(python2_hint(e, path.name)) from None
-    folder = path.parent.resolve()
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))  # helpers beside the file resolve as when it runs there
-    module = types.ModuleType(path.stem)
-    module.__file__ = str(path)
-    namespace = module.__dict__
-    if "xrange" in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}:
-        namespace["xrange"] = range
-    skipped = []
-    for node in tree.body:
-        kind = type(node)
-        if is_main_guard(node):
-            skipped.append(f"line {node.lineno} the `if __name__ == '__main__'` block")
-            continue
-        definition = kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        docstring = kind is ast.Expr and isinstance(node.value, ast.Constant)
-        imports = kind in (ast.Import, ast.ImportFrom) or (kind is ast.Try and only_imports(node))
-        constant = kind in (ast.Assign, ast.AnnAssign) and calls_only_libraries(node, namespace, folder)
-        if not (definition or docstring or imports or constant):
-            skipped.append(f"line {node.lineno} `{snippet(source, node)}`")
-            continue
-        try:
-            exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)
-        except ImportError as e:
-            skipped.append(f"line {node.lineno} `{snippet(source, node)}` ({e})")
-        except Exception as e:
-            if definition or imports:
-                lines = [f.lineno for f in traceback.extract_tb(e.__traceback__) if f.filename == str(path)]
-                raise LearnerFileError(
-                    f"{path.name} raised {type(e).__name__} at line {lines[-1] if lines else node.lineno} "
-                    f"while loading: {e}"
-                ) from None
-            skipped.append(f"line {node.lineno} `{snippet(source, node)}` ({type(e).__name__}: {e})")
-    return module, skipped
-
-
-def find_class(module: types.ModuleType, name: str | None) -> type:
-    classes = {
-        k: v for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__
-    }
-    file = Path(module.__file__).name
-    if name:
-        if name not in classes:
-            listed = ", ".join(sorted(classes)) or "none"
-            raise LearnerFileError(
-                f"{file} has no class {name} (its classes: {listed}); pass the right --class"
-            )
-        return classes[name]
-    if "Network" in classes:
-        return classes["Network"]
-    usable = [c for c in classes.values() if method(c, "update_mini_batch", required=False)]
-    if len(usable) == 1:
-        return usable[0]
-    listed = ", ".join(sorted(classes)) or "none"
-    raise LearnerFileError(f"{file} has no class Network (its classes: {listed}); pass --class NAME")
-
-
-def method(cls: type, role: str, required: bool = True) -> str | None:
-    """The name under which the class has this method, e.g. 'backpropagation' for backprop."""
-    for name in METHODS[role]:
-        if callable(getattr(cls, name, None)):
-            return name
-    if required:
-        tried = ", ".join(METHODS[role])
-        raise LearnerFileError(
-            f"class {cls.__name__} has no {role} method (looked for {tried}); "
-            f"the tool needs {role} as in the book's network.py"
-        )
-    return None
-
-
-def learner_source_files(module: types.ModuleType) -> list[Path]:
-    """The file, and the modules loaded from its folder (its helpers): the learner's code."""
-    folder = Path(module.__file__).resolve().parent
-    helpers = [
-        m for m in list(sys.modules.values()) if isinstance(m, types.ModuleType) and in_folder(m, folder)
-    ]
-    return sorted({Path(module.__file__).resolve(), *(Path(m.__file__).resolve() for m in helpers)})
+def cost_words(name: str) -> tuple[str, str | None]:
+    """The cost a class or function name means, in words and as the project's `cost` setting."""
+    key = name.lower().replace("_", "").replace("-", "")
+    if "entropy" in key:
+        return "cross-entropy", "cross_entropy"
+    if "quadratic" in key or "mse" in key or "squared" in key:
+        return "quadratic", "quadratic"
+    if "likelihood" in key:
+        return "log-likelihood", None
+    return name, None
 
 
 class YourNetwork:
@@ -199,43 +73,221 @@ class YourNetwork:
     devices = ("cpu",)
     framework = "numpy"
 
-    def __init__(self, params, train_x, train_y, device="cpu", dtype="float32", path=None, class_name=None):
+    def __init__(
+        self,
+        params,
+        train_x,
+        train_y,
+        device="cpu",
+        dtype="float32",
+        path=None,
+        class_name=None,
+        init=None,
+        method=None,
+        arg=None,
+        timeout=DEFAULT_TIMEOUT,
+        spelling: Spelling = HYDRA,
+        cost: str | None = "quadratic",
+        lmbda=0.0,
+        **settings,  # the run's output, activation, momentum...: the file's own code decides (unsupported)
+    ):
         self.dtype = np.dtype(dtype)
-        self.module, self.skipped = load_definitions(path)
-        self.cls = find_class(self.module, class_name)
-        self.names = {role: method(self.cls, role, required=role in REQUIRED) for role in METHODS}
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.loaded = load_definitions(path, timeout, spelling.timeout)
+        self.module, self.skipped, self.notes = (
+            self.loaded.module,
+            self.loaded.skipped,
+            list(self.loaded.notes),
+        )
+        self.file = self.loaded.path.name
+        self.bounded = Bounded(self.loaded.path.parent, timeout, self.loaded.failed_imports, spelling.timeout)
+        self.cls = find_class(self.loaded, class_name)
+        self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
+        arguments = self.evaluated(parsed_options(arg, "arg", spelling), "arg")
+        filled = {"lmbda": float(lmbda), "n": len(train_y)}
+        self.plans = {
+            role: plan_call(self.cls, self.loaded, role, name, arguments, filled, spelling)
+            for role, name in self.names.items()
+            if name
+        }
+        if unused := [name for name in arguments if not any(name in p.filled for p in self.plans.values())]:
+            methods = ", ".join(p.name for p in self.plans.values())
+            raise LearnerFileError(
+                f"{spelling.option('arg', [(name, str(arguments[name])) for name in unused])}: none of the "
+                f"methods the tool calls ({methods}) has a parameter {', '.join(unused)} without a default; "
+                "leave it out"
+            )
+        self.constructor = plan_constructor(
+            self.cls, self.loaded, parsed_options(init, "init", spelling), spelling
+        )
         sizes = [params[0].shape[1]] + [w.shape[0] for w in params[0::2]]
-        self.n_out = sizes[-1]
-        self.net = self.cls(sizes)
+        self.n_out, self.n_layers = sizes[-1], len(sizes) - 1
+        keywords = self.evaluated(self.constructor.keywords, "init")
+        self.net = self.bounded.call(
+            f"{self.cls.__name__}'s constructor",
+            self.cls,
+            *self.constructor.arguments(sizes),
+            at=(self.file, line_of(self.cls, "__init__")),
+            **keywords,
+        )
+        self.find_parameter_lists(params)
         self.set_parameters(params)
+        self.lmbda = self.plans["update_mini_batch"].lmbda or 0.0
+        self.n_train = len(train_y)
+        self.own_cost = self.find_cost()
+        self.swapped = False
         self.train_pairs = list(zip(self.columns(train_x), self.targets(train_y)))
+        self.probe(cost)
+
+    def probe(self, cost: str | None):
+        """One example through feedforward and backprop, so that what cannot work is said now, not
+        mid-check: weights kept as (n_in, n_out) for inputs as rows, a result of the wrong shape, or a
+        run's `cost` that is not the file's."""
+        x, y = self.train_pairs[0]
+        try:
+            self.forward([x])
+        except LearnerCodeError:
+            if not self.transposed:
+                raise
+            shape = np.shape(self.get("weights")[0])
+            raise LearnerFileError(
+                f"{self.where('feedforward')}: {self.cls.__name__} keeps its weights as (n_in, n_out), "
+                f"{shape}, and {self.names['feedforward']} fails on an input column of shape {x.shape}; "
+                "the tool needs the book's convention: weights (n_out, n_in) and each example a column"
+            ) from None
+        if self.names["backprop"]:
+            self.backprop_step(x, y)
+        if mismatch := self.cost_mismatch(cost):
+            raise LearnerFileError(mismatch)
+
+    def cost_mismatch(self, cost: str | None) -> str | None:
+        if cost and self.cost_setting and cost != self.cost_setting:
+            return (
+                f"cost={cost}, but {self.file} computes the {self.cost_name}; set cost={self.cost_setting}, "
+                "so that the results name the cost your file computes"
+            )
+        return None
 
     @staticmethod
-    def check_options(path=None, class_name=None):
-        """Raise LearnerFileError, before any run, when the file cannot be used."""
-        module, _ = load_definitions(path)
-        cls = find_class(module, class_name)
-        for role in REQUIRED:
-            method(cls, role)
+    def unsupported(
+        output="sigmoid", activation="sigmoid", momentum=0.0, cost="quadratic", options=None, **settings
+    ) -> str | None:
+        """The run's settings that the file's own code decides, set to anything but chapter 1's, or a
+        `cost` that is not the file's own (`options`: the backend's, which name the file)."""
+        changed = [
+            f"{k}={v}"
+            for k, v, default in (
+                ("output", output, "sigmoid"),
+                ("activation", activation, "sigmoid"),
+                ("momentum", momentum, 0.0),
+            )
+            if v != default
+        ]
+        if changed:
+            return (
+                f"{', '.join(changed)}: your network.py runs its own output layer, activation and update; "
+                "leave these at their defaults (lmbda fills network2's lmbda, cost names your file's cost)"
+            )
+        if not options:
+            return None
+        options = dict(options)
+        net = YourNetwork.built_for_checks(options.pop("timeout", None), **options)
+        if settings.get("lmbda") and net.plans["update_mini_batch"].lmbda is None:
+            return (
+                f"lmbda={settings['lmbda']:g}, but {net.file}'s {net.names['update_mini_batch']} takes no "
+                "L2 parameter; leave lmbda at 0 for a chapter-1 file"
+            )
+        return net.cost_mismatch(cost)
+
+    @staticmethod
+    def check_options(path=None, class_name=None, init=None, method=None, arg=None, timeout=DEFAULT_TIMEOUT):
+        """Raise LearnerFileError or LearnerCodeError, before any run, when the file cannot be used
+        (the run's cost is checked against the file's when the run builds it)."""
+        YourNetwork.built_for_checks(
+            timeout, path=path, class_name=class_name, init=init, method=method, arg=arg
+        )
+
+    @staticmethod
+    def built_for_checks(timeout, **options) -> "YourNetwork":
+        """The file's network at chapter 1's sizes on one blank example: what a run would build."""
+        params = init_params(layer_sizes(30), seed=0)
+        x, y = np.zeros((1, params[0].shape[1])), np.zeros(1, dtype=int)
+        return YourNetwork(params, x, y, timeout=timeout, cost=None, **options)
+
+    def evaluated(self, values: dict, option: str) -> dict:
+        """Each string a Python expression evaluated in the file's namespace; other values as given."""
+        namespace = vars(self.module)
+        return {
+            name: self.bounded.call(f"{option} {name}={value}", eval, value, namespace)
+            if isinstance(value, str)
+            else value
+            for name, value in values.items()
+        }
 
     def source_files(self) -> list[Path]:
         return learner_source_files(self.module)
 
-    def call(self, role, *args):
-        return getattr(self.net, self.names[role])(*args)
+    def call(self, role, *values):
+        plan = self.plans[role]
+        method = getattr(self.net, plan.name)
+        return self.bounded.call(
+            plan.name, method, *plan.arguments(*values), at=(self.file, line_of(self.cls, plan.name))
+        )
+
+    def where(self, role) -> str:
+        return f"{self.file} line {line_of(self.cls, self.names[role])}"
+
+    def find_parameter_lists(self, params):
+        """The net's attributes holding one array per layer shaped like the weights and like the biases:
+        `weights` and `biases` as in the book, else any such list (`self.W`, `self.b`)."""
+        weights = [w.shape for w in params[0::2]]
+        sizes = [b.size for b in params[1::2]]
+
+        def kind(value):
+            if not isinstance(value, list | tuple) or len(value) != len(weights):
+                return None
+            shapes = [np.shape(v) for v in value]
+            if shapes == weights or shapes == [s[::-1] for s in weights]:
+                return "weights"
+            if [int(np.size(v)) for v in value] == sizes:
+                return "biases"
+            return None
+
+        found = {"weights": [], "biases": []}
+        for name, value in vars(self.net).items():
+            if (what := kind(value)) is not None:
+                found[what].append(name)
+        self.attributes = {}
+        for what, names in found.items():
+            if not names:
+                expected = ", ".join(
+                    str(s) for s in (weights if what == "weights" else [(n, 1) for n in sizes])
+                )
+                raise LearnerFileError(
+                    f"{self.file} line {line_of(self.cls, '__init__')}: {self.cls.__name__} keeps no list of "
+                    f"{what} shaped {expected} after it is built; the tool needs them in a list such as "
+                    f"self.{what}, one array per layer, as in the book"
+                )
+            self.attributes[what] = what if what in names else names[0]
+
+    def get(self, what):
+        return getattr(self.net, self.attributes[what])
 
     def set_parameters(self, params):
         """Weights as given and biases as columns, in the shapes the learner's constructor made
         (some files keep weights as (n_in, n_out) or biases as flat vectors)."""
-        for attribute in ("weights", "biases"):
-            if not isinstance(getattr(self.net, attribute, None), list | tuple):
-                raise LearnerFileError(f"class {self.cls.__name__} keeps no list `self.{attribute}`")
-        own_w, own_b = self.net.weights[0], self.net.biases[0]
+        own_w, own_b = self.get("weights")[0], self.get("biases")[0]
         self.transposed = np.shape(own_w) == params[0].T.shape != params[0].shape
-        self.flat_biases = np.ndim(own_b) == 1
-        self.net.weights = [(w.T if self.transposed else w).astype(self.dtype) for w in params[0::2]]
-        shape = (lambda b: b.shape) if self.flat_biases else (lambda b: (-1, 1))
-        self.net.biases = [b.reshape(shape(b)).astype(self.dtype) for b in params[1::2]]
+        self.shapes = [p.shape for p in params]
+        self.bias_shape = np.shape(own_b)
+        weights = [(w.T if self.transposed else w).astype(self.dtype) for w in params[0::2]]
+        shaped = (
+            (lambda b: b.reshape(-1, 1))
+            if len(self.bias_shape) == 2 and self.bias_shape[1] == 1
+            else ((lambda b: b.reshape(1, -1)) if len(self.bias_shape) == 2 else (lambda b: b.reshape(-1)))
+        )
+        setattr(self.net, self.attributes["weights"], weights)
+        setattr(self.net, self.attributes["biases"], [shaped(b).astype(self.dtype) for b in params[1::2]])
 
     def columns(self, x):
         return [row.reshape(-1, 1) for row in np.asarray(x, dtype=self.dtype)]
@@ -251,9 +303,68 @@ class YourNetwork:
             for k in range(0, len(order), batch_size):
                 self.call("update_mini_batch", [self.train_pairs[i] for i in order[k : k + batch_size]], eta)
 
+    def output(self, result) -> np.ndarray:
+        """The output activations in what feedforward returned: an array, or the last of its activations."""
+        if isinstance(result, list | tuple) and result:
+            layers = result[0] if isinstance(result[0], list | tuple) else result
+            outputs = [r for r in layers if np.size(r) == self.n_out]
+            result = outputs[-1] if outputs else result
+        if (
+            result is None
+            or np.size(result) != self.n_out
+            or not np.issubdtype(np.asarray(result).dtype, np.number)
+        ):
+            raise LearnerCodeError(
+                f"{self.where('feedforward')}: {self.names['feedforward']} returned {described(result)}; "
+                f"it must return the output activations, an array of shape ({self.n_out}, 1)"
+            )
+        return np.asarray(result)
+
     def forward(self, x):
         with np.errstate(over="ignore"):
-            return [self.call("feedforward", xi) for xi in x]
+            return [self.output(self.call("feedforward", xi)) for xi in x]
+
+    def backprop_step(self, x, y) -> list[np.ndarray]:
+        """[dW1, db1, ...] of one example from the learner's backprop, in the harness's orientation."""
+        with np.errstate(over="ignore"):
+            result = self.call("backprop", x, y)
+        name, where = self.names["backprop"], self.where("backprop")
+        shape = "(nabla_b, nabla_w), two lists with one array per layer"
+        if not (
+            isinstance(result, list | tuple)
+            and len(result) == 2
+            and all(isinstance(r, list | tuple) for r in result)
+        ):
+            raise LearnerCodeError(f"{where}: {name} returned {described(result)}; it must return {shape}")
+        weights = [np.shape(w) for w in self.get("weights")]
+        nabla_b, nabla_w = result
+        if [np.shape(a) for a in nabla_b] == weights and [np.shape(a) for a in nabla_w] != weights:
+            nabla_b, nabla_w = nabla_w, nabla_b
+            if not self.swapped:
+                self.notes.append(f"{name} returns (nabla_w, nabla_b): taken in that order, by their shapes")
+                self.swapped = True
+        for index, (got, want) in enumerate(zip(nabla_w, weights)):
+            if np.shape(got) != want:
+                raise LearnerCodeError(
+                    f"{where}: {name}'s nabla_w[{index}] has shape {np.shape(got)} where the weights have "
+                    f"{want}; it must return one array shaped like each layer's weights"
+                )
+        for index, (got, bias) in enumerate(zip(nabla_b, self.get("biases"))):
+            if np.size(got) != np.size(bias):
+                raise LearnerCodeError(
+                    f"{where}: {name}'s nabla_b[{index}] has shape {np.shape(got)} where the biases have "
+                    f"{np.shape(bias)}; it must return one array shaped like each layer's biases"
+                )
+        if len(nabla_w) != self.n_layers or len(nabla_b) != self.n_layers:
+            raise LearnerCodeError(
+                f"{where}: {name} returned {len(nabla_b)} and {len(nabla_w)} arrays for {self.n_layers} "
+                f"layers; it must return {shape}"
+            )
+        return [
+            g
+            for nw, nb in zip(nabla_w, nabla_b)
+            for g in (np.asarray(nw).T if self.transposed else np.asarray(nw), np.ravel(nb))
+        ]
 
     def gradients(self, x, y):
         """Sums over the examples of dC/dW and dC/db: from backprop where the file has one,
@@ -261,34 +372,78 @@ class YourNetwork:
         grads = [np.zeros_like(p) for p in self.parameters()]
         for xi, yi in zip(x, self.targets(y)):
             if self.names["backprop"]:
-                with np.errstate(over="ignore"):
-                    nabla_b, nabla_w = self.call("backprop", xi, yi)
-                step = [g for nw, nb in zip(nabla_w, nabla_b) for g in (np.asarray(nw), np.ravel(nb))]
-                step = [g.T if self.transposed and g.ndim == 2 else g for g in step]
+                step = self.backprop_step(xi, yi)
             else:
                 before = self.parameters()
                 with np.errstate(over="ignore"):
                     self.call("update_mini_batch", [(xi, yi)], 1.0)
                 step = [p0 - p1 for p0, p1 in zip(before, self.parameters())]
                 self.set_parameters(before)
-            grads = [g + s.reshape(g.shape) for g, s in zip(grads, step)]
+            grads = [g + np.asarray(s, dtype=np.float64).reshape(g.shape) for g, s in zip(grads, step)]
         return grads
 
     def evaluate(self, x, y):
         return sum(int(np.argmax(out) == label) for out, label in zip(self.forward(x), y))
 
+    def find_cost(self):
+        """(function of (a, y), its name in words, the project's cost setting or None) for a cost the file
+        keeps in `self.cost`, as network2.py does; None for the book's quadratic cost."""
+        kept = getattr(self.net, "cost", None)
+        if kept is None or isinstance(kept, int | float | str):
+            return None
+        for attribute in COST_ATTRIBUTES:
+            function = getattr(kept, attribute, None)
+            if callable(function):
+                owner = kept.__name__ if isinstance(kept, type) else type(kept).__name__
+                words, setting = cost_words(owner)
+                return function, f"{words}, from your {owner}.{attribute}", setting
+        if callable(kept) and hasattr(kept, "__name__"):
+            words, setting = cost_words(kept.__name__)
+            return kept, f"{words}, from your {kept.__name__}", setting
+        return None
+
+    @property
+    def cost_name(self) -> str:
+        return self.own_cost[1] if self.own_cost else "quadratic, ½‖a − y‖² as in the book"
+
+    @property
+    def cost_setting(self) -> str | None:
+        return self.own_cost[2] if self.own_cost else "quadratic"
+
     def cost(self, x, y):
+        """The mean cost over the examples: the file's own (self.cost.fn) where it has one, else quadratic."""
         total = 0.0
         for out, target in zip(self.forward(x), self.targets(y)):
-            diff = np.ravel(out).astype(np.float64) - np.ravel(target)
-            total += 0.5 * float(diff @ diff)
+            a = np.asarray(out, dtype=np.float64).reshape(target.shape)
+            if self.own_cost:
+                value = self.bounded.call(
+                    self.own_cost[1].split("from your ")[-1], self.own_cost[0], a, target.astype(np.float64)
+                )
+                total += float(np.sum(value))
+            else:
+                diff = np.ravel(a) - np.ravel(target)
+                total += 0.5 * float(diff @ diff)
         return total / len(x)
 
     def parameters(self):
+        """The current [W1, b1, ...] as float64, in the harness's orientation; an array whose shape the
+        learner's update changed (a bias broadcast to a matrix) is told in one line."""
         params = []
-        for w, b in zip(self.net.weights, self.net.biases):
-            w = np.asarray(w, dtype=np.float64)
-            params += [w.T if self.transposed else w, np.ravel(b).astype(np.float64)]
+        for index, (w, b) in enumerate(zip(self.get("weights"), self.get("biases"))):
+            w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+            w = w.T if self.transposed else w
+            if w.shape != self.shapes[2 * index] or b.size != self.shapes[2 * index + 1][0]:
+                changed = (
+                    ("weights", w.shape, self.shapes[2 * index])
+                    if w.shape != self.shapes[2 * index]
+                    else ("biases", b.shape, self.bias_shape)
+                )
+                raise LearnerCodeError(
+                    f"{self.where('update_mini_batch')}: after {self.names['update_mini_batch']}, "
+                    f"self.{self.attributes[changed[0]]}[{index}] has shape {changed[1]} where it had "
+                    f"{changed[2]}; an update must keep each array's shape (look for a sum that broadcasts)"
+                )
+            params += [w, np.ravel(b)]
         return params
 
     def synchronize(self):

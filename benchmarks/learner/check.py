@@ -1,25 +1,28 @@
 """Is my backprop right, and how fast is my network.py? A check of a file written from the book.
 
-    python -m benchmarks.learner.check PATH/network.py [--class NAME] [--quick]  (make check FILE=PATH)
+    python -m benchmarks.learner.check PATH/network.py [--quick] [--class NAME] [--init NAME=EXPR]
+        [--method ROLE=NAME] [--arg NAME=EXPR] [--timeout SECONDS]          (make check FILE=PATH)
 
-The file is loaded as it is (its script part skipped, benchmarks/learner/adapter.py), its
-parameters are set to the harness's shared initial values, and it is checked,
-one line per check, in this order:
+The file is loaded as it is (benchmarks/learner/: its script part skipped, its
+methods found under the names learners give them, each call into it under a time
+limit), its parameters are set to the harness's shared initial values, and it is
+checked, one line per check, in this order:
 
-1. backprop against central finite differences of the quadratic cost computed
-   through its own feedforward, in float64, on a few real MNIST examples;
+1. backprop against central finite differences of its cost (the book's quadratic,
+   or the cost class it keeps in self.cost) computed through its own feedforward,
+   in float64, on a few real MNIST examples;
 2. one update_mini_batch against the SGD step made from its own backprop;
 3. 20 mini-batches in the harness's order against numpy_loop, from the same start;
 4. one epoch of real MNIST in the harness's order: test accuracy at least 90%;
 5. its epoch time beside the project's backends, one after the other in this process.
 
 --quick runs checks 1 to 3 only. Exit status: 0 when every check passes, 1 when
-one fails, 2 when the file cannot be used at all (one line says why).
+one fails, 2 when the file cannot be used at all (one line says why and what to do).
 """
 
 import argparse
+import inspect
 import sys
-import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -30,9 +33,11 @@ from benchmarks import env, harness
 from benchmarks.commands import peers
 from benchmarks.configuration import NIELSEN
 from benchmarks.data import load_mnist
-from benchmarks.errors import UserError, command
+from benchmarks.errors import command
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
-from benchmarks.learner.adapter import LearnerFileError, YourNetwork, resolve
+from benchmarks.learner.adapter import DEFAULT_TIMEOUT, YourNetwork
+from benchmarks.learner.bounded import LearnerCodeError
+from benchmarks.learner.roles import CLI
 from benchmarks.report.render import markdown_table
 from impls.numpy_loop import NumpyLoop
 
@@ -44,9 +49,7 @@ STEPS = 20
 TARGET_ACCURACY = 0.90
 PEERS = ("numpy_loop", "numpy", "torch")
 
-
-class LearnerCodeError(UserError):
-    """The learner's code raised; the message names the exception and the line of their file."""
+__all__ = ["LearnerCodeError", "main"]
 
 
 def array_names(n_layers: int) -> list[str]:
@@ -80,27 +83,9 @@ def diagnose(got: np.ndarray, expected: np.ndarray) -> tuple[float, str | None]:
     return relative, f"is wrong (relative error {relative:.2g})"
 
 
-def learner_calls(net: YourNetwork | Path, fn, *args):
-    """fn(*args), with an exception raised in the learner's code told by its line in their file."""
-    folder = (Path(net.module.__file__) if isinstance(net, YourNetwork) else net).resolve().parent
-    try:
-        return fn(*args)
-    except LearnerFileError:
-        raise
-    except Exception as e:
-        frames = [f for f in traceback.extract_tb(e.__traceback__) if Path(f.filename).parent == folder]
-        if not frames:
-            raise
-        last = frames[-1]
-        where = f"{Path(last.filename).name} line {last.lineno} (in {last.name})"
-        raise LearnerCodeError(f"{where} raised {type(e).__name__}: {e}") from None
-
-
-def build(path, class_name, data, dtype: str) -> YourNetwork:
+def build(options: dict, data, dtype: str) -> YourNetwork:
     params = init_params(layer_sizes(HIDDEN), seed=0)
-    return learner_calls(
-        resolve(path), YourNetwork, params, data.train_x, data.train_y, "cpu", dtype, path, class_name
-    )
+    return YourNetwork(params, data.train_x, data.train_y, "cpu", dtype, spelling=CLI, cost=None, **options)
 
 
 def sampled_entries(shape, rng) -> tuple[np.ndarray, ...]:
@@ -117,7 +102,7 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
     """1: backprop (or, without one, the one-example update) against central differences."""
     x, y = net.place(data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES])
     params = init_params(layer_sizes(HIDDEN), seed=0)
-    analytic = learner_calls(net, net.gradients, x, y)
+    analytic = net.gradients(x, y)
     rng = np.random.default_rng(0)
     names = array_names(len(params) // 2)
     worst, wrong = (0.0, names[0]), []
@@ -143,14 +128,40 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
         else "the one-example update (no backprop method)"
     )
     setting = f"float64, {GRADIENT_EXAMPLES} MNIST examples, {ENTRIES_PER_ARRAY} entries per array"
+    of = f" of the {net.cost_name}" if net.own_cost else ""
     if not wrong:
         return (
             True,
-            f"{how} matches central differences ({setting}): "
+            f"{how} matches central differences{of} ({setting}): "
             f"worst relative error {worst[0]:.1e} in {worst[1]}",
         )
-    found = summary(wrong, names, "array")
-    return False, f"{how} against central differences ({setting}): {found}" + hint(wrong, names)
+    against = f"{how} against central differences{of} ({setting})"
+    if (
+        len(wrong) == len(names)
+        and all("is 2 times the true value" in line for line in wrong)
+        and not net.own_cost
+    ):
+        return False, against + doubled_cost(net)
+    return False, f"{against}: {summary(wrong, names, 'array')}{hint(wrong, names)}"
+
+
+def doubled_cost(net: YourNetwork) -> str:
+    """Why every gradient is twice the book's: the derivative of ‖a − y‖², not of ½‖a − y‖²."""
+    found = "the output error is 2(a − y)"
+    derivative = getattr(net.net, "cost_derivative", None)
+    if callable(derivative):
+        a, y = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
+        try:
+            returned = net.bounded.call("cost_derivative", derivative, a, y)
+            if np.shape(returned) == a.shape and np.allclose(returned, 2 * (a - y)):
+                found = "cost_derivative returns 2(a − y)"
+        except LearnerCodeError:
+            pass  # a cost_derivative of another signature: the words above still hold
+    return (
+        f": every gradient is exactly 2× the book's, because {found}, the gradient of ‖a − y‖² rather than "
+        "of the book's ½‖a − y‖²; training with it equals the book's network with eta doubled "
+        "(return a - y to match the book)"
+    )
 
 
 def summary(wrong: list[str], names: list[str], what: str) -> str:
@@ -186,13 +197,17 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
     params = init_params(layer_sizes(HIDDEN), seed=0)
     x, y = data.train_x[:UPDATE_M], data.train_y[:UPDATE_M]
     placed = net.place(x, y)
-    summed = learner_calls(net, net.gradients, *placed)
+    summed = net.gradients(*placed)
     net.set_parameters(params)
-    learner_calls(net, net.call, "update_mini_batch", list(zip(placed[0], net.targets(y))), UPDATE_ETA)
+    net.call("update_mini_batch", list(zip(placed[0], net.targets(y))), UPDATE_ETA)
     moved = [p1 - p0 for p0, p1 in zip(params, net.parameters())]
     net.set_parameters(params)
     names = [name.replace("nabla_", "") for name in array_names(len(params) // 2)]
-    expected = [-(UPDATE_ETA / UPDATE_M) * g for g in summed]
+    decay = UPDATE_ETA * net.lmbda / net.n_train  # network2's L2: w <- (1 - eta·lmbda/n) w - (eta/m)·Σ∇w
+    expected = [
+        -(UPDATE_ETA / UPDATE_M) * g - (decay * p if k % 2 == 0 else 0)
+        for k, (g, p) in enumerate(zip(summed, params))
+    ]
     factors, wrong, worst = [], [], 0.0
     for name, got, want in zip(names, moved, expected):
         relative, problem = diagnose(got, want)
@@ -201,7 +216,9 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
             wrong.append(f"{name} {problem}")
             factors.append(float(got.ravel() @ want.ravel() / max(want.ravel() @ want.ravel(), 1e-300)))
     source_ = "its own backprop" if net.names["backprop"] else "its one-example updates"
-    setting = f"m={UPDATE_M}, eta={UPDATE_ETA}"
+    setting = f"m={UPDATE_M}, eta={UPDATE_ETA}" + (
+        f", lmbda={net.lmbda:g}, n={net.n_train}" if net.lmbda else ""
+    )
     if not wrong:
         return (
             True,
@@ -221,30 +238,55 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
     return False, f"update_mini_batch against -(eta/m)·Σ gradients from {source_} ({setting}): {found}{why}"
 
 
-def check_steps(net: YourNetwork, data) -> tuple[bool, str]:
-    """3: the first 20 mini-batches of epoch 1 against numpy_loop, from the same start."""
+def reference_settings(net: YourNetwork) -> tuple[dict | None, str]:
+    """numpy_loop's settings for the learner's cost and lmbda, or None and why it cannot have them."""
+    accepts = inspect.signature(NumpyLoop).parameters
+    setting, settings = net.cost_setting, {}
+    if setting != "quadratic":
+        if setting is None:
+            return None, f"your cost ({net.cost_name}) is none the project implements"
+        if "cost" not in accepts:
+            return (
+                None,
+                f"numpy_loop has no {net.cost_name.split(',')[0]} cost yet (only the book's quadratic)",
+            )
+        settings["cost"] = setting
+    if net.lmbda:
+        if "lmbda" not in accepts:
+            return None, "numpy_loop has no L2 regularisation (lmbda) yet"
+        settings["lmbda"] = net.lmbda
+    return settings, ""
+
+
+def check_steps(net: YourNetwork, data) -> tuple[bool | None, str]:
+    """3: the first 20 mini-batches of epoch 1 against numpy_loop under the same cost and lmbda,
+    from the same start; None (skipped) where numpy_loop lacks the learner's cost."""
+    settings, why = reference_settings(net)
+    setting = f"{STEPS} mini-batches of {BATCH}, eta {ETA}, float64"
+    setting += "".join(f", {k} {v}" for k, v in (settings or {}).items())
+    if settings is None:
+        return None, f"the first steps against numpy_loop's: skipped, because {why}"
     params = init_params(layer_sizes(HIDDEN), seed=0)
     order = epoch_order(0, 1, len(data.train_y))[: STEPS * BATCH]
-    reference = NumpyLoop(params, data.train_x, data.train_y, dtype="float64")
+    reference = NumpyLoop(params, data.train_x, data.train_y, dtype="float64", **settings)
     reference.train_epoch(order, BATCH, ETA)
     net.set_parameters(params)
-    learner_calls(net, net.train_epoch, order, BATCH, ETA)
+    net.train_epoch(order, BATCH, ETA)
     difference = max(float(np.abs(a - b).max()) for a, b in zip(net.parameters(), reference.parameters()))
     scale = max(float(np.abs(p).max()) for p in reference.parameters())
     net.set_parameters(params)
-    setting = f"{STEPS} mini-batches of {BATCH}, eta {ETA}, float64"
     verdict = f"largest difference {difference:.1e} (parameters up to {scale:.1f})"
     if difference <= 1e-8 * scale:
         return True, f"the first steps equal numpy_loop's from the same start ({setting}): {verdict}"
     return False, f"the first steps differ from numpy_loop's from the same start ({setting}): {verdict}"
 
 
-def check_epoch(path, class_name, data) -> tuple[bool, str, YourNetwork, float]:
+def check_epoch(options: dict, data) -> tuple[bool, str, YourNetwork, float]:
     """4: one epoch in the benchmark's setting, timed as the harness times it."""
-    net = build(path, class_name, data, "float32")
+    net = build(options, data, "float32")
     with env.pinned_threads(1), harness.Timer() as epoch:
-        learner_calls(net, net.train_epoch, epoch_order(0, 1, len(data.train_y)), BATCH, ETA)
-    accuracy = learner_calls(net, net.evaluate, *net.place(data.test_x, data.test_y)) / len(data.test_y)
+        net.train_epoch(epoch_order(0, 1, len(data.train_y)), BATCH, ETA)
+    accuracy = net.evaluate(*net.place(data.test_x, data.test_y)) / len(data.test_y)
     line = (
         f"one epoch of real MNIST (batch {BATCH}, eta {ETA}, float32, {epoch.seconds:.2f} s): "
         f"test accuracy {accuracy:.2%}"
@@ -270,7 +312,7 @@ def timing_table(net: YourNetwork, seconds: float, data) -> pd.DataFrame:
 
 
 def dtype_note(net: YourNetwork) -> str | None:
-    kinds = {np.asarray(p).dtype for p in [*net.net.weights, *net.net.biases]}
+    kinds = {np.asarray(p).dtype for p in [*net.get("weights"), *net.get("biases")]}
     if kinds != {np.dtype("float32")}:
         found = ", ".join(sorted(str(k) for k in kinds))
         return (
@@ -281,23 +323,40 @@ def dtype_note(net: YourNetwork) -> str | None:
     return None
 
 
-def run(path, class_name, quick: bool) -> int:
+def chosen(net: YourNetwork) -> str:
+    """The first line: the class, how it is built and which method plays each role, with what is filled in."""
+    found = []
+    for role, name in net.names.items():
+        if name:
+            said = net.plans[role].said
+            found.append(
+                (role if name == role else f"{role} as `{name}`")
+                + (f" (filled in: {'; '.join(said)})" if said else "")
+            )
+    return f"{net.file}: class {net.cls.__name__}, " + ", ".join(found) + f"; built as {net.constructor.said}"
+
+
+VERDICTS = {True: "PASS", False: "FAIL", None: "SKIP"}
+
+
+def run(options: dict, quick: bool) -> int:
     data = load_mnist()
-    net = build(path, class_name, data, "float64")
-    found = [role if name == role else f"{role} as `{name}`" for role, name in net.names.items() if name]
-    print(f"{Path(net.module.__file__).name}: class {net.cls.__name__}, " + ", ".join(found))
+    net = build(options, data, "float64")
+    print(chosen(net))
+    for note in net.notes:
+        print(f"note: {note}")
     if net.skipped:
         print(f"skipped {len(net.skipped)} top-level statements (the script part): " + "; ".join(net.skipped))
     results = []
     for number, check in enumerate((check_gradient, check_update, check_steps), start=1):
         passed, line = check(net, data)
         results.append(passed)
-        print(f"{'PASS' if passed else 'FAIL'} {number}. {line}", flush=True)
+        print(f"{VERDICTS[passed]} {number}. {line}", flush=True)
     if not quick:
-        passed, line, trained, seconds = check_epoch(path, class_name, data)
+        passed, line, trained, seconds = check_epoch(options, data)
         results.append(passed)
-        print(f"{'PASS' if passed else 'FAIL'} 4. {line}", flush=True)
-        if all(results):
+        print(f"{VERDICTS[passed]} 4. {line}", flush=True)
+        if False not in results:
             print(
                 f"     5. epoch time beside the project's backends (batch {BATCH}, hidden {HIDDEN}, float32, "
                 f"1 thread, one after the other in this process):\n"
@@ -307,8 +366,9 @@ def run(path, class_name, quick: bool) -> int:
                 print(note)
         else:
             print("     5. timing left out: fix the failing checks first")
-    failed = results.count(False)
-    print(f"{len(results) - failed} of {len(results)} checks passed")
+    failed, skipped = results.count(False), results.count(None)
+    ran = len(results) - skipped
+    print(f"{ran - failed} of {ran} checks passed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 
 
@@ -318,8 +378,44 @@ def main(argv=None) -> int:
     parser.add_argument("path", help="your network.py")
     parser.add_argument("--class", dest="class_name", help="the network class, if not Network")
     parser.add_argument("--quick", action="store_true", help="checks 1 to 3 only: no full epoch, no timing")
+    parser.add_argument(
+        "--init",
+        action="append",
+        default=[],
+        metavar="NAME=EXPR",
+        help="a constructor argument, EXPR evaluated in your file's namespace: --init cost=QuadraticCost()",
+    )
+    parser.add_argument(
+        "--method",
+        action="append",
+        default=[],
+        metavar="ROLE=NAME",
+        help="the method that plays ROLE (feedforward, update_mini_batch or backprop): --method backprop=bp",
+    )
+    parser.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="NAME=EXPR",
+        help="a value for a method's extra parameter: --arg i=0",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"the longest any one call into your code may take (default {DEFAULT_TIMEOUT:g})",
+    )
     args = parser.parse_args(argv)
-    return run(args.path, args.class_name, args.quick)
+    options = {
+        "path": args.path,
+        "class_name": args.class_name,
+        "init": args.init,
+        "method": args.method,
+        "arg": args.arg,
+        "timeout": args.timeout,
+    }
+    return run(options, args.quick)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,330 @@
+"""A learner's file read as Python 3 can run it, and its definitions loaded without its script part.
+
+Files as learners write them: CRLF line endings, tabs mixed with spaces, bytes
+that are not UTF-8 in a comment, Python 2's print statements and `except X, e`.
+Each is read as Python 2 or the author's editor meant it, and `notes` says how;
+what cannot be read is refused in one line.
+
+Imports that can be satisfied run (from the file's folder first, as when it is
+run there, then from the folder above, for `from src.activation import sigmoid`),
+as do functions, classes and constants; a top-level call such as `net.SGD(...)`,
+anything that calls the file's own classes or modules, and an
+`if __name__ == "__main__":` block do not, and `skipped` says what was left out.
+An import that fails is kept in `failed_imports`, so that a NameError it causes
+later is told by its real cause.
+"""
+
+import ast
+import builtins
+import io
+import sys
+import tokenize
+import traceback
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.errors import UserError
+from benchmarks.learner.bounded import Bounded
+from benchmarks.registry import ROOT
+
+EXAMPLE = ROOT / "examples" / "network.py"
+PYTHON_2_NAMES = {"xrange": range, "raw_input": input, "unicode": str, "long": int}
+
+
+class LearnerFileError(UserError):
+    """The file cannot be used at all; the message says what is wrong and how to fix it."""
+
+
+@dataclass
+class LoadedFile:
+    module: types.ModuleType
+    path: Path
+    tree: ast.Module
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failed_imports: dict[str, str] = field(default_factory=dict)  # name -> "line 10 `import x`: why"
+
+
+def resolve(path: str | Path | None) -> Path:
+    """The file, taken relative to the current folder, else to this project's root."""
+    if path is None:
+        return EXAMPLE
+    path = Path(path).expanduser()
+    for candidate in (path, ROOT / path):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise LearnerFileError(f"{path}: no such file; give the path to your network.py")
+
+
+def decoded(path: Path) -> tuple[str, list[str]]:
+    """The file's text with '\\n' line endings, and a note when its bytes are not its encoding's."""
+    data = path.read_bytes()
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise LearnerFileError(
+            f"{path.name} line {line}: a NUL byte, so this is not a Python source file; "
+            "give the path to your network.py"
+        )
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        text, notes = data.decode(encoding), []
+    except (SyntaxError, LookupError, UnicodeDecodeError) as e:
+        start = getattr(e, "start", 0)
+        line = data[:start].count(b"\n") + 1
+        text = data.decode("latin-1")
+        notes = [
+            f"line {line} holds bytes that are not UTF-8 (0x{data[start]:02x}), as an editor saving Latin-1 "
+            "or Windows-1252 writes them: read as Latin-1"
+        ]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), notes
+
+
+def python2_hint(error: SyntaxError, name: str) -> str:
+    line = (error.text or "").strip()
+    if "print" in (error.msg or "") or line.startswith("print ") or line.startswith('print"'):
+        what = "print statement"
+    elif line.startswith("except") and "," in line:
+        what = "'except X, e:'"
+    else:
+        return f"{name} line {error.lineno}: not valid Python 3 ({error.msg}); fix that line and try again"
+    return (
+        f"{name} is Python 2 ({what} at line {error.lineno}): run it through 2to3 "
+        f"(`2to3 -w {name}`) or port it to Python 3"
+    )
+
+
+def statement_ends(tokens: list[tokenize.TokenInfo], start: int) -> int:
+    """Index of the token that ends the statement begun at tokens[start]: a NEWLINE, a `;` or a
+    comment outside brackets."""
+    depth = 0
+    for k in range(start, len(tokens)):
+        token = tokens[k]
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif depth == 0 and (
+            token.type in (tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER)
+            or (token.type == tokenize.OP and token.string in (";", ":"))
+        ):
+            return k
+    return len(tokens) - 1
+
+
+def top_level_commas(tokens, start: int, end: int) -> list[int]:
+    depth, commas = 0, []
+    for k in range(start, end):
+        if tokens[k].type == tokenize.OP:
+            depth += tokens[k].string in "([{"
+            depth -= tokens[k].string in ")]}"
+            if depth == 0 and tokens[k].string == ",":
+                commas.append(k)
+    return commas
+
+
+def python2_fixes(text: str) -> tuple[str, dict[str, list[int]]]:
+    """The text with Python 2's print statements, `except X, e:` and `raise E, message` written as
+    Python 3 writes them, as 2to3 would, and the lines of each; ({}) when there is nothing to fix."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    offsets = [0]
+    for line in text.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+
+    def at(position):
+        return offsets[position[0] - 1] + position[1]
+
+    edits, fixed = [], {}
+    starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.NL)
+    for k, token in enumerate(tokens):
+        previous = tokens[k - 1] if k else None
+        at_start = previous is None or previous.type in starts or previous.string in (";", ":")
+        if not (at_start and token.type == tokenize.NAME):
+            continue
+        following = tokens[k + 1]
+        if token.string == "print" and following.string not in ("(", "=", "."):
+            end = statement_ends(tokens, k + 1)
+            arguments = text[at(token.end) : at(tokens[end].start)].strip()
+            target = ""
+            if arguments.startswith(">>"):
+                target, _, arguments = arguments[2:].partition(",")
+                target = f"file={target.strip()}"
+            ending = 'end=" "' if arguments.endswith(",") else ""
+            parts = [part for part in (arguments.rstrip(",").strip(), ending, target) if part]
+            edits.append((at(token.start), at(tokens[end].start), f"print({', '.join(parts)})"))
+            fixed.setdefault("print(...)", []).append(token.start[0])
+        elif token.string in ("except", "raise"):
+            end = statement_ends(tokens, k + 1)
+            commas = top_level_commas(tokens, k + 1, end)
+            if len(commas) != 1:
+                continue
+            comma = tokens[commas[0]]
+            if token.string == "except":
+                edits.append((at(comma.start), at(comma.end), " as"))
+                fixed.setdefault("`except X as e`", []).append(token.start[0])
+            else:
+                message = text[at(comma.end) : at(tokens[end].start)].strip()
+                edits.append((at(comma.start), at(tokens[end].start), f"({message})"))
+                fixed.setdefault("`raise E(message)`", []).append(token.start[0])
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text, fixed
+
+
+def parsed(text: str, path: Path) -> tuple[ast.Module, str, list[str]]:
+    """The syntax tree, the text it was read from and how that text was adapted: tabs mixed with
+    spaces expanded as Python 2 read them, Python 2's statements written as Python 3's."""
+    notes, first_error = [], None
+    while True:
+        try:
+            return ast.parse(text, filename=str(path)), text, notes
+        except TabError:
+            if any("tabs" in note for note in notes):
+                raise LearnerFileError(python2_hint(first_error or sys.exc_info()[1], path.name)) from None
+            text = "\n".join(line.expandtabs(8) if line[:1] in " \t" else line for line in text.split("\n"))
+            notes.append("tabs mixed with spaces: tabs read as every 8 columns, as Python 2 did")
+        except SyntaxError as error:
+            first_error = first_error or error
+            fixed = None
+            if not any("Python 2" in note for note in notes):
+                try:
+                    text, fixed = python2_fixes(text)
+                except (SyntaxError, tokenize.TokenError):
+                    fixed = None
+            if not fixed:
+                raise LearnerFileError(python2_hint(first_error, path.name)) from None
+            how = "; ".join(
+                f"{what} at line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
+                for what, lines in fixed.items()
+            )
+            notes.append(f"Python 2: read as 2to3 would write it: {how}")
+
+
+def is_main_guard(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.If)
+        and "__name__" in ast.unparse(node.test)
+        and "__main__" in ast.unparse(node.test)
+    )
+
+
+def only_imports(node: ast.stmt) -> bool:
+    inside = [n for n in ast.walk(node) if isinstance(n, ast.stmt) and n is not node]
+    return all(isinstance(n, ast.Import | ast.ImportFrom | ast.Pass) for n in inside)
+
+
+def calls_only_libraries(node: ast.stmt, namespace: dict, folder: Path) -> bool:
+    """Whether every call in the statement goes to a builtin or to a module installed outside
+    the file's folder, so that it defines a constant rather than running the script."""
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return False
+        if root.id in namespace:
+            target = namespace[root.id]
+            if not isinstance(target, types.ModuleType) or in_folder(target, folder):
+                return False  # the file's own functions and classes, or its own modules
+        elif not hasattr(builtins, root.id):
+            return False
+    return True
+
+
+def in_folder(module: types.ModuleType, folder: Path) -> bool:
+    origin = getattr(module, "__file__", None)
+    return bool(origin) and Path(origin).resolve().is_relative_to(folder)
+
+
+def snippet(source: str, node: ast.stmt) -> str:
+    text = " ".join((ast.get_source_segment(source, node) or "").split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def bound_names(node: ast.stmt) -> list[str]:
+    """The names an import statement binds: `np` for `import numpy as np`, `src` for `import src.bp`."""
+    imports = [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
+    return [
+        alias.asname or (alias.name.split(".")[0] if isinstance(i, ast.Import) else alias.name)
+        for i in imports
+        for alias in i.names
+    ]
+
+
+def executed(node: ast.stmt, path: Path, namespace: dict) -> Exception | None:
+    """The statement run in the module's namespace; the exception it raised, or None."""
+    try:
+        exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)
+    except Exception as e:  # told by the caller: an import skipped, a definition refused
+        return e
+    return None
+
+
+def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option: str = "") -> LoadedFile:
+    """The file as a module holding its definitions, and what of it was skipped or adapted; each
+    statement run under the time limit (an import of a helper that trains at its top level)."""
+    path = resolve(path)
+    text, notes = decoded(path)
+    tree, source, adapted = parsed(text, path)
+    folder = path.parent.resolve()
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # helpers beside the file resolve as when it runs there
+    if str(folder.parent) not in sys.path:
+        sys.path.append(str(folder.parent))  # `from src.activation import ...`, run from the folder above
+    module = types.ModuleType(path.stem)
+    module.__file__ = str(path)
+    loaded = LoadedFile(module, path, tree, notes=notes + adapted)
+    namespace = module.__dict__
+    bounded = Bounded(folder, timeout, loaded.failed_imports, timeout_option)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    namespace.update({name: value for name, value in PYTHON_2_NAMES.items() if name in used})
+    for node in tree.body:
+        kind = type(node)
+        if is_main_guard(node):
+            loaded.skipped.append(f"line {node.lineno} the `if __name__ == '__main__'` block")
+            continue
+        definition = kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        docstring = kind is ast.Expr and isinstance(node.value, ast.Constant)
+        imports = kind in (ast.Import, ast.ImportFrom) or (kind is ast.Try and only_imports(node))
+        constant = kind in (ast.Assign, ast.AnnAssign) and calls_only_libraries(node, namespace, folder)
+        if not (definition or docstring or imports or constant):
+            loaded.skipped.append(f"line {node.lineno} `{snippet(source, node)}`")
+            continue
+        statement = f"`{snippet(source, node)}`"
+        e = bounded.call(f"loading {statement}", executed, node, path, namespace, at=(path.name, node.lineno))
+        if e is None and kind is ast.ClassDef and isinstance(namespace.get(node.name), type):
+            namespace[node.name].__firstlineno__ = node.lineno
+        elif isinstance(e, ImportError):
+            loaded.skipped.append(f"line {node.lineno} {statement} ({e})")
+            for name in bound_names(node):
+                if name not in namespace:
+                    loaded.failed_imports[name] = f"line {node.lineno} {statement}: {e}"
+        elif e is not None:
+            if definition or imports:
+                raise LearnerFileError(while_loading(e, loaded, node))
+            loaded.skipped.append(f"line {node.lineno} {statement} ({type(e).__name__}: {e})")
+    return loaded
+
+
+def while_loading(error: Exception, loaded: LoadedFile, node: ast.stmt) -> str:
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(loaded.path)]
+    line = lines[-1] if lines else node.lineno
+    cause = loaded.failed_imports.get(getattr(error, "name", None) or "")
+    if isinstance(error, NameError) and cause:
+        return (
+            f"{loaded.path.name} line {line} uses `{error.name}`, which was not imported: {cause}; "
+            "install it, or put the file where that import works"
+        )
+    return (
+        f"{loaded.path.name} line {line}: raised {type(error).__name__} while loading: {error}; "
+        "fix that line (the file's definitions must load without its data)"
+    )
+
+
+def learner_source_files(module: types.ModuleType) -> list[Path]:
+    """The file, and the modules loaded from its folder (its helpers): the learner's code."""
+    folder = Path(module.__file__).resolve().parent
+    helpers = [
+        m for m in list(sys.modules.values()) if isinstance(m, types.ModuleType) and in_folder(m, folder)
+    ]
+    return sorted({Path(module.__file__).resolve(), *(Path(m.__file__).resolve() for m in helpers)})

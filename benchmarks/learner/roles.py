@@ -1,0 +1,464 @@
+"""Which of a learner's class and methods play the book's roles, and with what arguments.
+
+A role is one of the book's methods: `feedforward(a)`, `update_mini_batch(mini_batch, eta)`,
+`backprop(x, y)`. A method is found by its exact name, by one of the names
+learners give it (`feed_forward`, `update_weights_and_biases`, `backpropagate`),
+by a role word in its name (`backpropogation` holds "backprop") or as a near
+misspelling (difflib); where that is unsure or finds nothing, the one-line error
+lists the class's methods and shows the option that names one. Parameters beyond
+the role's are filled where their meaning is known (network2's `lmbda` and `n`)
+and otherwise named with the option that gives them a value. The same options
+exist on the checker's command line and as run.py settings; `Spelling` writes
+each the way its user types it.
+"""
+
+import ast
+import difflib
+import inspect
+import re
+from dataclasses import dataclass, field
+
+from benchmarks.learner.loading import LearnerFileError, LoadedFile
+
+
+def normalised(name: str) -> str:
+    return name.lower().replace("_", "")
+
+
+@dataclass(frozen=True)
+class Role:
+    aliases: tuple[str, ...]  # names learners give the method, most likely first
+    words: tuple[str, ...]  # a normalised name holding one of these plays the role
+    not_words: tuple[str, ...]  # ... unless it holds one of these
+    parameters: tuple[tuple[str, ...], ...]  # the role's parameters, each with the names it goes by
+
+
+ROLES = {
+    "feedforward": Role(
+        ("feedforward", "feed_forward", "feedforwardoutput", "forward", "forward_pass", "output"),
+        ("feedforward", "forward", "feedfoward"),
+        ("back", "update", "train", "deriv"),
+        (("a", "x", "input", "inputs", "activation", "activations", "inp", "data"),),
+    ),
+    "update_mini_batch": Role(
+        (
+            "update_mini_batch",
+            "update_minibatch",
+            "update_batch",
+            "update_weights_and_biases",
+            "update_weights_biases",
+            "update_weights",
+            "update_parameters",
+            "update_params",
+            "update",
+            "train_mini_batch",
+            "train_batch",
+        ),
+        ("update", "minibatch"),
+        ("back", "forward", "create", "make", "get", "split"),
+        (
+            ("mini_batch", "minibatch", "batch", "mini_batches", "data", "training_data", "examples", "mb"),
+            ("eta", "learning_rate", "lr", "alpha", "rate", "step_size"),
+        ),
+    ),
+    "backprop": Role(
+        (
+            "backprop",
+            "backpropagation",
+            "backpropagate",
+            "back_prop",
+            "backpropogation",
+            "backward",
+            "backwards",
+        ),
+        ("backprop", "backward", "backpropog", "backpropag"),
+        ("update",),
+        (
+            ("x", "a", "input", "inputs", "activation", "image", "sample"),
+            ("y", "target", "targets", "label", "labels", "expected", "desired", "t"),
+        ),
+    ),
+}
+REQUIRED = ("feedforward", "update_mini_batch")
+LMBDA_NAMES = {"lmbda", "lmbd", "lambda_", "lam", "lamda", "regularization", "reg", "l2", "weight_decay"}
+SIZE_NAMES = {
+    "n",
+    "n_train",
+    "training_size",
+    "train_size",
+    "n_training",
+    "len_training_data",
+    "total",
+    "size_of_training_set",
+}
+ARRAY_NAMES = {"x": {"x", "xs", "inputs"}, "y": {"y", "ys", "targets", "labels"}}
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How the user passes an option: on the checker's command line, or as a run.py setting."""
+
+    cli: bool
+
+    def option(self, option: str, pairs: list[tuple[str, str]]) -> str:
+        if self.cli:
+            return " ".join(f"--{option} {shell_quoted(f'{name}={value}')}" for name, value in pairs)
+        inner = ",".join(f"{name}:{hydra_value(value)}" for name, value in pairs)
+        return shell_quoted(f"network_{option}={{{inner}}}")
+
+    @property
+    def timeout(self) -> str:
+        return "--timeout SECONDS" if self.cli else "network_timeout=SECONDS"
+
+
+CLI, HYDRA = Spelling(cli=True), Spelling(cli=False)
+
+
+def hydra_value(text: str) -> str:
+    if re.fullmatch(r"[A-Za-z_][\w.]*|-?\d+(\.\d+)?", text):
+        return text
+    return f"'{text}'" if "'" not in text else f'"{text}"'
+
+
+def shell_quoted(text: str) -> str:
+    if re.fullmatch(r"[\w.=,:{}/+-]*", text):
+        return text
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def classes_of(module) -> dict[str, type]:
+    return {k: v for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__}
+
+
+def methods_of(cls: type) -> list[str]:
+    """The class's own methods (and those of its bases written in the learner's files), not dunders."""
+    names = []
+    for klass in cls.__mro__[:-1]:
+        if klass.__module__.split(".")[0] in ("torch", "builtins", "abc"):
+            continue
+        names += [n for n, v in vars(klass).items() if not n.startswith("__") and callable_member(v)]
+    return list(dict.fromkeys(names))
+
+
+def callable_member(value) -> bool:
+    return isinstance(value, staticmethod | classmethod) or inspect.isfunction(value)
+
+
+def line_of(cls: type, name: str | None = None) -> int:
+    """The line where the method (or, without a name, the class) is defined in the learner's file."""
+    target = inspect.getattr_static(cls, name, None) if name else None
+    function = getattr(target, "__func__", target)
+    if hasattr(function, "__code__"):
+        return function.__code__.co_firstlineno
+    return getattr(cls, "__firstlineno__", 1)  # set by loading.py, as Python 3.13 does itself
+
+
+def find_class(loaded: LoadedFile, name: str | None) -> type:
+    classes = classes_of(loaded.module)
+    file = loaded.path.name
+    listed = ", ".join(sorted(classes)) or "none"
+    if name:
+        if name not in classes:
+            raise LearnerFileError(
+                f"{file} has no class {name} (its classes: {listed}); pass the right --class"
+            )
+        return classes[name]
+    if "Network" in classes:
+        return classes["Network"]
+    if len(classes) == 1:
+        return next(iter(classes.values()))
+    usable = [c for c in classes.values() if chosen(c, "update_mini_batch", [])]
+    if len(usable) == 1:
+        return usable[0]
+    if not classes:
+        raise LearnerFileError(
+            f"{file} defines no class; the tool needs a network class as in the book's network.py "
+            "(Network(sizes) with feedforward and update_mini_batch)"
+        )
+    raise LearnerFileError(f"{file} has no class Network (its classes: {listed}); pass --class NAME")
+
+
+def ranked(role: str, names: list[str]) -> list[list[str]]:
+    """Candidates for the role, best first: [exact name], [known aliases], [role words], [misspellings]."""
+    spec = ROLES[role]
+    aliases = [normalised(a) for a in spec.aliases]
+    plain = {name: normalised(name.lstrip("_")) for name in names}
+    exact = [n for n in names if n == role]
+    known = sorted((n for n in names if plain[n] in aliases), key=lambda n: aliases.index(plain[n]))
+    worded = [
+        n
+        for n in names
+        if any(w in plain[n] for w in spec.words) and not any(w in plain[n] for w in spec.not_words)
+    ]
+    misspelt = [n for n in names if difflib.get_close_matches(plain[n], aliases, n=1, cutoff=0.8)]
+    return [exact, known[:1], worded, misspelt]
+
+
+def chosen(cls: type, role: str, taken: list[str]) -> list[str]:
+    """The best candidates for the role not already taken by another: one, or several equally good."""
+    names = [n for n in methods_of(cls) if n not in taken]
+    for candidates in ranked(role, names):
+        if candidates:
+            return candidates
+    return []
+
+
+def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelling: Spelling) -> dict:
+    """Role -> method name (None for a backprop the class lacks); --method always wins."""
+    file, methods = loaded.path.name, methods_of(cls)
+    listed = ", ".join(methods) or "none"
+    for role, name in explicit.items():
+        if role not in ROLES:
+            raise LearnerFileError(
+                f"{spelling.option('method', [(role, name)])}: ROLE must be one of {', '.join(ROLES)}"
+            )
+        if name not in methods:
+            raise LearnerFileError(
+                f"{file}: class {cls.__name__} has no method {name} (its methods: {listed}); "
+                f"give one of those: {spelling.option('method', [(role, methods[0] if methods else 'NAME')])}"
+            )
+    names = dict(explicit)
+    refuse_other_conventions(cls, loaded, methods, explicit)
+    missing, unsure = [], {}
+    for role in ("feedforward", "backprop", "update_mini_batch"):
+        if role in names:
+            continue
+        candidates = chosen(cls, role, list(names.values()))
+        if len(candidates) > 1:
+            unsure[role] = candidates
+        elif not candidates and role in REQUIRED:
+            missing.append(role)
+        names[role] = candidates[0] if len(candidates) == 1 else None
+    if missing or unsure:
+        found = [f"no {' or '.join(missing)} method that the tool recognises"] if missing else []
+        found += [f"several methods that could be {role} ({', '.join(c)})" for role, c in unsure.items()]
+        pairs = [(role, "NAME") for role in missing] + [(role, c[0]) for role, c in unsure.items()]
+        them = "it" if len(pairs) == 1 else "them"
+        raise LearnerFileError(
+            f"{file} line {line_of(cls)}: class {cls.__name__} has {', and '.join(found)} "
+            f"(its methods: {listed}); name {them}: {spelling.option('method', pairs)}"
+        )
+    return {role: names[role] for role in ROLES}
+
+
+def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], explicit: dict) -> None:
+    """Conventions the tool cannot adapt, each refused in one line saying what it found and needs."""
+    file = f"{loaded.path.name} line {line_of(cls)}"
+    needs = "the tool needs the book's convention: update_mini_batch(mini_batch, eta) over a list of "
+    needs += "(x, y) column pairs"
+    if any(k.__module__.split(".")[0] == "torch" for k in cls.__mro__):
+        raise LearnerFileError(
+            f"{file}: class {cls.__name__} is a torch.nn.Module, trained by autograd rather than a backprop "
+            f"of its own; the tool checks a backprop written out as in the book (compare autograd with "
+            "backend=torch_autograd)"
+        )
+    update = explicit.get("update_mini_batch") or next(iter(chosen(cls, "update_mini_batch", [])), None)
+    if update is None and "fit" in methods:
+        raise LearnerFileError(
+            f"{file}: class {cls.__name__} trains through fit(X, y), on all the data at once; {needs}"
+        )
+    if update:
+        parameters = {p.lower() for p in parameter_names(cls, update)}
+        if parameters & ARRAY_NAMES["x"] and parameters & ARRAY_NAMES["y"]:
+            raise LearnerFileError(
+                f"{loaded.path.name} line {line_of(cls, update)}: {update} takes arrays "
+                f"{', '.join(parameter_names(cls, update)[:2])} with the examples as columns; {needs}"
+            )
+
+
+def parameter_names(cls: type, name: str) -> list[str]:
+    return [p.name for p in signature_without_self(cls, name).parameters.values()]
+
+
+def signature_without_self(cls: type, name: str) -> inspect.Signature:
+    member = inspect.getattr_static(cls, name)
+    function = getattr(member, "__func__", member)
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())
+    if not isinstance(member, staticmethod):
+        parameters = parameters[1:]
+    return signature.replace(parameters=parameters)
+
+
+@dataclass
+class CallPlan:
+    """How to call a role's method: `slots` in order, each a role parameter's index or a fixed value."""
+
+    name: str
+    slots: list = field(default_factory=list)
+    filled: dict[str, object] = field(default_factory=dict)  # extra parameter -> the value it gets
+    said: list[str] = field(default_factory=list)
+    lmbda: float | None = None  # the L2 parameter's value, where the method has one
+
+    def arguments(self, *values) -> list:
+        return [values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
+
+
+def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Spelling) -> CallPlan:
+    """The arguments for calling the role's method: the role's in the places its names say, network2's
+    lmbda and n filled, others from --arg; one line naming what is missing."""
+    signature = signature_without_self(cls, name)
+    required = [
+        p
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    spec, plan = ROLES[role], CallPlan(name)
+    where = f"{loaded.path.name} line {line_of(cls, name)}"
+    wanted = ", ".join(names[0] for names in spec.parameters)
+    has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
+    if len(required) < len(spec.parameters) and not has_varargs:
+        raise LearnerFileError(
+            f"{where}: {name}({', '.join(p.name for p in required)}) takes fewer arguments than "
+            f"{role}({wanted}); name the method that does: {spelling.option('method', [(role, 'NAME')])}"
+        )
+    places = {}
+    for index, names in enumerate(spec.parameters):
+        match = next((p.name for p in required if p.name.lower() in names and p.name not in places), None)
+        if match:
+            places[match] = index
+    unplaced = [i for i in range(len(spec.parameters)) if i not in places.values()]
+    for p in required:
+        if p.name not in places and unplaced and p.name not in given:
+            places[p.name] = unplaced.pop(0)
+    missing = []
+    for p in required:
+        if p.name in places:
+            plan.slots.append(places[p.name])
+        elif p.name in given:
+            plan.slots.append(("value", given[p.name]))
+            plan.filled[p.name] = given[p.name]
+        elif p.name.lower() in LMBDA_NAMES:
+            plan.slots.append(("value", settings["lmbda"]))
+            plan.filled[p.name] = settings["lmbda"]
+            plan.said.append(f"{p.name}={settings['lmbda']:g}" + ("" if settings["lmbda"] else ", no L2"))
+        elif p.name.lower() in SIZE_NAMES:
+            plan.slots.append(("value", settings["n"]))
+            plan.filled[p.name] = settings["n"]
+            plan.said.append(f"{p.name}={settings['n']}, the training-set size")
+        else:
+            missing.append(p.name)
+    if has_varargs and not required:
+        plan.slots = list(range(len(spec.parameters)))
+    lmbda = [value for name, value in plan.filled.items() if name.lower() in LMBDA_NAMES]
+    plan.lmbda = float(lmbda[0]) if lmbda else None
+    if missing:
+        pairs = [(m, "0") for m in missing]
+        raise LearnerFileError(
+            f"{where}: {name}({', '.join(p.name for p in required)}) needs a value for "
+            f"{', '.join(f'`{m}`' for m in missing)}, which {role}({wanted}) does not have; "
+            f"give one: {spelling.option('arg', pairs)}"
+        )
+    return plan
+
+
+@dataclass
+class ConstructorPlan:
+    takes_sizes: bool
+    spread: bool  # Network(*sizes)
+    keywords: dict[str, object]
+    said: str
+
+    def arguments(self, sizes: list[int]) -> list:
+        return list(sizes) if self.spread else [sizes] if self.takes_sizes else []
+
+
+def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spelling) -> ConstructorPlan:
+    """How to build the class from the layer sizes and --init's values; one line naming what is missing."""
+    init = inspect.getattr_static(cls, "__init__")
+    if init is object.__init__:
+        return ConstructorPlan(False, False, {}, f"{cls.__name__}()")
+    parameters = list(signature_without_self(cls, "__init__").parameters.values())
+    where = f"{loaded.path.name} line {line_of(cls, '__init__')}"
+    spread = bool(parameters) and parameters[0].kind == parameters[0].VAR_POSITIONAL
+    accepts = {p.name for p in parameters[1:]} if parameters else set()
+    takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters)
+    for name in given:
+        if name not in accepts and not takes_any:
+            listed = ", ".join(p.name for p in parameters) or "none"
+            raise LearnerFileError(
+                f"{where}: {cls.__name__}'s constructor has no parameter `{name}` "
+                f"(its parameters: {listed}); pass only those"
+            )
+    missing = [
+        p.name
+        for p in parameters[1:]
+        if p.default is p.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.name not in given
+    ]
+    if missing:
+        pairs = [(name, suggestion(name, cls, loaded)) for name in missing]
+        raise LearnerFileError(
+            f"{where}: {cls.__name__}({', '.join(p.name for p in parameters)}) needs "
+            f"{', '.join(f'`{m}`' for m in missing)} beside the layer sizes; pass "
+            f"{'it' if len(missing) == 1 else 'them'} (a Python expression in your file's namespace): "
+            f"{spelling.option('init', pairs)}"
+        )
+    first = parameters[0].name if parameters else ""
+    shown = ", ".join([f"*{first}" if spread else first, *(f"{k}={v}" for k, v in given.items())])
+    return ConstructorPlan(bool(parameters), spread, dict(given), f"{cls.__name__}({shown})")
+
+
+def suggestion(name: str, cls: type, loaded: LoadedFile) -> str:
+    """A value for a constructor parameter, from what the file defines: a string it is compared with,
+    a cost class, an activation function or its derivative; 'EXPR' when nothing fits."""
+    key, namespace = normalised(name), vars(loaded.module)
+    functions = [k for k, v in namespace.items() if inspect.isfunction(v)]
+    strings = compared_strings(loaded.tree, name)
+    if strings:
+        return repr(next((s for s in strings if "sigmoid" in s.lower()), strings[0]))
+    if "cost" in key or "loss" in key:
+        costs = [
+            k for k, v in classes_of(loaded.module).items() if "cost" in k.lower() or "loss" in k.lower()
+        ]
+        costs.sort(key=lambda k: "quadratic" not in k.lower())
+        if costs:
+            return f"{costs[0]}()"
+    if any(w in key for w in ("deriv", "prime", "grad")):
+        derivatives = [f for f in functions if any(w in f.lower() for w in ("prime", "deriv"))]
+        derivatives.sort(key=lambda f: "sigmoid" not in f.lower())
+        if derivatives:
+            return derivatives[0]
+    if any(w in key for w in ("activ", "func", "sigma", "nonlin")):
+        plain = [
+            f
+            for f in functions
+            if "sigmoid" in f.lower() and not any(w in f.lower() for w in ("prime", "deriv"))
+        ]
+        if plain:
+            return plain[0]
+    return "EXPR"
+
+
+def compared_strings(tree: ast.Module, name: str) -> list[str]:
+    """The strings the parameter (or the attribute it is kept in) is compared with: `mode == 'sigmoid'`."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        named = any(
+            (isinstance(s, ast.Name) and s.id == name) or (isinstance(s, ast.Attribute) and s.attr == name)
+            for s in sides
+        )
+        if named:
+            found += [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+    return list(dict.fromkeys(found))
+
+
+def parsed_options(values, option: str, spelling: Spelling) -> dict[str, object]:
+    """NAME=EXPR pairs (the command line's list) or a mapping (run.py's) as a dict."""
+    if values is None:
+        return {}
+    if hasattr(values, "items"):
+        return {str(k): v for k, v in values.items()}
+    pairs = {}
+    for value in values:
+        name, equals, expression = str(value).partition("=")
+        if not equals or not name.strip():
+            raise LearnerFileError(f"--{option} {value}: write it as NAME=EXPR, e.g. --{option} lmbda=0.0")
+        pairs[name.strip()] = expression.strip()
+    return pairs

@@ -1,0 +1,211 @@
+"""Learners' network.py files in the styles real learners write them (tests/learners/), each through the
+checker as a user runs it: a verdict, or one line saying what to do, never a traceback or an endless wait.
+
+Each file says what it expects in its header comment, one run after another:
+`# with: OPTIONS` (the checker's options for the next run), `# expect: pass | fail N | exit 2`,
+and `# shows: TEXT`, a text that run must print.
+"""
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.learner.bounded import Bounded, LearnerCodeError
+from benchmarks.learner.loading import python2_fixes
+from benchmarks.learner.roles import CLI, HYDRA, ranked
+from tests.conftest import ROOT, TINY, run_py
+
+LEARNERS = ROOT / "tests" / "learners"
+TIMEOUT = 30  # the checker's --timeout for each call into a learner's code, unless the file sets one
+BOUND = 120  # the longest one run of the checker may take here, loading MNIST included
+PARALLEL = 3  # runs at once: each spends much of its time importing and loading MNIST
+EXIT = {"pass": 0, "fail": 1, "exit": 2}
+
+
+@dataclass(frozen=True)
+class Run:
+    options: tuple[str, ...]
+    expect: str
+    shows: list[str] = field(default_factory=list, hash=False, compare=False)
+
+
+def header(path: Path) -> list[str]:
+    text = path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n")
+    lines = []
+    for line in text.split("\n"):
+        if not line.startswith("#"):
+            break
+        lines.append(line.removeprefix("#").strip())
+    return lines
+
+
+def expected_runs(path: Path) -> list[Run]:
+    runs, options = [], ()
+    for line in header(path):
+        key, _, value = line.partition(": ")
+        if key == "with":
+            options = tuple(shlex.split(value))
+        elif key == "expect":
+            runs.append(Run(options, value))
+            options = ()
+        elif key == "shows":
+            runs[-1].shows.append(value)
+    return runs
+
+
+FILES = sorted(p for p in LEARNERS.rglob("*.py") if expected_runs(p))
+CASES = [
+    pytest.param(path, run, id=f"{path.relative_to(LEARNERS)}:{' '.join(run.options) or 'as is'}")
+    for path in FILES
+    for run in expected_runs(path)
+]
+
+
+def test_the_folder_holds_every_style_the_issue_lists():
+    names = {str(p.relative_to(LEARNERS)) for p in FILES}
+    assert len(names) >= 20
+    for style in (
+        "star_sizes",
+        "network2",
+        "python2_tabs",
+        "crlf_two_spaces",
+        "endless_loop",
+        "returns_none",
+    ):
+        assert f"{style}.py" in names
+
+
+def check(path: Path, run: Run) -> subprocess.CompletedProcess | None:
+    """The checker run on the file from its own folder, as its author runs it; None past BOUND."""
+    options = run.options if "--timeout" in run.options else (*run.options, "--timeout", str(TIMEOUT))
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "benchmarks.learner.check", str(path), "--quick", *options],
+            cwd=path.parent,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=BOUND,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
+@cache
+def all_checked() -> dict:
+    """Every case's run, started together, PARALLEL at a time, on the first case's test."""
+    pool = ThreadPoolExecutor(PARALLEL)
+    return {(case.values[0], case.values[1]): pool.submit(check, *case.values) for case in CASES}
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize(("path", "run"), CASES)
+def test_every_learner_file_gets_a_verdict_or_one_line_saying_what_to_do(path, run):
+    done = all_checked()[path, run].result()
+    assert done is not None, f"the checker ran past {BOUND} s"
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    assert done.returncode == EXIT[run.expect.split()[0]], output
+    verdicts = [line[:4] for line in done.stdout.splitlines() if line[:4] in ("PASS", "FAIL", "SKIP")]
+    if run.expect == "pass":
+        assert verdicts and set(verdicts) <= {"PASS", "SKIP"}, output
+    elif run.expect.startswith("fail"):
+        assert f"FAIL {run.expect.split()[1]}." in done.stdout, output
+    else:
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), output
+    for text in run.shows:
+        assert text in output, output
+
+
+def test_python2_statements_are_written_as_2to3_writes_them():
+    source = 'print "epoch", j,\nprint >>sys.stderr, "done"\n'
+    source += 'try:\n    f()\nexcept ValueError, e:\n    raise E, "bad"\n'
+    fixed, lines = python2_fixes(source)
+    assert fixed == (
+        'print("epoch", j, end=" ")\nprint("done", file=sys.stderr)\ntry:\n    f()\n'
+        'except ValueError as e:\n    raise E("bad")\n'
+    )
+    assert lines == {"print(...)": [1, 2], "`except X as e`": [5], "`raise E(message)`": [6]}
+
+
+def endless(n):
+    total = 0
+    while n > 0:
+        total += 1
+    return total
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM on this system")
+def test_a_call_past_its_time_limit_is_stopped_and_named_with_its_line():
+    bounded = Bounded(Path(__file__).parent, 0.2, {}, CLI.timeout)
+    with pytest.raises(LearnerCodeError) as stopped:
+        bounded.call("backprop", endless, 1)
+    loop = endless.__code__.co_firstlineno + 2
+    stopped_at = {f"test_learners.py line {line}: " for line in (loop, loop + 1)}  # the test or its body
+    message = str(stopped.value)
+    assert message[: message.index(":") + 2] in stopped_at, message
+    assert message.endswith(
+        ": backprop has not returned after 0.2 s (it was running this line); "
+        "look for a loop that never ends, or allow it more time with --timeout SECONDS"
+    )
+    assert bounded.call("feedforward", np.add, 1, 2) == 3  # the next call runs as before
+
+
+def test_methods_are_found_under_the_names_learners_give_them():
+    names = ["feed_forward", "update_weights_and_biases", "backpropogation", "SGD", "evaluate"]
+    assert next(c for c in ranked("backprop", names) if c) == ["backpropogation"]
+    assert next(c for c in ranked("update_mini_batch", names) if c) == ["update_weights_and_biases"]
+    assert next(c for c in ranked("feedforward", names) if c) == ["feed_forward"]
+
+
+def test_options_are_shown_as_each_command_takes_them():
+    pairs = [("cost", "CrossEntropyCost()"), ("activator", "sigmoid")]
+    assert CLI.option("init", pairs) == "--init 'cost=CrossEntropyCost()' --init activator=sigmoid"
+    assert HYDRA.option("init", pairs) == "\"network_init={cost:'CrossEntropyCost()',activator:sigmoid}\""
+    assert HYDRA.option("init", [("mode", "'sigmoid'")]) == '"network_init={mode:\\"\'sigmoid\'\\"}"'
+
+
+def test_run_py_takes_the_same_options_as_settings_beside_network(tmp_path):
+    mine = ["backend=yours", f"network={LEARNERS / 'activator.py'}", f"results_dir={tmp_path}", *TINY]
+    refused = run_py(*mine)
+    assert refused.returncode == 2
+    assert (
+        refused.stderr.strip()
+        .splitlines()[-1]
+        .endswith(
+            "pass them (a Python expression in your file's namespace): "
+            "network_init={activator:sigmoid,derivative:sigmoid_prime}"
+        )
+    )
+    done = run_py(*mine, "network_init={activator:sigmoid,derivative:sigmoid_prime}")
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    assert (runs.status == "ok").all() and runs.backend.eq("yours").all()
+
+
+def test_a_run_names_the_cost_the_file_computes(tmp_path):
+    mine = ["backend=yours", f"network={LEARNERS / 'network2.py'}", *TINY]
+    refused = run_py(*mine, f"results_dir={tmp_path / 'quadratic'}")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert (
+        refused.stderr.strip()
+        .splitlines()[-1]
+        .endswith("set cost=cross_entropy, so that the results name the cost your file computes")
+    )
+    swept = run_py("-m", *mine, f"results_dir={tmp_path / 'swept'}")
+    assert swept.returncode == 0, swept.stderr
+    assert pd.read_parquet(tmp_path / "swept" / "runs.parquet").status.tolist() == ["unsupported"]
+    done = run_py(*mine, f"results_dir={tmp_path / 'cross_entropy'}", "cost=cross_entropy", "lmbda=5.0")
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(tmp_path / "cross_entropy" / "runs.parquet")
+    assert (runs.status == "ok").all() and (runs.cost == "cross_entropy").all() and (runs.lmbda == 5.0).all()
