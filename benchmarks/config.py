@@ -4,6 +4,7 @@ import math
 import os
 import tempfile
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -25,6 +26,27 @@ class Device(Enum):
 class DType(Enum):
     float32 = "float32"
     float64 = "float64"
+
+
+class Cost(Enum):
+    quadratic = "quadratic"
+    cross_entropy = "cross_entropy"
+
+
+class Output(Enum):
+    sigmoid = "sigmoid"
+    softmax = "softmax"
+
+
+class Init(Enum):
+    normal = "normal"
+    scaled = "scaled"
+
+
+class Activation(Enum):
+    sigmoid = "sigmoid"
+    tanh = "tanh"
+    relu = "relu"
 
 
 @dataclass
@@ -49,16 +71,29 @@ class BenchConfig:
     backend: BackendConfig = MISSING
     device: Device = Device.cpu
     batch_size: int = NIELSEN["batch_size"]
-    hidden: int = NIELSEN["hidden"]
+    # An int or a list of ints (one per hidden layer); the schema cannot type a union, check() does.
+    hidden: Any = NIELSEN["hidden"]
     eta: float = NIELSEN["eta"]
     epochs: int = NIELSEN["epochs"]
     seed: int = 0
     dtype: DType = DType.float32
+    cost: Cost = Cost.quadratic
+    output: Output = Output.sigmoid
+    lmbda: float = 0.0
+    init: Init = Init.normal
+    activation: Activation = Activation.sigmoid
+    momentum: float = 0.0
     threads: int = 1
     background_load: int = 0
     target_accuracy: float = 0.94
     results_dir: str = "results"
     network: str = "examples/network.py"
+    # backend=yours: your constructor's arguments, your methods by role and their extra arguments
+    # ({NAME: EXPR}, EXPR evaluated in your file), and the longest any one call into your code may take.
+    network_init: Any = None
+    network_method: Any = None
+    network_arg: Any = None
+    network_timeout: float | None = None  # None: the adapter's default, 120 s
     data: DataConfig = field(default_factory=DataConfig)
     force: bool = False
 
@@ -89,8 +124,10 @@ def check(cfg) -> None:
     cores = os.cpu_count()
     rules = [
         ("batch_size", cfg.batch_size >= 1, "must be at least 1"),
-        ("hidden", cfg.hidden >= 1, "must be at least 1"),
+        ("hidden", hidden_widths(cfg.hidden) is not None, "must be a width of at least 1 or a list of them"),
         ("eta", math.isfinite(cfg.eta) and cfg.eta > 0, "must be a finite number above 0"),
+        ("lmbda", math.isfinite(cfg.lmbda) and cfg.lmbda >= 0, "must be a finite number, 0 or above"),
+        ("momentum", 0 <= cfg.momentum < 1, "must be at least 0 and below 1"),
         ("epochs", cfg.epochs >= 1, "must be at least 1"),
         ("threads", 1 <= cfg.threads <= cores, f"must be between 1 and this machine's {cores} cores"),
         ("background_load", 0 <= cfg.background_load <= cores, f"must be between 0 and {cores}"),
@@ -100,6 +137,16 @@ def check(cfg) -> None:
         if not valid:
             raise ConfigError(f"{key}={cfg[key]}: {allowed}")
     check_writable(Path(cfg.results_dir))
+
+
+def hidden_widths(hidden) -> tuple[int, ...] | None:
+    """The hidden layers' widths from `hidden` as typed (30, or [30, 30]); None when it is not that."""
+    widths = [hidden] if isinstance(hidden, int) else hidden
+    if not isinstance(widths, Sequence) or isinstance(widths, str) or not widths:
+        return None
+    if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
+        return None
+    return tuple(widths)
 
 
 def check_writable(folder: Path) -> None:

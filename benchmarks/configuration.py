@@ -32,6 +32,13 @@ CONFIGURATION = [
     "eta",
     "batch_size",
     "hidden",
+    "hidden_layers",
+    "cost",
+    "output",
+    "lmbda",
+    "init",
+    "activation",
+    "momentum",
     "epochs",
     "threads",
     "background_load",
@@ -52,8 +59,13 @@ PROVENANCE = [
 ]
 # The machine and software a timing depends on, as the report and compare show them.
 ENVIRONMENT = ["cpu_model", "logical_cpus", "cuda_device", "python", "numpy", "torch", "blas", "speed_env"]
-# Settings shown in a variant's label when they differ from conf/config.yaml.
-LABELLED_SETTINGS = ("dtype", "eta")
+# Settings shown in a variant's label when they differ from conf/config.yaml. `hidden` is not among
+# them: plots and tables show the width beside the label; several hidden layers are shown as `layers`.
+LABELLED_SETTINGS = ("dtype", "eta", "cost", "output", "lmbda", "init", "activation", "momentum")
+# Chapter 3's settings as an implementation's constructor takes them (`init` and `hidden` go into its
+# parameters instead), and the cost a softmax output is trained on whatever `cost` says.
+NETWORK_SETTINGS = ("cost", "output", "lmbda", "activation", "momentum")
+SOFTMAX_COST = "log_likelihood"
 # A label says "graphs" only when at least this share of an epoch's steps was replayed.
 GRAPHED = 0.9
 
@@ -96,13 +108,22 @@ def effective_threads(counts: dict) -> int:
 def identity(cfg, options: dict, launcher: str, parallel_jobs: int) -> dict:
     """The configuration fields of a run's row, and its seed, from its settings; the device is added
     once resolved. A backend that does not pin threads runs at, and is known by, its libraries'
-    default thread count."""
+    default thread count. `hidden` is the first hidden layer's width, `hidden_layers` all of them
+    ("30,30"); a softmax output's cost is recorded as the log-likelihood it is trained on."""
+    widths = [cfg.hidden] if isinstance(cfg.hidden, int) else list(cfg.hidden)
+    output = enum_value(cfg.output)
     return {
         "backend": cfg.backend.name,
         "backend_options": options_text(options),
         "batch_size": cfg.batch_size,
-        "hidden": cfg.hidden,
-        "hidden_layers": str(cfg.hidden),
+        "hidden": widths[0],
+        "hidden_layers": ",".join(map(str, widths)),
+        "cost": SOFTMAX_COST if output == "softmax" else enum_value(cfg.cost),
+        "output": output,
+        "lmbda": float(cfg.lmbda),
+        "init": enum_value(cfg.init),
+        "activation": enum_value(cfg.activation),
+        "momentum": float(cfg.momentum),
         "eta": cfg.eta,
         "epochs": cfg.epochs,
         "seed": cfg.seed,
@@ -127,9 +148,12 @@ def default_settings() -> dict:
 
 
 def spelled(key: str, value) -> str:
-    """A value as it is typed on the command line, booleans as true/false; a path by its last two parts."""
+    """A value as it is typed on the command line, booleans as true/false; a path by its last two parts;
+    chapter 3's numbers as short as they are typed (lmbda=5)."""
     if key == "path" and value:
         return "/".join(Path(value).parts[-2:])
+    if key in ("lmbda", "momentum"):
+        return f"{value:g}"
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -154,6 +178,8 @@ def variant(row: Mapping) -> str:
     # A `path` names a file someone wrote (their network.py), so it is always shown.
     shown = sorted((k, v) for k, v in options.items() if k == "path" or defaults.get(k, object()) != v)
     parts += [f"{k}={spelled(k, v)}" for k, v in shown]
+    if "," in (layers := plain(row.get("hidden_layers")) or ""):
+        parts.append(f"layers={layers}")
     for key, default in default_settings().items():
         value = plain(row.get(key))
         if value is not None and value != default:

@@ -59,6 +59,36 @@ def resolve_device(cfg: DictConfig) -> str:
     return requested
 
 
+def network_settings(cfg: DictConfig) -> dict:
+    """Chapter 3's settings as the implementation's constructor takes them (see impls.Network)."""
+    return {
+        key: enum_value(cfg[key]) if key in ("cost", "output", "activation") else float(cfg[key])
+        for key in configuration.NETWORK_SETTINGS
+    }
+
+
+def changed_network_settings(cfg: DictConfig) -> dict:
+    """The settings that differ from chapter 1's, the only ones passed to the constructor, so that a
+    network written before chapter 3's settings (a learner's) still builds at the defaults."""
+    defaults = network_settings(registry.run_settings())
+    return {key: value for key, value in network_settings(cfg).items() if value != defaults[key]}
+
+
+def unsupported(cfg: DictConfig, device: str) -> str | None:
+    """The implementation's own line on what it lacks to run these settings, or None when it can."""
+    cls = implementation(cfg)
+    if not hasattr(cls, "unsupported"):
+        return None
+    settings = network_settings(cfg) | {
+        "init": enum_value(cfg.init),
+        "hidden": tuple(layer_sizes(cfg.hidden)[1:-1]),
+        "dtype": enum_value(cfg.dtype),
+        "device": device,
+    }
+    # The backend's options too: what a learner's file computes depends on which file it is.
+    return cls.unsupported(**settings, options=registry.net_options(cfg.backend.net))
+
+
 def check_backend_options(cfg: DictConfig, options: dict) -> None:
     """An implementation's own check of its options (`check_options`), as a one-line ConfigError.
     A backend that cannot be imported for a missing optional dependency is left to resolve_device."""
@@ -107,8 +137,10 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
 
     Invalid settings and data that cannot be had raise ConfigError and DataError
     before anything runs. A device this backend or machine lacks raises RunError
-    in a single run and is recorded as skipped in a sweep; a run that raises
-    while training is recorded as failed, and a sweep goes on.
+    in a single run and is recorded as skipped in a sweep; settings the backend
+    says it lacks (its `unsupported`) raise RunError in a single run and are
+    recorded as unsupported in a sweep; a run that raises while training is
+    recorded as failed, and a sweep goes on.
     """
     check(cfg)
     options = registry.net_options(cfg.backend.net)
@@ -141,6 +173,10 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
         return record(results_dir, [base | {"epoch": 0, "status": "skipped", "error": str(e)}])
     base["device"] = device
     base["config_hash"] = configuration.config_hash(base)
+    if reason := unsupported(cfg, device):
+        if not multirun:
+            raise RunError(f"backend {cfg.backend.name}: {reason}")
+        return record(results_dir, [base | {"epoch": 0, "status": "unsupported", "error": reason}])
 
     if not cfg.force and already_done(results_dir, base):
         return "ok"
@@ -187,10 +223,14 @@ def already_done(results_dir: Path, base: dict) -> bool:
 
 
 def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict]) -> str:
-    params = init_params(layer_sizes(cfg.hidden), cfg.seed)
+    params = init_params(layer_sizes(cfg.hidden), cfg.seed, init=enum_value(cfg.init))
     n_train = len(data.train_y)
+    memory = env.PeakMemory(device)
     with Timer() as setup:
-        net = build(cfg.backend.net, params, data.train_x, data.train_y, device=device, dtype=base["dtype"])
+        net = build(
+            cfg.backend.net, params, data.train_x, data.train_y,
+            device=device, dtype=base["dtype"], **changed_network_settings(cfg),
+        )  # fmt: skip
         test = net.place(data.test_x, data.test_y)
         val = net.place(data.val_x, data.val_y)
         train_set = net.place(data.train_x, data.train_y)
@@ -233,8 +273,10 @@ def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict]) -> s
             status = "diverged"
             break
 
+    peaks = memory.stop()  # the run's peaks, setup and evaluation included
     for row in rows:
         row |= {"status": status, "error": None if status == "ok" else "cost or parameters not finite"}
+        row |= peaks
         row |= {
             "time_to_target_s": time_to_target,
             "time_to_target_with_setup_s": time_to_target + setup.seconds,
@@ -263,7 +305,7 @@ def summarize(rows: list[dict]) -> None:
     first, last = rows[0], rows[-1]
     if first["status"] == "failed" and "train_s" not in last:
         return  # logged where it failed, with its traceback's file
-    if first["status"] == "skipped":
+    if first["status"] in ("skipped", "unsupported"):
         log.info("%s: %s: %s", label(first), first["status"], first["error"])
         return
     timed = [row["train_s"] for row in rows if not row["warmup"]] or [last["train_s"]]

@@ -3,6 +3,10 @@
 Each example is a column vector; the gradients of a mini-batch are summed
 example by example before the SGD step. This is the classical baseline that
 every other implementation is measured against.
+
+Chapter 3's settings follow network2.py: the network picks its neurons, its
+output delta and its update once, when it is built (impls.Network has the
+equations), so that chapter 1's network runs exactly chapter 1's code.
 """
 
 import numpy as np
@@ -16,17 +20,85 @@ def sigmoid_prime(z):
     return sigmoid(z) * (1 - sigmoid(z))
 
 
+def tanh_prime(z):
+    return 1 - np.tanh(z) ** 2
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def relu_prime(z):
+    return (z > 0).astype(z.dtype)
+
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+NEURONS = {"sigmoid": (sigmoid, sigmoid_prime), "tanh": (np.tanh, tanh_prime), "relu": (relu, relu_prime)}
+
+
+# The costs as network2.py has them: C of one example's output a and one-hot target y, and the
+# output error delta_L from z_L, a and y.
+def quadratic_cost(a, y):
+    diff = a - y
+    return 0.5 * float(diff @ diff)
+
+
+def quadratic_delta(z, a, y):
+    return (a - y) * sigmoid_prime(z)
+
+
+def cross_entropy_cost(a, y):
+    with np.errstate(divide="ignore", invalid="ignore"):  # as network2.py: 0 ln 0 counts 0
+        return float(np.sum(np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))))
+
+
+def log_likelihood_cost(a, y):
+    return -float(np.log(a[np.argmax(y)]))
+
+
+def difference_delta(z, a, y):
+    """Cross-entropy on sigmoid outputs and the log-likelihood on softmax: sigma'(z) cancels."""
+    return a - y
+
+
+COSTS = {
+    "quadratic": (quadratic_cost, quadratic_delta),
+    "cross_entropy": (cross_entropy_cost, difference_delta),
+    "log_likelihood": (log_likelihood_cost, difference_delta),
+}
+
+
 class NumpyLoop:
     devices = ("cpu",)
     framework = "numpy"
 
-    def __init__(self, params, train_x, train_y, device="cpu", dtype="float32"):
+    def __init__(
+        self, params, train_x, train_y, device="cpu", dtype="float32",
+        cost="quadratic", output="sigmoid", lmbda=0.0, activation="sigmoid", momentum=0.0,
+    ):  # fmt: skip
         self.dtype = np.dtype(dtype)
         self.weights = [w.astype(self.dtype) for w in params[0::2]]
         self.biases = [b.astype(self.dtype).reshape(-1, 1) for b in params[1::2]]
         # One column vector per example, as in Nielsen's mnist_loader.
         self.inputs = [x.reshape(-1, 1) for x in train_x.astype(self.dtype)]
         self.targets = self.vectorized_results(train_y)
+
+        self.activation, self.activation_prime = NEURONS[activation]
+        # One neuron per layer: the hidden layers' activation, then the output's.
+        output_activation = softmax if output == "softmax" else sigmoid
+        self.neurons = [self.activation] * (len(self.weights) - 1) + [output_activation]
+        self.example_cost, self.output_delta = COSTS["log_likelihood" if output == "softmax" else cost]
+        self.lmbda, self.momentum, self.n = lmbda, momentum, len(train_x)
+        if momentum:
+            self.velocity_w = [np.zeros_like(w) for w in self.weights]
+            self.velocity_b = [np.zeros_like(b) for b in self.biases]
+            self.update_mini_batch = self.momentum_update
+        elif lmbda:
+            self.update_mini_batch = self.regularised_update
 
     def vectorized_results(self, labels):
         """One-hot column vectors, as Nielsen's mnist_loader makes them."""
@@ -38,8 +110,8 @@ class NumpyLoop:
 
     def feedforward(self, a):
         with np.errstate(over="ignore"):
-            for b, w in zip(self.biases, self.weights):
-                a = sigmoid(np.dot(w, a) + b)
+            for b, w, neuron in zip(self.biases, self.weights, self.neurons):
+                a = neuron(np.dot(w, a) + b)
         return a
 
     def train_epoch(self, order, batch_size, eta):
@@ -52,6 +124,26 @@ class NumpyLoop:
         step = self.dtype.type(eta / len(batch))
         self.weights = [w - step * nw for w, nw in zip(self.weights, nabla_w)]
         self.biases = [b - step * nb for b, nb in zip(self.biases, nabla_b)]
+
+    def regularised_update(self, batch, eta):
+        """network2.py's update: the weights decay by (1 - eta*lmbda/n), the biases do not."""
+        nabla_b, nabla_w = self.summed_backprop((self.inputs[i], self.targets[i]) for i in batch)
+        step = self.dtype.type(eta / len(batch))
+        decay = self.dtype.type(1 - eta * self.lmbda / self.n)
+        self.weights = [decay * w - step * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - step * nb for b, nb in zip(self.biases, nabla_b)]
+
+    def momentum_update(self, batch, eta):
+        """v <- mu v - (eta*lmbda/n) w - (eta/m) nabla_w, w <- w + v; biases alike, without the L2 term."""
+        nabla_b, nabla_w = self.summed_backprop((self.inputs[i], self.targets[i]) for i in batch)
+        step = self.dtype.type(eta / len(batch))
+        mu, shrink = self.dtype.type(self.momentum), self.dtype.type(eta * self.lmbda / self.n)
+        self.velocity_w = [
+            mu * v - shrink * w - step * nw for v, w, nw in zip(self.velocity_w, self.weights, nabla_w)
+        ]
+        self.velocity_b = [mu * v - step * nb for v, nb in zip(self.velocity_b, nabla_b)]
+        self.weights = [w + v for w, v in zip(self.weights, self.velocity_w)]
+        self.biases = [b + v for b, v in zip(self.biases, self.velocity_b)]
 
     def summed_backprop(self, examples):
         nabla_b = [np.zeros(b.shape, self.dtype) for b in self.biases]
@@ -74,16 +166,16 @@ class NumpyLoop:
         activation = x
         activations = [x]
         zs = []
-        for b, w in zip(self.biases, self.weights):
+        for b, w, neuron in zip(self.biases, self.weights, self.neurons):
             z = np.dot(w, activation) + b
             zs.append(z)
-            activation = sigmoid(z)
+            activation = neuron(z)
             activations.append(activation)
-        delta = (activations[-1] - y) * sigmoid_prime(zs[-1])
+        delta = self.output_delta(zs[-1], activations[-1], y)
         nabla_b[-1] = delta
         nabla_w[-1] = np.dot(delta, activations[-2].transpose())
         for layer in range(2, len(self.weights) + 1):
-            delta = np.dot(self.weights[-layer + 1].transpose(), delta) * sigmoid_prime(zs[-layer])
+            delta = np.dot(self.weights[-layer + 1].transpose(), delta) * self.activation_prime(zs[-layer])
             nabla_b[-layer] = delta
             nabla_w[-layer] = np.dot(delta, activations[-layer - 1].transpose())
         return nabla_b, nabla_w
@@ -98,8 +190,7 @@ class NumpyLoop:
         n_out = self.weights[-1].shape[0]
         total = 0.0
         for xi, yi in zip(x, y):
-            diff = self.feedforward(xi)[:, 0] - np.eye(n_out)[yi]
-            total += 0.5 * float(diff @ diff)
+            total += self.example_cost(self.feedforward(xi)[:, 0], np.eye(n_out)[yi])
         return total / len(x)
 
     def parameters(self):

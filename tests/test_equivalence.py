@@ -1,4 +1,5 @@
-"""From one seed, every backend takes the same steps on real MNIST as Nielsen's loop."""
+"""From one seed, every backend takes the same steps as Nielsen's loop: on real MNIST at chapter 1's
+settings, and on small synthetic data under each of chapter 3's settings that the backend supports."""
 
 import numpy as np
 import pytest
@@ -7,8 +8,7 @@ import torch
 from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
 from impls import cuda_graphs
 from tests.conftest import BACKENDS, CONFIGURED, REFERENCE, UNAVAILABLE, requires_cuda
-
-pytestmark = pytest.mark.mnist
+from tests.test_gradient import CELLS, cell_params, network_settings, skip_unsupported
 
 STEPS, BATCH, ETA = 20, 10, 3.0
 # A partial last mini-batch: 20 of 7 examples, then 3.
@@ -51,6 +51,7 @@ def assert_same_params(params, expected, dtype):
 OTHERS = [*(n for n in BACKENDS if n != REFERENCE), *UNAVAILABLE]
 
 
+@pytest.mark.mnist
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", OTHERS)
 def test_first_steps_match_nielsen_loop(name, dtype, mnist, reference):
@@ -58,6 +59,7 @@ def test_first_steps_match_nielsen_loop(name, dtype, mnist, reference):
     assert_same_params(train_steps(net, mnist), reference[dtype, BATCH], dtype)
 
 
+@pytest.mark.mnist
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", OTHERS)
 def test_a_partial_last_mini_batch_matches_nielsen_loop(name, dtype, mnist, reference):
@@ -66,6 +68,7 @@ def test_a_partial_last_mini_batch_matches_nielsen_loop(name, dtype, mnist, refe
     assert_same_params(params, reference[dtype, PARTIAL_BATCH], dtype)
 
 
+@pytest.mark.mnist
 @pytest.mark.cuda
 @requires_cuda
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -78,6 +81,7 @@ def test_first_steps_on_cuda_match_nielsen_loop(name, dtype, mnist, reference):
 GRAPH_BACKENDS = [name for name, cls in BACKENDS.items() if hasattr(cls, "graph_fraction")]
 
 
+@pytest.mark.mnist
 @pytest.mark.cuda
 @requires_cuda
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -91,6 +95,7 @@ def test_cuda_graph_replays_match_nielsen_loop_and_end_in_a_partial_chunk(name, 
     assert_same_params(params, reference[dtype, PARTIAL_BATCH], dtype)
 
 
+@pytest.mark.mnist
 @pytest.mark.parametrize("name", OTHERS)
 def test_one_epoch_reaches_90_percent(name, mnist):
     net = build(CONFIGURED[name], mnist, "float32")
@@ -100,11 +105,12 @@ def test_one_epoch_reaches_90_percent(name, mnist):
     assert accuracy >= 0.90
 
 
+@pytest.mark.mnist
 @pytest.mark.parametrize(("name", "scripted"), [("torch", True), ("torch_eager", False)])
 def test_torchscript_option_chooses_the_loop_that_runs(name, scripted, mnist):
     """So that the equivalence tests above cover both the TorchScript and the Python loop."""
     net = CONFIGURED[name](init_params(layer_sizes(30), seed=0), mnist.train_x[:20], mnist.train_y[:20])
-    assert isinstance(net.sgd_epoch, torch.jit.ScriptFunction) == scripted
+    assert isinstance(net.sgd_epoch, torch.jit.ScriptModule) == scripted
 
 
 def eager_capture(run, warmup):
@@ -118,6 +124,7 @@ def failing_capture(run, warmup):
     raise RuntimeError("operation not permitted when stream is capturing")
 
 
+@pytest.mark.mnist
 @pytest.mark.parametrize("capture", [eager_capture, failing_capture])
 @pytest.mark.parametrize("name", GRAPH_BACKENDS)
 def test_cuda_graph_chunking_runs_on_cpu_and_keeps_nielsens_steps(
@@ -138,6 +145,7 @@ def test_cuda_graph_chunking_runs_on_cpu_and_keeps_nielsens_steps(
     assert_same_params(params, reference["float64", PARTIAL_BATCH], "float64")
 
 
+@pytest.mark.mnist
 @pytest.mark.parametrize("name", GRAPH_BACKENDS)
 def test_a_graph_chunk_never_exceeds_the_epoch(name, mnist, monkeypatch):
     """At batch 1000, 100 steps would be twice the epoch: the chunk shrinks to the epoch's 50 steps."""
@@ -147,3 +155,32 @@ def test_a_graph_chunk_never_exceeds_the_epoch(name, mnist, monkeypatch):
     prepare(net, 1000, ETA)
     net.train_epoch(epoch_order(0, 1, len(mnist.train_y)), 1000, ETA)
     assert net.graphs.replays == 1 and net.graph_fraction == 1.0
+
+
+# Chapter 3's settings: a small network on synthetic data, two epochs in mini-batches of 7 of 40
+# examples (each ending in a partial batch of 5), so that momentum carries velocity between steps.
+N_IN, N_OUT, EXAMPLES, CELL_BATCH, CELL_ETA, EPOCHS = 12, 4, 40, 7, 0.5, 2
+
+
+def cell_steps(name, cell):
+    rng = np.random.default_rng(11)
+    x, y = rng.random((EXAMPLES, N_IN)), rng.integers(0, N_OUT, EXAMPLES)
+    params = cell_params(cell, N_IN, N_OUT, seed=5)
+    net = CONFIGURED[name](params, x, y, device="cpu", dtype="float64", **network_settings(cell))
+    prepare(net, CELL_BATCH, CELL_ETA)
+    for epoch in range(1, EPOCHS + 1):
+        net.train_epoch(epoch_order(5, epoch, EXAMPLES), CELL_BATCH, CELL_ETA)
+    net.synchronize()
+    return params, net.parameters()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("name", OTHERS)
+def test_chapter_3_steps_match_nielsen_loop(name, cell):
+    skip_unsupported(REFERENCE, cell)
+    skip_unsupported(name, cell)
+    initial, expected = cell_steps(REFERENCE, cell)
+    _, params = cell_steps(name, cell)
+    for index, (got, want, start) in enumerate(zip(params, expected, initial)):
+        assert not np.array_equal(want, start), "training must have moved the parameters"
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10, err_msg=f"{name} {cell} parameter {index}")

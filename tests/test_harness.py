@@ -310,3 +310,131 @@ def test_a_backend_whose_optional_dependency_is_missing_is_skipped_with_the_inst
     )
     with pytest.raises(harness.RunError, match=r"pip install '\.\[demo\]'"):
         harness.run(cfg, multirun=False)
+
+
+CHAPTER_3 = [
+    "cost=cross_entropy",
+    "lmbda=5",
+    "init=scaled",
+    "activation=tanh",
+    "momentum=0.5",
+    "hidden=[8,6]",
+]
+
+
+def test_chapter_3_settings_reach_the_network_and_are_recorded(tmp_path, monkeypatch):
+    from impls.numpy_batch import NumpyBatch
+
+    built = []
+    original = NumpyBatch.__init__
+
+    def spy(self, params, *args, **kwargs):
+        built.append(([p.shape for p in params], kwargs))
+        original(self, params, *args, **kwargs)
+
+    monkeypatch.setattr(NumpyBatch, "__init__", spy)
+    assert harness.run(make_config(tmp_path, "backend=numpy", "epochs=1"), multirun=True) == "ok"
+    assert harness.run(make_config(tmp_path, "backend=numpy", "epochs=1", *CHAPTER_3), multirun=True) == "ok"
+    (default_shapes, default_settings), (shapes, settings) = built
+    assert default_settings == {"device": "cpu", "dtype": "float32"}, "chapter 1 passes none of them"
+    assert shapes == [(8, 784), (8,), (6, 8), (6,), (10, 6), (10,)]
+    assert settings == {
+        "device": "cpu",
+        "dtype": "float32",
+        "cost": "cross_entropy",
+        "lmbda": 5.0,
+        "activation": "tanh",
+        "momentum": 0.5,
+    }
+    row = load(tmp_path).iloc[-1]
+    assert (row.hidden, row.hidden_layers, row.cost, row.output) == (8, "8,6", "cross_entropy", "sigmoid")
+    assert (row.lmbda, row.init, row.activation, row.momentum) == (5.0, "scaled", "tanh", 0.5)
+    assert configuration.variant(row.to_dict()) == (
+        "numpy (cpu, layers=8,6, cost=cross_entropy, lmbda=5, init=scaled, activation=tanh, momentum=0.5)"
+    )
+
+
+def test_scaled_init_divides_the_same_draws_by_the_square_root_of_the_inputs():
+    from benchmarks.fairness import init_params, layer_sizes
+
+    normal = init_params(layer_sizes([8, 6]), seed=3)
+    scaled = init_params(layer_sizes([8, 6]), seed=3, init="scaled")
+    for index, (n, s) in enumerate(zip(normal, scaled)):
+        expected = n / (n.shape[1] ** 0.5) if index % 2 == 0 else n
+        assert (s == expected).all()
+
+
+def test_a_softmax_output_is_recorded_with_the_log_likelihood_cost(tmp_path):
+    cfg = make_config(tmp_path, "epochs=1", "output=softmax", "cost=cross_entropy")
+    assert harness.run(cfg, multirun=True) == "ok"
+    row = load(tmp_path).iloc[0]
+    assert (row.output, row.cost) == ("softmax", "log_likelihood")
+    assert configuration.variant(row.to_dict()) == "numpy (cpu, cost=log_likelihood, output=softmax)"
+
+
+def test_each_chapter_3_setting_is_its_own_configuration(tmp_path):
+    changes = [(), *((change,) for change in CHAPTER_3), ("output=softmax",), ("activation=relu",)]
+    for overrides in changes:
+        assert harness.run(make_config(tmp_path, "epochs=1", *overrides), multirun=True) == "ok"
+    assert load(tmp_path).config_hash.nunique() == len(changes)
+
+
+def test_an_unsupported_setting_is_recorded_in_a_sweep(tmp_path):
+    cfg = make_config(tmp_path, "backend=numba", "hidden=[8,6]")
+    assert harness.run(cfg, multirun=True) == "unsupported"
+    runs = load(tmp_path)
+    assert runs.status.tolist() == ["unsupported"]
+    assert runs.error.tolist() == ["its compiled loop nests have one hidden layer, not 2"]
+    assert runs.hidden_layers.tolist() == ["8,6"]
+
+
+def test_a_single_unsupported_run_exits_with_one_line(tmp_path):
+    done = run_py("backend=numba", "hidden=[8,6]", f"results_dir={tmp_path}", *TINY)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == "error: backend numba: its compiled loop nests have one hidden layer, not 2"
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("hidden=[30,0]", "hidden=[30, 0]: must be a width of at least 1 or a list of them"),
+        ("hidden=[]", "hidden=[]: must be a width of at least 1 or a list of them"),
+        ("lmbda=-1", "lmbda=-1.0: must be a finite number, 0 or above"),
+        ("momentum=1.5", "momentum=1.5: must be at least 0 and below 1"),
+    ],
+)
+def test_a_chapter_3_value_a_run_cannot_use_is_one_line(tmp_path, override, message):
+    done = run_py(override, f"results_dir={tmp_path}", *TINY)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == f"error: {message}"
+
+
+@pytest.mark.parametrize(
+    ("override", "value"), [("cost=hinge", "hinge"), ("activation=softplus", "softplus")]
+)
+def test_an_unknown_chapter_3_choice_fails_with_hydras_message(override, value):
+    done = run_py(override, "epochs=1")
+    assert done.returncode != 0
+    assert value in done.stderr and "Traceback" not in done.stderr
+
+
+def test_headline_prints_chapter_3_medians_beside_the_books_figures(tmp_path, capsys):
+    from benchmarks.commands import headline
+
+    chapter_3 = ["+sweep=nielsen3", "hidden=30", "lmbda=0.0", "batch_size=10", "epochs=2"]
+    for seed in (0, 1, 2):
+        assert harness.run(make_config(tmp_path, *chapter_3, f"seed={seed}"), multirun=True) == "ok"
+    assert harness.run(make_config(tmp_path, "batch_size=10", "epochs=2"), multirun=True) == "ok"
+    # At chapter 1's eta and sizes, but cross-entropy: not chapter 1's network.
+    other = make_config(tmp_path, "batch_size=10", "epochs=2", "cost=cross_entropy", "seed=5")
+    assert harness.run(other, multirun=True) == "ok"
+    assert headline.main([str(tmp_path / "runs.parquet")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    finals = load(tmp_path).query("cost == 'cross_entropy' and eta == 0.5 and epoch == 2").test_acc
+    [line] = [line for line in lines if line.startswith("cross-entropy, 30 hidden, eta 0.5:")]
+    assert f"numpy {finals.median():.2%} (test accuracy, median of 3 seeds, after 2 epochs)" in line
+    assert "book 95.49%" in line and "chap3.html#using_the_cross-entropy_to_classify_mnist_digits" in line
+    [chapter_1] = [line for line in lines if "Nielsen: 95.42%" in line]
+    assert chapter_1.startswith("numpy: median of best over 1 seeds"), "chapter 3's runs are not chapter 1's"
