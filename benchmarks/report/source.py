@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.configuration import spelled
-from benchmarks.fairness import init_params, layer_sizes
+from benchmarks.fairness import N_IN, init_params, layer_sizes
 from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
 
 IMPLS = ROOT / "impls"
@@ -81,41 +81,34 @@ def statements(code: str) -> list[ast.stmt]:
     return [node for node in ast.walk(ast.parse(code)) if isinstance(node, ast.stmt)]
 
 
-def executed_statements(code: str, lines: set[int]) -> int:
-    """Statements of `code` that ran, given the line numbers a trace saw: each executed line
-    counts once, for the innermost statement holding it, and a function or class counts with
-    its decorators when anything inside it ran (their headers ran at import, before the trace)."""
+def executed(code: str, lines: set[int]) -> set[tuple[int, int]]:
+    """The statements of `code` that ran, given the line numbers a trace saw, each as its (line,
+    column): each executed line counts once, for the innermost statement holding it, and a function
+    or class counts with its decorators when anything inside it ran (their headers ran at import,
+    before the trace)."""
     nodes = statements(code)
     ran = set()
     for line in lines:
         holding = [n for n in nodes if n.lineno <= line <= n.end_lineno]
         if holding:
             ran.add(min(holding, key=lambda n: n.end_lineno - n.lineno))
-    count = len(ran)
+    counted = {(n.lineno, n.col_offset) for n in ran}
     for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.ClassDef) and node not in ran:
             inside = {n for n in ast.walk(node) if isinstance(n, ast.stmt)} - {node}
             if inside & ran:
-                count += 1 + len(node.decorator_list)
-    return count
+                counted |= {(n.lineno, n.col_offset) for n in [node, *node.decorator_list]}
+    return counted
 
 
-def trace_training(name: str, options: dict) -> dict[str, list[int]]:
-    """File -> the lines that run while backend `name` is built with `options`, prepared for
-    training and trains a short epoch that ends in a partial mini-batch, on the CPU. Traced are
-    the files of impls/, or, for a backend that runs someone's own file, the files it names as
-    theirs (`source_files()`); adapter methods only the harness calls (evaluate, parameters,
-    synchronize) stay out."""
-    cls = implementations()[name]
-    rng = np.random.default_rng(0)
-    x, y = rng.random((12, 784)).astype(np.float32), rng.integers(0, 10, 12)
-    params = init_params(layer_sizes(30), seed=0)
-    # Only a backend that names its user's files is built before the trace: building warms caches.
-    theirs = (
-        {str(p) for p in cls(params, x, y, **options).source_files()}
-        if hasattr(cls, "source_files")
-        else None
-    )
+def executed_statements(code: str, lines: set[int]) -> int:
+    """How many statements of `code` ran, given the line numbers a trace saw (see `executed`)."""
+    return len(executed(code, lines))
+
+
+def tracing(keep) -> tuple[dict[str, set[int]], object]:
+    """(lines seen per file, a trace function) that records every line run in files for which
+    `keep(path)` is true; install it with sys.settrace."""
     seen = {}
 
     def local(frame, event, arg):
@@ -124,18 +117,89 @@ def trace_training(name: str, options: dict) -> dict[str, list[int]]:
         return local
 
     def calls(frame, event, arg):
-        path = frame.f_code.co_filename
-        return local if (path in theirs if theirs else path.startswith(str(IMPLS))) else None
+        return local if keep(frame.f_code.co_filename) else None
 
+    return seen, calls
+
+
+def traced(keep, action) -> dict[str, list[int]]:
+    """File -> the lines run in files that `keep` accepts while `action()` runs."""
+    seen, calls = tracing(keep)
     sys.settrace(calls)
     try:
-        net = cls(params, x, y, **options)
-        if hasattr(net, "prepare_training"):
-            net.prepare_training(5, 3.0)
-        net.train_epoch(np.arange(12), 5, 3.0)
+        action()
     finally:
         sys.settrace(None)
     return {shown_path(path): sorted(lines) for path, lines in seen.items()}
+
+
+def constructor_settings(settings: dict) -> dict:
+    """Chapter 3's settings as the constructor takes them: `init` and `hidden` go into the parameters."""
+    return {k: v for k, v in settings.items() if k not in ("init", "hidden")}
+
+
+def settings_params(settings: dict, sizes: list[int], seed: int) -> list[np.ndarray]:
+    """Parameters for layer widths `sizes` (input, hidden..., output), with as many hidden layers of
+    the first hidden width as `settings`' `hidden` has, drawn with its `init`."""
+    if "hidden" in settings:
+        sizes = [sizes[0], *[sizes[1]] * len(layer_sizes(settings["hidden"])[1:-1]), sizes[-1]]
+    return init_params(sizes, seed=seed, init=settings.get("init", "normal"))
+
+
+def trace_training(name: str, options: dict, settings: dict | None = None) -> dict[str, list[int]]:
+    """File -> the lines that run while backend `name` is built with `options`, prepared for
+    training and trains a short epoch that ends in a partial mini-batch, on the CPU. Traced are
+    the files of impls/, or, for a backend that runs someone's own file, the files it names as
+    theirs (`source_files()`); adapter methods only the harness calls (evaluate, parameters,
+    synchronize) stay out. `settings`: chapter 3's, as the harness passes them (only those that
+    differ from chapter 1's)."""
+    return trace_phases(name, options, settings or {}, phases=("train",), n_in=N_IN)["train"]
+
+
+# The input width of the phases' traces: the statements run do not depend on it, and numba's loops,
+# traced line by line, run 50 times faster than at MNIST's 784.
+PHASE_INPUTS = 16
+
+
+def trace_phases(
+    name: str,
+    options: dict,
+    settings: dict,
+    phases=("train", "gradients", "forward"),
+    n_in: int = PHASE_INPUTS,
+) -> dict:
+    """Phase -> file -> lines run, for the phases asked: "train" as `trace_training` says,
+    "gradients" one call of `gradients` and "forward" one of `forward`, on the same examples, of
+    `n_in` inputs each."""
+    cls = implementations()[name]
+    rng = np.random.default_rng(0)
+    x, y = rng.random((12, n_in)).astype(np.float32), rng.integers(0, 10, 12)
+    params = settings_params(settings, [n_in, *layer_sizes(30)[1:]], seed=0)
+    built = constructor_settings(settings)
+    # Only a backend that names its user's files is built before the trace: building warms caches.
+    theirs = (
+        {str(p) for p in cls(params, x, y, **options, **built).source_files()}
+        if hasattr(cls, "source_files")
+        else None
+    )
+
+    def keep(path):
+        return path in theirs if theirs else path.startswith(str(IMPLS))
+
+    def train():
+        net = cls(params, x, y, **options, **built)
+        if hasattr(net, "prepare_training"):
+            net.prepare_training(5, 3.0)
+        net.train_epoch(np.arange(12), 5, 3.0)
+
+    traces = {"train": traced(keep, train)} if "train" in phases else {}
+    net = cls(params, x, y, **options, **built)
+    placed = net.place(x, y)
+    if "gradients" in phases:
+        traces["gradients"] = traced(keep, lambda: net.gradients(*placed))
+    if "forward" in phases:
+        traces["forward"] = traced(keep, lambda: net.forward(placed[0]))
+    return traces
 
 
 def shown_path(path: str) -> str:
@@ -148,16 +212,21 @@ def default_requests() -> list[list]:
     return [[name, backend_options(name)] for name in implementations()]
 
 
+# TorchScript and numba compile functions into code that no Python trace sees: off in the traces.
+UNCOMPILED = {"PYTORCH_JIT": "0", "NUMBA_DISABLE_JIT": "1"}
+
+
 @cache
-def traced_training(requests: str | None = None) -> dict[str, dict[str, list[int]]]:
-    """Traced lines for each [backend, options] in the JSON `requests` (default: every backend
-    with its conf options), keyed 'backend options-json', from a fresh process in which
-    TorchScript is off (PYTORCH_JIT=0), since a scripted function runs compiled code that no
-    Python trace sees."""
+def traced_training(requests: str | None = None) -> dict[str, dict]:
+    """Traced lines for each request in the JSON `requests` (default: every backend with its conf
+    options), keyed by `request_key`, from a fresh process in which TorchScript and numba's compiler
+    are off (UNCOMPILED), so that their functions run as the Python they are written in. A request
+    [backend, options] gives `trace_training`'s lines; [backend, options, settings] gives
+    `trace_phases`' phases, or the one line of the error that building or running it raised."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.report.source", requests or json.dumps(default_requests())],
         cwd=ROOT,
-        env=os.environ | {"PYTORCH_JIT": "0"},
+        env=os.environ | UNCOMPILED,
         capture_output=True,
         text=True,
         timeout=300,
@@ -166,8 +235,9 @@ def traced_training(requests: str | None = None) -> dict[str, dict[str, list[int
     return json.loads(done.stdout)
 
 
-def request_key(name: str, options: dict) -> str:
-    return f"{name} {json.dumps(options, sort_keys=True)}"
+def request_key(name: str, options: dict, settings: dict | None = None) -> str:
+    key = f"{name} {json.dumps(options, sort_keys=True)}"
+    return key if settings is None else f"{key} {json.dumps(settings, sort_keys=True)}"
 
 
 def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
@@ -206,20 +276,23 @@ def options_note(options: dict) -> str:
     return ", ".join(f"{k}={spelled(k, v)}" for k, v in sorted(options.items()) if v is not None)
 
 
-def gradient_error(cls: type, options: dict) -> float:
+def gradient_error(cls: type, options: dict, settings: dict | None = None) -> float:
     """Worst relative error, over the parameter arrays, of the backend's gradients against central
-    finite differences of its own cost, in float64 on a tiny network (NaN when it cannot be run)."""
+    finite differences of its own cost, in float64 on a tiny network (NaN when it cannot be run),
+    with chapter 3's `settings` on (those that differ from chapter 1's, as the harness passes them)."""
+    settings = settings or {}
     rng = np.random.default_rng(7)
-    sizes, m, h = [6, 5, 4], 3, 1e-6
-    x, y = rng.random((m, sizes[0])), rng.integers(0, sizes[-1], m)
-    params = init_params(sizes, seed=3)
+    m, h = 3, 1e-6
+    params = settings_params(settings, [6, 5, 4], seed=3)
+    x, y = rng.random((m, 6)), rng.integers(0, 4, m)
+    built = options | constructor_settings(settings)
 
     def total_cost(values):
-        net = cls(values, x, y, dtype="float64", **options)
+        net = cls(values, x, y, dtype="float64", **built)
         return m * net.cost(*net.place(x, y))
 
     try:
-        net = cls(params, x, y, dtype="float64", **options)
+        net = cls(params, x, y, dtype="float64", **built)
         grads = net.gradients(*net.place(x, y))
         grads = [
             np.asarray(g.detach().cpu() if hasattr(g, "detach") else g).reshape(p.shape)
@@ -303,11 +376,18 @@ def flexibility_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def traced_request(name: str, options: dict, settings: dict | None = None):
+    if settings is None:
+        return trace_training(name, options)
+    try:
+        return trace_phases(name, options, settings)
+    except Exception as e:  # a backend that cannot run the settings: its refusal is the result
+        return f"{type(e).__name__}: {e}".splitlines()[0]
+
+
 def main() -> None:
     requests = json.loads(sys.argv[1]) if len(sys.argv) > 1 else default_requests()
-    print(
-        json.dumps({request_key(name, options): trace_training(name, options) for name, options in requests})
-    )
+    print(json.dumps({request_key(*request): traced_request(*request) for request in requests}))
 
 
 if __name__ == "__main__":
