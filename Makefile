@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro perf gpu report nielsen compare check lint format slurm-up slurm-down
+.PHONY: bench test data micro perf gpu scale profile report nielsen nielsen3 flexibility compare check lint format slurm-up slurm-down
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,19 @@ gpu: data
 	$(PY) -m benchmarks.commands.peers --device cuda --results-dir $(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
+# How cost grows with hidden size (the report's Scaling section), about 15 minutes on 2 cores: the `scale` preset,
+# hidden 3000 at batch 1000, numba at 1 thread, Nielsen's loop where an epoch takes seconds; its own report.
+scale: data
+	$(PY) run.py -m +sweep=scale results_dir=$(RESULTS)/scale
+	$(PY) run.py -m +sweep=scale hidden=3000 batch_size=1000 results_dir=$(RESULTS)/scale
+	$(PY) run.py -m +sweep=scale backend=numba threads=1 results_dir=$(RESULTS)/scale
+	$(PY) run.py -m +sweep=scale backend=numpy_loop hidden=30,100 batch_size=10 threads=1 results_dir=$(RESULTS)/scale
+	$(PY) -m benchmarks.report $(RESULTS)/scale/runs.parquet
+
+# Where one training step's time goes, per operation, at hidden 1000, batch 1000, 1 thread.
+profile: data
+	$(PY) -m benchmarks.commands.profile
+
 report: $(INSTALLED)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
@@ -46,17 +59,32 @@ nielsen: data
 	$(PY) run.py -m +sweep=nielsen results_dir=$(RESULTS)/nielsen
 	$(PY) -m benchmarks.commands.headline $(RESULTS)/nielsen/runs.parquet
 
+# Chapter 3's headline results beside the book's, about 10 minutes on 2 cores: the `nielsen3` preset,
+# then its initialisation comparison (eta 0.1, lmbda 5, 30 hidden, N(0, 1) against scaled).
+nielsen3: data
+	$(PY) run.py -m +sweep=nielsen3 results_dir=$(RESULTS)/nielsen3
+	$(PY) run.py -m +sweep=nielsen3 hidden=30 lmbda=5.0 eta=0.1 init=normal,scaled results_dir=$(RESULTS)/nielsen3
+	$(PY) -m benchmarks.commands.headline $(RESULTS)/nielsen3/runs.parquet
+
+# Chapter 3's changes one at a time in every backend, timed beside chapter 1's network (the `flexibility`
+# preset), then chapter 3's accuracy in the fast backends, and the report with its Flexibility section.
+flexibility: data
+	$(PY) run.py -m +sweep=flexibility results_dir=$(RESULTS)
+	$(PY) run.py -m +sweep=flexibility change=chapter3 epochs=30 backend=numpy,numba,torch,torch_autograd,jax results_dir=$(RESULTS)
+	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
+
 # make compare OLD=old/runs.parquet NEW=results/runs.parquet
 compare: $(INSTALLED)
 	$(PY) -m benchmarks.commands.compare $(OLD) $(NEW)
 
 # make check FILE=path/to/your/network.py: is its backprop right, and how fast is it?
+# The checker's options go in ARGS: make check FILE=network.py ARGS="--init activator=sigmoid"
 check: data
 	$(if $(FILE),,$(error give the file: make check FILE=path/to/your/network.py))
-	$(PY) -m benchmarks.learner.check $(FILE)
+	$(PY) -m benchmarks.learner.check $(FILE) $(ARGS)
 
 # A one-node SLURM cluster on this machine (as root, on Debian), for hydra/launcher=slurm_cpu and
-# the `slurm` tests; README, "On a cluster".
+# the `slurm` tests; docs/gpu-and-slurm.md.
 slurm-up:
 	bash cluster/slurm.sh up
 

@@ -13,6 +13,7 @@ import platform
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from functools import cache
@@ -25,9 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # XLA (jax) reads XLA_FLAGS once, when jax is first imported; neither threadpoolctl nor torch
 # governs its threads. This asks it for one unless the user set XLA_FLAGS, but XLA still runs a
-# second thread (README, Measured pitfalls): pinned_threads binds every thread to the run's cores.
-# Recorded with every run among the speed-changing variables.
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+# second thread (docs/fairness.md, "Measured pitfalls"): pinned_threads binds every thread to the
+# run's cores. Recorded with every run among the speed-changing variables, as the project's own.
+PROJECT_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+os.environ.setdefault("XLA_FLAGS", PROJECT_XLA_FLAGS)
 
 
 def torch_module():
@@ -101,6 +103,19 @@ def speed_env(environ=None) -> str:
         for k, v in sorted(environ.items())
         if k.startswith(SPEED_ENV_PREFIXES) and k not in NOT_SPEED
     )
+
+
+# What this project sets itself (XLA_FLAGS, above) when the user has not: recorded, but not the user's.
+PROJECT_SPEED_ENV = (f"XLA_FLAGS={PROJECT_XLA_FLAGS}",)
+
+
+def users_speed_env(recorded: str) -> str:
+    """A recorded speed_env without the variables this project set itself ('' when the user set none).
+
+    A value can hold spaces, so each of the project's own 'NAME=value' is taken out whole."""
+    for own in PROJECT_SPEED_ENV:
+        recorded = f" {recorded} ".replace(f" {own} ", " ").strip()
+    return recorded
 
 
 def diff_hash(status: str | None) -> str | None:
@@ -227,22 +242,32 @@ def background_load(processes: int):
             helper.wait()
 
 
-def best_seconds(fn, repeats: int, synchronize=lambda: None) -> float:
+def best_seconds(fn, repeats: int, synchronize=lambda: None, clock=time.perf_counter) -> float:
+    """The best time of fn() after one untimed call; clock=time.process_time counts the process's CPU
+    time instead of wall time, which on a busy machine leaves out the time spent waiting for a core."""
     fn()
     synchronize()
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
         synchronize()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best
 
 
 @cache
-def gemm_peak(framework: str, dtype: str, device: str, threads: int, size: int = 1024, repeats: int = 5):
+def gemm_peak(
+    framework: str,
+    dtype: str,
+    device: str,
+    threads: int,
+    size: int = 1024,
+    repeats: int = 5,
+    clock=time.perf_counter,
+):
     """(GFLOP/s, what was measured): the best rate of a large matrix product in the framework
-    a backend computes with, in its dtype, on its device, at its thread count."""
+    a backend computes with, in its dtype, on its device, at its thread count, by `clock`."""
     with pinned_threads(threads):
         if framework == "jax":
             import jax
@@ -250,19 +275,88 @@ def gemm_peak(framework: str, dtype: str, device: str, threads: int, size: int =
             rng = np.random.default_rng(0)
             a, b = (jax.device_put(rng.standard_normal((size, size)).astype(dtype)) for _ in range(2))
             dot = jax.jit(jax.numpy.dot)
-            seconds = best_seconds(lambda: dot(a, b).block_until_ready(), repeats)
+            seconds = best_seconds(lambda: dot(a, b).block_until_ready(), repeats, clock=clock)
             what = f"jax.numpy.dot {dtype} {device}"
         elif framework == "torch":
             torch = torch_module()
             a, b = (torch.randn(size, size, dtype=getattr(torch, dtype), device=device) for _ in range(2))
             sync = torch.cuda.synchronize if device == "cuda" else lambda: None
-            seconds = best_seconds(lambda: torch.mm(a, b), repeats, sync)
+            seconds = best_seconds(lambda: torch.mm(a, b), repeats, sync, clock)
             what = f"torch.mm {dtype} {device}"
         else:
             rng = np.random.default_rng(0)
             a, b = (rng.standard_normal((size, size)).astype(dtype) for _ in range(2))
             out = np.empty_like(a)
-            seconds = best_seconds(lambda: np.matmul(a, b, out=out), repeats)
+            seconds = best_seconds(lambda: np.matmul(a, b, out=out), repeats, clock=clock)
             what = f"numpy.matmul {dtype} cpu"
     unit = "thread" if threads == 1 else "threads"
     return 2 * size**3 / seconds / 1e9, f"{what}, {threads} {unit}"
+
+
+def status_kib(field: str) -> int | None:
+    """A memory field of /proc/self/status (VmRSS, VmHWM) in KiB; None where there is no /proc."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    return None
+
+
+def reset_rss_peak() -> bool:
+    """Reset the kernel's resident high-water mark (VmHWM) to the current resident size; whether it
+    could (Linux 4.0 and later; not every sandbox allows it)."""
+    before = status_kib("VmHWM")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    after, now = status_kib("VmHWM"), status_kib("VmRSS")
+    return after is not None and now is not None and (after <= now or after < before)
+
+
+class RssSampler(threading.Thread):
+    """The largest VmRSS seen while it runs, read every `interval` seconds: the fallback where
+    VmHWM cannot be reset. A peak shorter than the interval can be missed."""
+
+    def __init__(self, interval: float = 0.005):
+        super().__init__(daemon=True)
+        self.interval, self.peak_kib, self.done = interval, status_kib("VmRSS") or 0, threading.Event()
+
+    def run(self):
+        while not self.done.wait(self.interval):
+            self.peak_kib = max(self.peak_kib, status_kib("VmRSS") or 0)
+
+    def stop(self) -> int:
+        self.done.set()
+        self.join()
+        return max(self.peak_kib, status_kib("VmRSS") or 0)
+
+
+class PeakMemory:
+    """Peaks from construction to stop(), in MiB: the process's resident memory (everything it holds,
+    data and libraries included; None without /proc) and, on CUDA, torch's allocated device memory.
+
+    Right when many runs share one process (the basic launcher runs a whole sweep in one): the
+    kernel's high-water mark is reset at the start, or where that is refused, VmRSS is sampled."""
+
+    def __init__(self, device: str = "cpu"):
+        self.torch = torch_module() if device == "cuda" else None
+        if self.torch:
+            self.torch.cuda.reset_peak_memory_stats(device)
+        self.device, self.sampler, self.how = device, None, None
+        if reset_rss_peak():
+            self.how = "VmHWM"
+        elif status_kib("VmRSS") is not None:
+            self.sampler, self.how = RssSampler(), "VmRSS sampled"
+            self.sampler.start()
+
+    def stop(self) -> dict:
+        """{"peak_rss_mb": ..., "peak_device_mb": ...}, None for what cannot be measured here."""
+        kib = self.sampler.stop() if self.sampler else status_kib("VmHWM") if self.how else None
+        self.sampler = None
+        device = self.torch.cuda.max_memory_allocated(self.device) / 2**20 if self.torch else None
+        return {"peak_rss_mb": kib / 1024 if kib is not None else None, "peak_device_mb": device}
+
+    def __del__(self):  # a run that raised never calls stop(): end its sampler with it
+        if self.sampler:
+            self.sampler.done.set()

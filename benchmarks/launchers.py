@@ -24,7 +24,8 @@ def sweep_batch_size(sweep_dir: Path) -> int:
     """
     saved = OmegaConf.load(sweep_dir / "multirun.yaml").hydra
     params = saved.sweeper.get("params") or {}
-    overrides = list(saved.overrides.task) + [f"{key}={value}" for key, value in params.items()]
+    # As the sweeper reads them: the preset's params first, so that the command line's win.
+    overrides = [f"{key}={value}" for key, value in params.items()] + list(saved.overrides.task)
     parsed = OverridesParser.create().parse_overrides(overrides)
     return len(BasicSweeper.split_arguments(parsed, saved.sweeper.get("max_batch_size"))[0])
 

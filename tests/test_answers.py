@@ -67,16 +67,6 @@ def ease(rows: dict[str, int], optimiser="torch.optim") -> pd.DataFrame:
     )
 
 
-def flexibility(numpy_gpu="no", numpy_dtypes="float16, float32, float64", torch_gpu="yes") -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {"backend": "numpy", "GPU": numpy_gpu, "autograd": "no", "dtypes": numpy_dtypes},
-            {"backend": "numpy_loop", "GPU": numpy_gpu, "autograd": "no", "dtypes": numpy_dtypes},
-            {"backend": "torch_autograd", "GPU": torch_gpu, "autograd": "yes", "dtypes": "float32, bfloat16"},
-        ]
-    )
-
-
 ALL = set(KINDS)
 
 
@@ -180,15 +170,67 @@ def test_parallelism_is_not_measured_without_thread_runs():
     assert answer.verdict == "not measured" and "pitfalls" in answer.evidence
 
 
-def test_customise_and_builtins_follow_the_flexibility_tables():
-    partly = answers.claim_customise(flexibility(), KINDS, ALL)
-    assert partly.verdict == "holds only in part" and "CPU only" in partly.evidence
-    full = flexibility(numpy_gpu="yes", numpy_dtypes="float16, float32, float64, bfloat16")
-    assert answers.claim_customise(full, KINDS, ALL).verdict == "holds"
-    counts = {"numpy_loop": 50, "torch_autograd": 28}
-    assert answers.claim_builtins(flexibility(), ease(counts), KINDS, ALL).verdict == "holds"
-    no_optimiser = answers.claim_builtins(flexibility(), ease(counts, optimiser="by hand"), KINDS, ALL)
-    assert no_optimiser.verdict == "holds only in part" and "torch.optim" in no_optimiser.evidence
+def at_sizes(backend: str, seconds: dict[int, float], **setting) -> list[dict]:
+    """Cells at batch 1000 and these hidden sizes."""
+    return [
+        {
+            "backend": backend,
+            "batch_size": 1000,
+            "hidden": h,
+            "hidden_layers": str(h),
+            "seconds": s,
+            **setting,
+        }
+        for h, s in seconds.items()
+    ]
+
+
+def test_faster_is_judged_again_at_the_largest_hidden_size():
+    runs = timings(
+        *at_sizes("numpy", {30: 0.05, 300: 0.4, 3000: 4.0}),
+        *at_sizes("torch", {30: 0.08, 300: 0.4, 3000: 3.0}),
+    )
+    answer = answers.claim_faster(runs, KINDS)
+    assert answer.verdict == "does not hold at hidden 30; holds at hidden 3000"
+    assert "At hidden 30, hand-written code (torch against numpy): NumPy faster 1.6× at batch 1000." in (
+        answer.evidence
+    )
+    assert "At hidden 3000, hand-written code (torch against numpy): torch faster 1.3× at batch 1000." in (
+        answer.evidence
+    )
+    same = answers.claim_faster(runs[runs.hidden < 3000], KINDS)
+    assert same.verdict == "does not hold" and "hidden 300," in same.evidence
+
+
+def test_parallelism_compares_each_side_at_the_same_batch_and_hidden_size():
+    # NumPy gains most at batch 10, torch only ran at batch 100: no like-for-like comparison.
+    apart = timings(
+        *batches("numpy", {10: 0.2}),
+        *batches("numpy", {10: 0.1}, threads=2),
+        *batches("torch", {100: 0.1}),
+        *batches("torch", {100: 0.09}, threads=2),
+    )
+    answer = answers.claim_parallelism(apart, KINDS)
+    assert answer.verdict == "not measured" and "same batch and hidden size" in answer.evidence
+
+
+def test_parallelism_at_scale_says_where_a_second_thread_pays_off_and_the_share_of_peak():
+    one = {30: 0.1, 300: 1.0, 1000: 3.0}
+    runs = timings(
+        *at_sizes("numpy", one, peak_gflops=100.0),
+        *at_sizes("numpy", {30: 0.1, 300: 0.6, 1000: 1.7}, threads=2),
+        *at_sizes("torch", one, peak_gflops=50.0),
+        *at_sizes("torch", {30: 0.11, 300: 0.98, 1000: 1.75}, threads=2),
+    )
+    answer = answers.claim_parallelism(runs, KINDS)
+    assert answer.verdict == "does not hold"
+    assert (
+        "at hidden 1000, batch 1000, a second thread makes numpy 1.8× as fast, torch 1.7× as fast"
+        in answer.evidence
+    )
+    assert "pays off (more than 1.05×) for numpy from hidden 300, torch from hidden 1000" in answer.evidence
+    # 3.2 GFLOP per mini-batch of 1000 at hidden 1000, 50 of them in 3 s: 53 GFLOP/s.
+    assert "of its library's measured matrix-product peak: torch 107%, numpy 53%" in answer.evidence
 
 
 def test_report_opens_with_the_answers_and_prints_them(tmp_path, capsys):
@@ -210,9 +252,10 @@ def test_html_report_embeds_every_plot_and_table_and_references_no_file(tmp_path
     page = (out / "report.html").read_text()
     markdown = (out / "report.md").read_text()
     drawn = sorted(p.name for p in out.glob("*.png"))
-    assert len(drawn) == len(plots.PLOTS)
+    assert len(drawn) == len(plots.PLOTS) + 1  # and the flexibility heatmap
     images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,[A-Za-z0-9+/=]+">', page)
-    assert sorted(images) == sorted(html.escape(title) for title in plots.PLOTS.values())
+    titles = [*plots.PLOTS.values(), "Statements each change took"]
+    assert sorted(images) == sorted(html.escape(title) for title in titles)
     tables_md = len(re.findall(r"^\|---", markdown, re.M)) + markdown.count("_none_")
     assert page.count("<table>") + page.count("<p><em>none</em></p>") == tables_md
     references = re.findall(r'(?:src|href)="([^"]*)"', page)
@@ -240,7 +283,14 @@ def test_coinciding_accuracy_curves_get_a_caption():
     same = runs[runs.backend == "numpy"].assign(backend="torch", run_id=lambda f: f.run_id + "-t")
     runs = summary.prepare(pd.concat([runs[runs.backend == "numpy"], same]))
     assert summary.coinciding_curves(runs)
-    assert "lie on top of each other" in takeaways.takeaway_accuracy(runs)
+    caption = takeaways.takeaway_accuracy(runs)
+    panels = [line for line in caption.splitlines() if line.startswith("- ")]
+    assert "lie on top of each other" in caption
+    assert panels == [
+        f"- batch {batch}, hidden {hidden}: numpy (cpu) = torch (cpu)"
+        for hidden in (30, 100)
+        for batch in (10, 100)
+    ]
     different = summary.prepare(synthetic_runs(backends=("numpy", "torch"), devices=("cpu",)))
     assert "lie on top of each other" not in takeaways.takeaway_accuracy(different)
 

@@ -49,3 +49,18 @@ def test_killed_submitit_job_is_completed_by_a_rerun(tmp_path):
     runs = runs_in(tmp_path)
     assert len(runs) == 4 and sorted(runs.seed) == [0, 1, 2, 3]
     assert set(survivors.index) < set(runs.index)
+
+
+def test_a_preset_key_given_on_the_command_line_counts_once(tmp_path):
+    from omegaconf import OmegaConf
+
+    from benchmarks.launchers import sweep_batch_size
+
+    saved = {
+        "hydra": {
+            "sweeper": {"params": {"backend": "numpy,torch,jax", "batch_size": "10,100"}},
+            "overrides": {"task": ["backend=numpy", "seed=0,1", "+sweep=default"]},
+        }
+    }
+    OmegaConf.save(saved, tmp_path / "multirun.yaml")
+    assert sweep_batch_size(tmp_path) == 4  # numpy only, 2 batch sizes, 2 seeds

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import registry, results
+from benchmarks import env, registry, results
 from benchmarks.report import __main__ as report_command
 from benchmarks.report import document as report
 from benchmarks.report import plots, source, summary
+from benchmarks.report import render as render_module
 from tests.conftest import ROOT
 
 BASE = {
@@ -127,7 +128,7 @@ def test_full_report_has_every_plot_and_table(tmp_path):
     out = render(tmp_path, synthetic_runs())
     markdown = (out / "report.md").read_text()
     pngs = {p.name for p in out.glob("*.png")}
-    assert pngs == set(plots.PLOTS)
+    assert pngs == set(plots.PLOTS) | {"flexibility.png"}
     assert images_in(markdown) == pngs
     for png in pngs:
         image = matplotlib.image.imread(out / png)
@@ -230,13 +231,19 @@ def test_ease_of_use_counts_what_runs_to_train_including_scripted_and_shared_cod
 
     traces = {key.split()[0]: trace for key, trace in source.traced_training().items()}
     code = (ROOT / "impls" / "torch_backprop.py").read_text()
-    functions = {n.name: n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.FunctionDef)}
+    functions = {
+        f"{cls.name}.{n.name}": n
+        for cls in ast.parse(code).body
+        if isinstance(cls, ast.ClassDef)
+        for n in cls.body
+        if isinstance(n, ast.FunctionDef)
+    }
     torch_lines = set(traces["torch"]["impls/torch_backprop.py"])
-    # TorchScript's sgd_epoch and the backprop it calls run as Python under the trace
-    assert functions["backprop"].body[-1].lineno in torch_lines
-    assert functions["sgd_epoch"].body[-1].lineno in torch_lines
+    # The scripted module's epoch loop (its forward) and the backprop it calls run as Python under the trace
+    assert functions["Backprop.backprop"].body[-1].lineno in torch_lines
+    assert functions["Backprop.forward"].body[-1].lineno in torch_lines
     for adapter in ("evaluate", "parameters", "synchronize", "cost"):
-        assert functions[adapter].body[-1].lineno not in torch_lines
+        assert functions[f"TorchBackprop.{adapter}"].body[-1].lineno not in torch_lines
     assert "impls/cuda_graphs.py" in traces["torch_autograd"]
     table = source.ease_of_use_table().set_index("backend")
     assert (table["statements run to train"] < table["logical lines in those files"]).all()
@@ -411,3 +418,71 @@ def test_speed_changing_variables_are_listed_and_keep_runs_apart(tmp_path):
         "numpy (cpu) [speed_env=]",
         "numpy (cpu) [speed_env=OPENBLAS_CORETYPE=Haswell]",
     }
+
+
+def test_speedup_table_has_a_row_per_variant_and_a_column_per_batch_size():
+    matrix = summary.speedup_matrix(summary.prepare(synthetic_runs()))
+    assert list(matrix.columns) == ["label", "hidden", "batch 10", "batch 100"]
+    assert set(matrix.label) == {"numpy (cpu)", "torch (cpu)", "torch (cuda)"}
+    assert len(matrix) == 6  # each variant at hidden 30 and 100
+    numpy_at_30 = matrix[(matrix.label == "numpy (cpu)") & (matrix.hidden == 30)].iloc[0]
+    assert numpy_at_30["batch 10"] == pytest.approx(10, rel=0.2)
+
+
+def test_a_variant_has_one_colour_in_every_plot(tmp_path):
+    runs = summary.prepare(synthetic_runs())
+    colours = plots.variant_colours(runs)
+    assert len(set(colours.values())) == len(colours)
+    drawn = [
+        plots.plot_epoch_time(runs, tmp_path, colours),
+        plots.plot_speedup(runs, tmp_path, colours),
+        plots.plot_threads(runs, tmp_path, colours),
+    ]
+    numpy = np.round(np.array(colours["numpy (cpu)"]) * 255)
+    for name in drawn:
+        pixels = np.round(matplotlib.image.imread(tmp_path / name)[..., :3] * 255).reshape(-1, 3)
+        assert (np.abs(pixels - numpy).max(axis=1) <= 1).any(), name
+
+
+def test_the_first_summary_table_is_compact_and_the_full_one_is_folded_in_html(tmp_path):
+    out = render(tmp_path, synthetic_runs())
+    markdown = (out / "report.md").read_text()
+    section = markdown.split("## Summary per configuration")[1].split("\n## ")[0]
+    first, full = [table for table in section.split("\n\n") if table.startswith("| label")][:2]
+    assert first.splitlines()[0] == "| " + " | ".join(summary.FIRST) + " |"
+    assert "IQR s" in full.splitlines()[0] and "threads" in full.splitlines()[0]
+    page = (out / "report.html").read_text()
+    assert page.count("<details><summary>") == 1 and "<script" not in page
+
+
+def test_variables_the_project_sets_are_recorded_but_only_the_users_are_flagged(tmp_path):
+    runs = synthetic_runs(backends=("numpy",), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    project_only = runs.assign(speed_env=env.PROJECT_SPEED_ENV[0])
+    (tmp_path / "ours").mkdir()
+    markdown = (render(tmp_path / "ours", project_only) / "report.md").read_text()
+    assert "XLA_FLAGS" not in markdown and "were set for these runs" not in markdown
+    users = runs.assign(speed_env=f"OMP_NUM_THREADS=1 {env.PROJECT_SPEED_ENV[0]} XLA_FLAGS_EXTRA=1")
+    (tmp_path / "theirs").mkdir()
+    markdown = (render(tmp_path / "theirs", users) / "report.md").read_text()
+    assert "were set for these runs: `OMP_NUM_THREADS=1 XLA_FLAGS_EXTRA=1`" in markdown
+    own = runs.assign(speed_env="XLA_FLAGS=--xla_cpu_multi_thread_eigen=true")
+    (tmp_path / "own").mkdir()
+    markdown = (render(tmp_path / "own", own) / "report.md").read_text()
+    assert "were set for these runs: `XLA_FLAGS=--xla_cpu_multi_thread_eigen=true`" in markdown
+
+
+def test_a_caption_with_list_lines_renders_them_as_a_list():
+    caption = (
+        "Where one colour shows, lines lie on top of each other."
+        "\n- batch 100, hidden 30: a = b\n- batch 10, hidden 100: c = d"
+    )
+    assert render_module.caption_html(caption) == (
+        "<figcaption>Where one colour shows, lines lie on top of each other."
+        "<ul><li>batch 100, hidden 30: a = b</li><li>batch 10, hidden 100: c = d</li></ul></figcaption>"
+    )
+    assert render_module.caption_markdown(caption).splitlines()[1:] == [
+        "",
+        "- batch 100, hidden 30: a = b",
+        "- batch 10, hidden 100: c = d",
+    ]

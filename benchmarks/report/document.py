@@ -6,11 +6,24 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import configuration, results
-from benchmarks.report import answers, source
+from benchmarks.env import users_speed_env
+from benchmarks.report import answers, scaling, source
+from benchmarks.report.flexibility import flexibility_matrix, report_blocks
 from benchmarks.report.plots import NEEDS, PLOTS, draw_all
-from benchmarks.report.render import Answers, Figure, Heading, Missing, Table, Text, to_html, to_markdown
+from benchmarks.report.render import (
+    Answers,
+    Collapsed,
+    Figure,
+    Heading,
+    Missing,
+    Table,
+    Text,
+    to_html,
+    to_markdown,
+)
 from benchmarks.report.summary import (
     BASELINE,
+    FIRST,
     NOISY_IQR,
     SHOWN,
     environment_table,
@@ -19,7 +32,7 @@ from benchmarks.report.summary import (
     not_run_table,
     prepare,
     run_requests,
-    speedups,
+    speedup_matrix,
     standard_threads,
     summary_table,
 )
@@ -35,17 +48,18 @@ def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame
     return prepare(kept), left_out
 
 
-def judged(runs: pd.DataFrame) -> tuple[list[answers.Answer], pd.DataFrame, pd.DataFrame]:
-    """(answers, ease-of-use table, flexibility table) for these runs."""
+def judged(runs: pd.DataFrame) -> tuple[list[answers.Answer], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(answers, ease-of-use table, flexibility table, chapter 3's flexibility matrix) for these runs."""
     ease = source.ease_of_use_table(extra=named_files(runs))
     flexibility = source.flexibility_table()
+    matrix = flexibility_matrix(runs)
     requests = run_requests(runs[runs.status == "ok"])
     labels = {source.request_label(name, options) for name, options in requests}
     gradients = source.gradient_check_table(requests)
     verdicts = answers.judge(
-        runs, ease[ease.backend.isin(labels)], flexibility, gradients, source.backend_kinds()
+        runs, ease[ease.backend.isin(labels)], flexibility, gradients, source.backend_kinds(), matrix
     )
-    return verdicts, ease, flexibility
+    return verdicts, ease, flexibility, matrix
 
 
 def plot_blocks(runs: pd.DataFrame, drawn: dict[str, str | None]) -> list:
@@ -66,11 +80,11 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     out.mkdir(parents=True, exist_ok=True)
     left_out = runs.iloc[:0] if left_out is None else left_out
     drawn = draw_all(runs, out)
-    verdicts, ease, flexibility = judged(runs)
+    verdicts, ease, flexibility, matrix = judged(runs)
     summary = summary_table(runs)
     noisy = summary[summary.noisy] if not summary.empty else summary
-    speed_env = sorted(set(runs.speed_env.dropna()) - {""})
-    speed = speedups(runs)
+    speed_env = sorted(set(runs.speed_env.dropna().map(users_speed_env)) - {""})
+    speed = speedup_matrix(runs)
     threads = standard_threads(runs)
     blocks = [
         Heading(1, TITLE),
@@ -90,10 +104,10 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     if speed_env:
         blocks.append(
             Text(
-                "Speed-changing environment variables were set for some runs: "
+                "Speed-changing environment variables were set for these runs: "
                 + "; ".join(f"`{text}`" for text in speed_env)
                 + ". They change which kernels or how many threads BLAS, OpenMP or the frameworks use "
-                "(README, Measured pitfalls); runs made under different values are never pooled."
+                "(docs/fairness.md); runs made under different values are never pooled."
             )
         )
     blocks += [
@@ -118,13 +132,16 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     if speed.empty:
         blocks.append(Missing(f"No speed-up table: it needs {NEEDS['speedup.png']}."))
     else:
-        table = speed.sort_values(["hidden", "batch_size", "speedup"])[
-            ["label", "hidden", "batch_size", "speedup"]
-        ]
+        batches = [column for column in speed.columns if column.startswith("batch ")]
         blocks += [
-            Text(f"Speed-up per epoch over {BASELINE}, at the settings both ran:"),
-            Table(table.assign(speedup=table.speedup.map("{:.1f}×".format))),
+            Text(
+                f"Speed-up per epoch over {BASELINE}, at the settings both ran (blank where one did not run):"
+            ),
+            Table(
+                speed.assign(**{b: speed[b].map("{:.1f}×".format).where(speed[b].notna()) for b in batches})
+            ),
         ]
+    blocks += scaling.blocks(runs, out)
     blocks += [
         Heading(2, "Summary per configuration"),
         Text(
@@ -133,7 +150,12 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             "reached it counts as never in the median, and `reached target` says how many did. "
             "`graphed steps` is the share of an epoch's steps replayed from CUDA graphs."
         ),
-        Table(summary.drop(columns="noisy") if not summary.empty else summary),
+        Table(summary[FIRST] if not summary.empty else summary),
+        Collapsed(
+            "Every column: threads, load, parallel jobs, epochs, seeds, IQR, throughput, best accuracy, "
+            "time to target with setup, status",
+            summary.drop(columns="noisy") if not summary.empty else summary,
+        ),
         Heading(2, "Ease of use"),
         Text(
             "`statements run to train` counts the statements that execute while a backend is built, "
@@ -146,6 +168,8 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         ),
         Table(ease.drop(columns="name")),
         Heading(2, "Flexibility"),
+        *report_blocks(runs, matrix, out),
+        Heading(3, "Devices and dtypes"),
         Text(
             "Derived from each implementation: its declared devices, whether its source calls autograd, "
             "and which dtypes it trains in when tried on a tiny network."

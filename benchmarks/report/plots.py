@@ -40,6 +40,14 @@ NEEDS = {
 }
 
 
+def variant_colours(runs: pd.DataFrame) -> dict[str, tuple]:
+    """One colour per variant label, the same in every plot of a report: the labels in sorted order,
+    including those the plots give backends shown at their own thread count, on one palette."""
+    labels = sorted(set(runs.label) | set(standard(runs).label))
+    palette = "tab10" if len(labels) <= 10 else "husl"
+    return dict(zip(labels, sns.color_palette(palette, n_colors=len(labels))))
+
+
 def facet_axes(n: int, title: str):
     fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.2), squeeze=False, sharey=True)
     fig.suptitle(title)
@@ -74,10 +82,9 @@ def legend_below(fig, axes, columns: int = 3) -> int:
     return -(-len(entries) // columns)
 
 
-def by_hidden_lines(stats, out, name, title, ylabel, ref_line=None):
+def by_hidden_lines(stats, out, name, title, ylabel, palette, ref_line=None):
     hidden_sizes = sorted(stats.hidden.unique())
     fig, axes = facet_axes(len(hidden_sizes), title)
-    palette = dict(zip(sorted(stats.label.unique()), sns.color_palette(n_colors=stats.label.nunique())))
     for ax, hidden in zip(axes, hidden_sizes):
         for label, line in stats[stats.hidden == hidden].groupby("label"):
             line = line.sort_values("batch_size")
@@ -99,21 +106,21 @@ def by_hidden_lines(stats, out, name, title, ylabel, ref_line=None):
     return save(fig, out, name, legend_below(fig, axes))
 
 
-def plot_by_batch(runs, out, name, value, title, ylabel, ref_line=None):
+def plot_by_batch(runs, out, colours, name, value, title, ylabel, ref_line=None):
     """Median and IQR of `value` over timed epochs, against batch size, one panel per hidden size."""
     data = timed(standard(runs))
     if data.empty:
         return None
     stats = quartiles(data, ["label", "hidden", "batch_size"], value)
-    return by_hidden_lines(stats, out, name, title, ylabel, ref_line=ref_line)
+    return by_hidden_lines(stats, out, name, title, ylabel, colours, ref_line=ref_line)
 
 
-def plot_epoch_time(runs, out):
+def plot_epoch_time(runs, out, colours):
     title = "Training time per epoch (median, IQR bars)"
-    return plot_by_batch(runs, out, "epoch_time.png", "train_s", title, "seconds per epoch")
+    return plot_by_batch(runs, out, colours, "epoch_time.png", "train_s", title, "seconds per epoch")
 
 
-def plot_speedup(runs, out):
+def plot_speedup(runs, out, colours):
     shared = speedups(runs)
     if shared.empty:
         return None
@@ -121,15 +128,15 @@ def plot_speedup(runs, out):
     fig, axes = facet_axes(len(hidden_sizes), f"Speed-up per epoch over {BASELINE} (Nielsen's loop)")
     for ax, hidden in zip(axes, hidden_sizes):
         part = shared[shared.hidden == hidden]
-        sns.barplot(part, x="batch_size", y="speedup", hue="label", ax=ax)
+        sns.barplot(part, x="batch_size", y="speedup", hue="label", palette=colours, saturation=1, ax=ax)
         ax.axhline(1, color="grey", lw=1, ls="--", label=f"{BASELINE} = 1")
         ax.set(xlabel="mini-batch size (examples)", ylabel=f"speed-up (times faster than {BASELINE})")
         ax.set_title(f"{hidden} hidden neurons")
         ax.get_legend().remove()
-    return save(fig, out, "speedup.png", legend_below(fig, axes))
+    return save(fig, out, "speedup.png", legend_below(fig, axes, columns=2 if len(axes) == 1 else 3))
 
 
-def plot_accuracy_by_epoch(runs, out):
+def plot_accuracy_by_epoch(runs, out, colours):
     data = standard(runs[runs.status == "ok"])
     if data.empty:
         return None
@@ -138,6 +145,7 @@ def plot_accuracy_by_epoch(runs, out):
         x="epoch",
         y="test_acc",
         hue="label",
+        palette=colours,
         col="batch_size",
         row="hidden",
         kind="line",
@@ -152,13 +160,22 @@ def plot_accuracy_by_epoch(runs, out):
     return save_grid(grid, out, "accuracy_by_epoch.png", title, 1.02)
 
 
-def plot_time_to_accuracy(runs, out):
+def plot_time_to_accuracy(runs, out, colours):
     data = standard(runs[(runs.status == "ok") & (runs.hidden == NIELSEN["hidden"])])
     data = data[data.batch_size == NIELSEN["batch_size"]]
     if data.empty:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    sns.lineplot(data, x="elapsed_train_s", y="test_acc", hue="label", units="run_id", estimator=None, ax=ax)
+    sns.lineplot(
+        data,
+        x="elapsed_train_s",
+        y="test_acc",
+        hue="label",
+        palette=colours,
+        units="run_id",
+        estimator=None,
+        ax=ax,
+    )
     target = data.target_accuracy.median()
     ax.axhline(
         target, color="grey", ls="--", lw=1, label=f"target {target:.0%} (the clock stops on validation)"
@@ -175,12 +192,12 @@ def plot_time_to_accuracy(runs, out):
     return save(fig, out, "time_to_accuracy.png", legend_below(fig, [ax], columns=2))
 
 
-def plot_throughput(runs, out):
+def plot_throughput(runs, out, colours):
     title = "Training throughput (median, IQR bars)"
-    return plot_by_batch(runs, out, "throughput.png", "examples_per_s", title, "examples per second")
+    return plot_by_batch(runs, out, colours, "throughput.png", "examples_per_s", title, "examples per second")
 
 
-def plot_gflops(runs, out):
+def plot_gflops(runs, out, colours):
     peaks = timed(standard(runs)).groupby("peak_source").peak_gflops.median().dropna()
     styles = [":", "--", "-.", (0, (1, 3))]
 
@@ -190,10 +207,10 @@ def plot_gflops(runs, out):
 
     title = "Achieved GFLOP/s against the measured matrix-product peak of each library"
     ylabel = "billions of operations per second (GFLOP/s)"
-    return plot_by_batch(runs, out, "gflops.png", "gflops", title, ylabel, ref_line=peak_lines)
+    return plot_by_batch(runs, out, colours, "gflops.png", "gflops", title, ylabel, ref_line=peak_lines)
 
 
-def plot_threads(runs, out):
+def plot_threads(runs, out, colours):
     data = thread_pitfall_data(runs)
     if data.empty:
         return None
@@ -208,8 +225,10 @@ def plot_threads(runs, out):
         x="setting",
         y="train_s",
         hue="label",
+        palette=colours,
         col="batch_size",
         kind="bar",
+        saturation=1,
         order=order,
         estimator="median",
         errorbar=("pi", 50),
@@ -240,4 +259,5 @@ def draw_all(runs: pd.DataFrame, out: Path) -> dict[str, str | None]:
     """Every plot into `out`, replacing earlier ones; name -> file written, or None without data."""
     for name in PLOTS:
         (out / name).unlink(missing_ok=True)
-    return {name: MAKERS[name](runs, out) for name in PLOTS}
+    colours = variant_colours(runs)
+    return {name: MAKERS[name](runs, out, colours) for name in PLOTS}

@@ -43,6 +43,14 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Collapsed:
+    """A table a reader opens when they want it: folded away in HTML, in full in Markdown."""
+
+    title: str
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class Figure:
     file: str
     title: str
@@ -97,11 +105,34 @@ def to_markdown(blocks: list) -> str:
                 parts.append(f"_{text}_\n")
             case Table(frame):
                 parts.append(markdown_table(frame))
+            case Collapsed(title, frame):
+                parts.append(f"{title}:\n\n{markdown_table(frame)}")
             case Figure(file, title, caption):
-                parts.append(f"![{title}]({file})\n" + (f"\n{caption}\n" if caption else ""))
+                parts.append(
+                    f"![{title}]({file})\n" + (f"\n{caption_markdown(caption)}\n" if caption else "")
+                )
             case Answers(answers):
                 parts.append(answers_markdown(answers))
     return "\n".join(parts)
+
+
+def caption_lines(caption: str) -> tuple[list[str], list[str]]:
+    """(the caption's sentences, its list items): lines starting with '- ' are list items."""
+    lines = caption.splitlines()
+    return [line for line in lines if not line.startswith("- ")], [
+        line[2:] for line in lines if line.startswith("- ")
+    ]
+
+
+def caption_markdown(caption: str) -> str:
+    text, items = caption_lines(caption)
+    return " ".join(text) + ("\n\n" + "\n".join(f"- {item}" for item in items) if items else "")
+
+
+def caption_html(caption: str) -> str:
+    text, items = caption_lines(caption)
+    listed = "<ul>" + "".join(f"<li>{inline(item)}</li>" for item in items) + "</ul>" if items else ""
+    return f"<figcaption>{inline(' '.join(text))}{listed}</figcaption>"
 
 
 def answers_markdown(answers: list[Answer]) -> str:
@@ -144,7 +175,8 @@ table { border-collapse: collapse; font-size: .85em; margin: .5em 0 1.5em; displ
 th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; white-space: nowrap; }
 th { background: #f3f3f3; } code { background: #f3f3f3; padding: 0 .2em; }
 img { max-width: 100%; } figure { margin: 1em 0 2em; } figcaption { font-style: italic; }
-.missing { color: #8a4b00; font-style: italic; }
+.missing { color: #8a4b00; font-style: italic; } summary { cursor: pointer; margin: .5em 0; }
+figcaption ul { margin: .3em 0; }
 ol.answers li { margin: .4em 0; } .verdict { font-weight: bold; }
 """
 
@@ -161,10 +193,11 @@ def to_html(blocks: list, folder: Path, title: str) -> str:
                 parts.append(f'<p class="missing">{inline(text)}</p>')
             case Table(frame):
                 parts.append(table_html(frame))
+            case Collapsed(title, frame):
+                parts.append(f"<details><summary>{inline(title)}</summary>{table_html(frame)}</details>")
             case Figure(file, alt, caption):
                 image = f'<img alt="{html.escape(alt)}" src="{image_uri(folder / file)}">'
-                caption_html = f"<figcaption>{inline(caption)}</figcaption>" if caption else ""
-                parts.append(f"<figure>{image}{caption_html}</figure>")
+                parts.append(f"<figure>{image}{caption_html(caption) if caption else ''}</figure>")
             case Answers(answers):
                 parts.append(answers_html(answers))
     body = "\n".join(parts)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from benchmarks import configuration, registry
 from benchmarks.configuration import NIELSEN
+from benchmarks.env import users_speed_env
 from benchmarks.fairness import layer_sizes
 
 BASELINE = "numpy_loop"
@@ -23,10 +24,23 @@ AXES = ["hidden", "batch_size", "threads", "background_load", "parallel_jobs"]
 
 SHOWN = ["label", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
 
+# The summary's columns a reader needs first; the full table follows.
+FIRST = [
+    "label",
+    "batch_size",
+    "hidden",
+    "median epoch s",
+    "final test acc",
+    "reached target",
+    "time to target s",
+]
 
-def flops_per_example(hidden: int) -> int:
-    """Multiply-adds counted twice: forward, weight gradients, and deltas sent back."""
-    pairs = list(zip(layer_sizes(hidden), layer_sizes(hidden)[1:]))
+
+def flops_per_example(hidden: int | str) -> int:
+    """Multiply-adds counted twice: forward, weight gradients, and deltas sent back. `hidden` is one
+    hidden layer's width or a row's `hidden_layers`, every width ("30,30")."""
+    sizes = layer_sizes([int(width) for width in str(hidden).split(",")])
+    pairs = list(zip(sizes, sizes[1:]))
     forward = sum(2 * n_in * n_out for n_in, n_out in pairs)
     backward_deltas = sum(2 * n_in * n_out for n_in, n_out in pairs[1:])
     return 2 * forward + backward_deltas
@@ -48,7 +62,10 @@ def distinct_labels(runs: pd.DataFrame) -> pd.Series:
     keyed = runs.assign(label=label)
     sets = keyed.groupby(["label", *AXES], dropna=False)[["config_key", "provenance_key"]].nunique()
     ambiguous = set(sets[(sets > 1).any(axis=1)].reset_index().label)
-    fields = [f for f in configuration.CONFIGURATION + configuration.PROVENANCE if f not in AXES]
+    # hidden_layers says no more than `hidden` (an axis) unless the label already names the layers.
+    fields = [
+        f for f in configuration.CONFIGURATION + configuration.PROVENANCE if f not in [*AXES, "hidden_layers"]
+    ]
     for name in ambiguous:
         rows = keyed.label == name
         group = keyed[rows].reindex(columns=fields).astype("string").fillna("none")
@@ -66,7 +83,8 @@ def distinct_labels(runs: pd.DataFrame) -> pd.Series:
 def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     runs = runs if "config_key" in runs else configuration.with_keys(runs)
     n_train = runs.examples_per_s * runs.train_s
-    gflops = runs.hidden.map(flops_per_example) * n_train / runs.train_s / 1e9
+    widths = runs.hidden_layers.fillna(runs.hidden.astype(str)) if "hidden_layers" in runs else runs.hidden
+    gflops = widths.map(flops_per_example) * n_train / runs.train_s / 1e9
     return runs.assign(label=distinct_labels(runs), gflops=gflops)
 
 
@@ -112,6 +130,17 @@ def speedups(runs) -> pd.DataFrame:
     return shared.assign(speedup=shared.baseline_s / shared.train_s)
 
 
+def speedup_matrix(runs) -> pd.DataFrame:
+    """Speed-ups over the baseline with a row per variant and hidden size, a column per batch size
+    (NaN where the pair did not run); empty without baseline runs."""
+    shared = speedups(runs)
+    if shared.empty:
+        return shared
+    table = shared.pivot_table(index=["label", "hidden"], columns="batch_size", values="speedup")
+    table.columns = [f"batch {batch}" for batch in table.columns]
+    return table.reset_index().sort_values(["hidden", "label"], ignore_index=True)
+
+
 def thread_pitfall_data(runs) -> pd.DataFrame:
     """Timed epochs of the backends measured at 1 and 2 threads, idle and under load."""
     data = timed(runs)
@@ -131,7 +160,7 @@ def environment_table(runs) -> pd.DataFrame:
     keys = [k for k in keys if k in runs.columns]
     env = runs.assign(cuda_device=runs.cuda_device.fillna("none"), git_commit=runs.git_commit.str[:10])
     env = env.fillna({"torch": "not installed", "speed_env": "unknown"})
-    env = env.assign(speed_env=env.speed_env.replace("", "none"))
+    env = env.assign(speed_env=env.speed_env.map(users_speed_env).replace("", "none"))
     jobs = {"SLURM jobs": ("slurm_job_id", slurm_jobs)} if runs.slurm_job_id.notna().any() else {}
     table = env.groupby(keys, dropna=False).agg(
         dirty=("git_dirty", "any"),

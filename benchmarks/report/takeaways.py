@@ -66,11 +66,12 @@ def takeaway_accuracy(runs: pd.DataFrame) -> str | None:
     panels = {}
     for hidden, batch, labels in coinciding_curves(runs):
         panels.setdefault((hidden, batch), []).append(" = ".join(labels))
-    same = [f"at batch {b}, hidden {h}: {', and '.join(groups)}" for (h, b), groups in panels.items()]
-    if same:
+    if panels:
         text += (
-            " Where only one colour shows, lines lie on top of each other because those variants computed "
-            f"the same accuracies ({'; '.join(same)})."
+            "\nWhere one colour shows, lines lie on top of each other: these computed the same accuracies."
+        )
+        text += "".join(
+            f"\n- batch {b}, hidden {h}: {'; '.join(groups)}" for (h, b), groups in panels.items()
         )
     return text
 
