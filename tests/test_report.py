@@ -486,3 +486,21 @@ def test_a_caption_with_list_lines_renders_them_as_a_list():
         "- batch 100, hidden 30: a = b",
         "- batch 10, hidden 100: c = d",
     ]
+
+
+def test_the_main_plots_show_the_usual_network_at_its_usual_epochs():
+    runs = synthetic_runs(backends=("numpy", "torch"), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    changed = runs[runs.seed == 0].assign(cost="cross_entropy", run_id=lambda r: r.run_id + "-ce")
+    deeper = runs[runs.seed == 0].assign(hidden_layers="30,30", run_id=lambda r: r.run_id + "-deep")
+    shorter = runs[runs.seed == 0].assign(epochs=2, run_id=lambda r: r.run_id + "-short")
+    prepared = summary.prepare(pd.concat([runs, changed, deeper, shorter], ignore_index=True))
+    shown = summary.standard(prepared)
+    assert set(shown.run_id) <= set(runs.run_id) and not shown.empty
+    assert not shown.label.str.contains(r"\[|cost=|layers=").any()
+    # The tables still hold every configuration.
+    assert summary.summary_table(prepared).label.str.contains("cost=cross_entropy").any()
+    # Runs of a changed network alone are the usual network of their own report.
+    assert set(summary.standard(summary.prepare(changed)).run_id) == set(
+        changed[changed.threads == 1].run_id
+    ) & set(changed[changed.background_load == 0].run_id)

@@ -97,12 +97,35 @@ def standard_threads(runs: pd.DataFrame) -> int:
     return int(runs.threads.mode().iloc[0])
 
 
+# What the network is, beyond its sizes: chapter 3's changes and the number of hidden layers.
+NETWORK = [*configuration.NETWORK_SETTINGS, "init", "depth"]
+
+
+def usual_network(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs of the network most runs trained (chapter 1's in `make bench`), and of each such
+    configuration only the epoch count most of its runs used: a preset that times chapter 3's
+    changes, or the same network over fewer epochs, stays in the tables and its own section."""
+    layers = runs.get("hidden_layers", pd.Series("", index=runs.index, dtype="string"))
+    network = runs.assign(depth=layers.fillna("").str.count(",")).reindex(columns=NETWORK)
+    network = network.astype("string").fillna("")
+    kind = network.agg("|".join, axis=1)
+    usual = kind == kind.mode().iloc[0]
+    runs = runs[usual.to_numpy()]
+    others = [c for c in configuration.CONFIGURATION if c != "epochs"]
+    counts = runs.groupby([*others, "epochs"], dropna=False).run_id.nunique().reset_index()
+    most = counts.sort_values(["run_id", "epochs"]).drop_duplicates(others, keep="last")
+    keys = runs.set_index([*others, "epochs"]).index
+    return runs[keys.isin(most.set_index([*others, "epochs"]).index)]
+
+
 def standard(runs: pd.DataFrame) -> pd.DataFrame:
-    """Runs alone on an otherwise idle machine at the usual thread count, and the runs of
-    backends that never ran at it (a peer left at its library's default), labelled with theirs.
+    """Of the usual network, runs alone on an otherwise idle machine at the usual thread count, and
+    the runs of backends that never ran at it (a peer left at its library's default), labelled with
+    theirs.
 
     The pitfall plot shows loaded and multi-thread runs; parallel jobs are only in the tables.
     """
+    runs = usual_network(runs)
     alone = runs[(runs.background_load == 0) & (runs.parallel_jobs == 1)]
     usual = alone.threads == standard_threads(runs)
     own_count = ~alone.backend.isin(alone.backend[usual])
