@@ -504,3 +504,15 @@ def test_the_main_plots_show_the_usual_network_at_its_usual_epochs():
     assert set(summary.standard(summary.prepare(changed)).run_id) == set(
         changed[changed.threads == 1].run_id
     ) & set(changed[changed.background_load == 0].run_id)
+
+
+def test_settings_every_run_shares_are_said_once_not_in_every_label(tmp_path):
+    runs = synthetic_runs(backends=("numpy", "torch"), devices=("cpu",))
+    runs = runs[runs.status == "ok"].assign(eta=0.5, cost="cross_entropy")
+    labels = set(summary.prepare(runs).label)
+    assert labels == {"numpy (cpu)", "torch (cpu)"}
+    markdown = (render(tmp_path, runs) / "report.md").read_text()
+    assert "Every run here has eta=0.5, cost=cross_entropy; the labels leave it out." in markdown
+    mixed = pd.concat([runs, runs.assign(eta=3.0, run_id=runs.run_id + "-3")], ignore_index=True)
+    # What differs stays in the labels; what is still shared (the cost) goes.
+    assert {"numpy (cpu, eta=0.5)", "numpy (cpu)"} <= set(summary.prepare(mixed).label)

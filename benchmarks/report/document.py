@@ -26,12 +26,14 @@ from benchmarks.report.summary import (
     FIRST,
     NOISY_IQR,
     SHOWN,
+    distinct_labels,
     environment_table,
     left_out_table,
     named_files,
     not_run_table,
     prepare,
     run_requests,
+    shared_settings,
     speedup_matrix,
     standard_threads,
     summary_table,
@@ -86,10 +88,12 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     speed_env = sorted(set(runs.speed_env.dropna().map(users_speed_env)) - {""})
     speed = speedup_matrix(runs)
     threads = standard_threads(runs)
+    shared = shared_settings(distinct_labels(runs))
     blocks = [
         Heading(1, TITLE),
         Text(
-            "Nielsen's chapter-1 network (sigmoid, quadratic cost, mini-batch SGD) in NumPy and PyTorch, "
+            "Nielsen's network (chapter 1's: sigmoid, quadratic cost, mini-batch SGD, unless a label or the "
+            "Performance section says otherwise) in NumPy, PyTorch, numba and JAX, "
             f"measured in {runs.run_id.nunique()} runs ({len(runs):,} rows)."
         ),
         Heading(2, "Answers"),
@@ -119,7 +123,8 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         ),
         Heading(2, "Performance"),
         Text(
-            "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
+            (f"Every run here has {', '.join(shared)}; the labels leave it out. " if shared else "")
+            + "Epoch times are medians over the epochs after warm-up and over seeds; error bars are the IQR. "
             f"Plots other than the thread-count pitfall use runs at {threads} "
             f"thread{'s' if threads > 1 else ''} with no background load, launched one at a time; a backend "
             "that never ran at that count (a peer left at its library's default) is shown at its own, named "

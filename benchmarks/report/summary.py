@@ -6,6 +6,7 @@ provenance sets at the same plot axes, and everything else here works from those
 """
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,38 @@ def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     n_train = runs.examples_per_s * runs.train_s
     widths = runs.hidden_layers.fillna(runs.hidden.astype(str)) if "hidden_layers" in runs else runs.hidden
     gflops = widths.map(flops_per_example) * n_train / runs.train_s / 1e9
-    return runs.assign(label=distinct_labels(runs), gflops=gflops)
+    labels = distinct_labels(runs)
+    return runs.assign(label=without_settings(labels, shared_settings(labels)), gflops=gflops)
+
+
+LABEL = re.compile(r"^(?P<name>\S+) \((?P<parts>.*)\)(?P<rest>( \[.*\])?)$")
+
+
+def label_parts(label: str) -> list[str]:
+    """'numpy (cpu, eta=0.5, cost=cross_entropy)' -> ['cpu', 'eta=0.5', 'cost=cross_entropy']."""
+    match = LABEL.match(label)
+    return match["parts"].split(", ") if match else []
+
+
+def shared_settings(labels: pd.Series) -> list[str]:
+    """The settings every label names beside its device, e.g. ['eta=0.5'] for a sweep run wholly at
+    eta 0.5: the report says them once instead of in every label."""
+    parts = [label_parts(label)[1:] for label in labels.unique()]
+    if not parts:
+        return []
+    common = set.intersection(*map(set, parts))
+    return [part for part in parts[0] if part in common]
+
+
+def without_settings(labels: pd.Series, settings: list[str]) -> pd.Series:
+    def shortened(label: str) -> str:
+        match = LABEL.match(label)
+        if not match or not settings:
+            return label
+        parts = [p for p in match["parts"].split(", ") if p not in settings]
+        return f"{match['name']} ({', '.join(parts)}){match['rest']}"
+
+    return labels.map(shortened).astype("string")
 
 
 def timed(runs: pd.DataFrame) -> pd.DataFrame:
