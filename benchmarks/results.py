@@ -15,6 +15,7 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
+from benchmarks.configuration import CHAPTER_1
 from benchmarks.errors import UserError
 
 SCHEMA_VERSION = 7
@@ -118,17 +119,7 @@ ADDED = {
     6: {"slurm_job_id": None, "slurm_array_task_id": None},
     # Every run before version 7 was chapter 1's network with one hidden layer; hidden_layers is
     # filled from `hidden` by upgrade.
-    7: {
-        "hidden_layers": None,
-        "cost": "quadratic",
-        "output": "sigmoid",
-        "lmbda": 0.0,
-        "init": "normal",
-        "activation": "sigmoid",
-        "momentum": 0.0,
-        "peak_rss_mb": None,
-        "peak_device_mb": None,
-    },
+    7: {"hidden_layers": None, **CHAPTER_1, "peak_rss_mb": None, "peak_device_mb": None},
 }
 
 log = logging.getLogger(__name__)

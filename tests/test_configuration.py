@@ -10,6 +10,7 @@ from tests.conftest import ROOT, compose_config
 
 def test_nielsens_setting_is_the_default_everywhere_it_is_written():
     assert {key: registry.run_settings()[key] for key in NIELSEN} == NIELSEN
+    assert {key: registry.run_settings()[key] for key in configuration.CHAPTER_1} == configuration.CHAPTER_1
     assert {key: getattr(config.BenchConfig, key) for key in NIELSEN} == NIELSEN
     preset = OmegaConf.load(ROOT / "conf" / "sweep" / "nielsen.yaml")
     assert {key: preset[key] for key in NIELSEN} == NIELSEN

@@ -4,6 +4,7 @@ chapter 1's network and for each of chapter 3's settings (the `CELLS`) that the 
 import numpy as np
 import pytest
 
+from benchmarks import configuration
 from benchmarks.fairness import init_params
 from benchmarks.registry import backend_options
 from tests.conftest import BACKENDS, CONFIGURED, UNAVAILABLE
@@ -13,15 +14,7 @@ M = 3
 ETA = 1.0
 
 # Chapter 3's settings one at a time, then together; the settings not named keep chapter 1's values.
-CHAPTER_1 = {
-    "cost": "quadratic",
-    "output": "sigmoid",
-    "lmbda": 0.0,
-    "init": "normal",
-    "activation": "sigmoid",
-    "momentum": 0.0,
-    "hidden": (5,),
-}
+CHAPTER_1 = configuration.CHAPTER_1 | {"hidden": (5,)}
 CELLS = {
     "chapter 1": {},
     "cross_entropy": {"cost": "cross_entropy"},
