@@ -39,7 +39,7 @@ gpu: data
 	$(PY) -m benchmarks.commands.peers --device cuda --results-dir $(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
-# How cost grows with hidden size (the report's Scaling section), about 15 minutes on 2 cores: the `scale` preset,
+# How cost grows with hidden size (the report's Scaling section), 11 minutes on 2 cores: the `scale` preset,
 # hidden 3000 at batch 1000, numba at 1 thread, Nielsen's loop where an epoch takes seconds; its own report.
 scale: data
 	$(PY) run.py -m +sweep=scale results_dir=$(RESULTS)/scale
@@ -59,7 +59,7 @@ nielsen: data
 	$(PY) run.py -m +sweep=nielsen results_dir=$(RESULTS)/nielsen
 	$(PY) -m benchmarks.commands.headline $(RESULTS)/nielsen/runs.parquet
 
-# Chapter 3's headline results beside the book's, about 10 minutes on 2 cores: the `nielsen3` preset,
+# Chapter 3's headline results beside the book's, 4 minutes on 2 cores: the `nielsen3` preset,
 # then its initialisation comparison (eta 0.1, lmbda 5, 30 hidden, N(0, 1) against scaled).
 nielsen3: data
 	$(PY) run.py -m +sweep=nielsen3 results_dir=$(RESULTS)/nielsen3
