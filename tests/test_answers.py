@@ -7,67 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from benchmarks import results
 from benchmarks.report import answers, plots, summary, takeaways
 from benchmarks.report.answers import Backend
 from benchmarks.report.render import as_text
-from tests.test_report import BASE, render, synthetic_runs
-
-KINDS = {
-    "numpy": Backend("numpy", False, "tuned"),
-    "torch": Backend("torch", False, "tuned"),
-    "numpy_loop": Backend("numpy", False, "idiomatic"),
-    "torch_autograd": Backend("torch", True, "idiomatic"),
-}
-
-
-def timings(*cells: dict) -> pd.DataFrame:
-    """Runs of three epochs (the first warm-up) with the given epoch seconds; each cell names
-    backend, batch_size and seconds, and may set device, threads and background_load."""
-    rows = []
-    for n, cell in enumerate(cells):
-        setting = {"device": "cpu", "threads": 1, "background_load": 0, "hidden": 30} | cell
-        seconds = setting.pop("seconds")
-        for epoch in (1, 2, 3):
-            rows.append(
-                BASE
-                | setting
-                | {
-                    "run_id": f"run{n}",
-                    "seed": 0,
-                    "epoch": epoch,
-                    "warmup": epoch == 1,
-                    "train_s": seconds,
-                    "examples_per_s": 50_000 / seconds,
-                    "test_acc": 0.9,
-                    "status": "ok",
-                }
-            )
-    return summary.prepare(results.to_frame(rows))
-
-
-def batches(backend: str, seconds: dict[int, float], **setting) -> list[dict]:
-    return [{"backend": backend, "batch_size": b, "seconds": s, **setting} for b, s in seconds.items()]
-
-
-def ease(rows: dict[str, int], optimiser="torch.optim") -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "backend": name,
-                "name": name,
-                "statements run to train": n,
-                "optimiser": optimiser if KINDS[name].autograd else "by hand",
-                "layers": "nn.Linear" if KINDS[name].autograd else "by hand",
-                "loss": "by hand",
-                "batching": "by hand (index slices)",
-            }
-            for name, n in rows.items()
-        ]
-    )
-
-
-ALL = set(KINDS)
+from tests.conftest import ALL, KINDS, batches, ease, render, synthetic_runs, timings
 
 
 @pytest.mark.parametrize(

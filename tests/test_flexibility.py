@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from benchmarks.registry import CONF, backend_configs
 from benchmarks.report import answers, flexibility, source
 from benchmarks.report.render import Figure, Missing, Table
-from tests.test_answers import ALL, KINDS, batches, ease, timings
+from tests.conftest import ALL, KINDS, batches, ease, timings
 
 SYNTHETIC_BACKEND = """
 import numpy as np

@@ -1,6 +1,5 @@
 """The report from small synthetic result sets: every plot and table, and partial data."""
 
-import itertools
 import re
 import subprocess
 import sys
@@ -10,114 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import env, registry, results
+from benchmarks import env, results
 from benchmarks.report import __main__ as report_command
 from benchmarks.report import document as report
-from benchmarks.report import plots, source, summary
+from benchmarks.report import plots, summary
 from benchmarks.report import render as render_module
-from tests.conftest import ROOT
-
-BASE = {
-    "eta": 3.0,
-    "epochs": 3,
-    "dtype": "float32",
-    "target_accuracy": 0.9,
-    "setup_s": 0.1,
-    "eval_s": 0.05,
-    "peak_gflops": 100.0,
-    "hostname": "testhost",
-    "cpu_model": "Test CPU",
-    "logical_cpus": 2,
-    "python": "3.11",
-    "numpy": "2.4",
-    "torch": "2.13.0",
-    "blas": "openblas",
-    "git_commit": "abc123",
-    "git_dirty": False,
-    "started_at": pd.Timestamp("2026-11-28", tz="UTC"),
-    "schema_version": results.SCHEMA_VERSION,
-    "launcher": "basic",
-    "parallel_jobs": 1,
-    "loadavg_start": 0.1,
-    "loadavg_end": 0.2,
-}
-SECONDS = {"numpy_loop": 2.0, "numpy": 0.2, "torch": 0.4}
-
-
-def synthetic_runs(backends=("numpy_loop", "numpy", "torch"), devices=("cpu", "cuda")):
-    rng = np.random.default_rng(0)
-    rows = []
-    grid = itertools.product(backends, devices, (10, 100), (30, 100), (0, 1), (1, 2), (0, 1))
-    for backend, device, batch, hidden, seed, threads, load in grid:
-        if device == "cuda" and backend != "torch":
-            continue
-        run_id = f"{backend}-{device}-{batch}-{hidden}-{seed}-{threads}-{load}"
-        elapsed = 0.0
-        for epoch in (1, 2, 3):
-            train_s = SECONDS[backend] * (1 + threads * load) * (10 / batch) ** 0.5 * rng.uniform(0.95, 1.05)
-            elapsed += train_s
-            acc = 0.85 + 0.03 * epoch + rng.uniform(0, 0.01)
-            rows.append(
-                BASE
-                | {
-                    "run_id": run_id,
-                    "config_hash": run_id,
-                    "backend": backend,
-                    "device": device,
-                    "batch_size": batch,
-                    "hidden": hidden,
-                    "epoch": epoch,
-                    "seed": seed,
-                    "threads": threads,
-                    "background_load": load,
-                    "train_s": train_s,
-                    "elapsed_train_s": elapsed,
-                    "warmup": epoch == 1,
-                    "examples_per_s": 50_000 / train_s,
-                    "test_acc": acc,
-                    "val_acc": acc,
-                    "train_cost": 0.1 / epoch,
-                    "time_to_target_s": 2 * train_s,
-                    "status": "ok",
-                }
-            )
-    rows.append(
-        BASE
-        | {"run_id": "skip", "backend": "torch", "device": "cuda", "batch_size": 10, "hidden": 30}
-        | {
-            "epoch": 0,
-            "seed": 0,
-            "threads": 1,
-            "background_load": 0,
-            "status": "skipped",
-            "error": "CUDA not available",
-            "config_hash": "x",
-        }
-    )
-    rows.append(
-        BASE
-        | {"run_id": "div", "backend": "numpy", "device": "cpu", "batch_size": 10, "hidden": 30}
-        | {
-            "epoch": 1,
-            "seed": 5,
-            "threads": 1,
-            "background_load": 0,
-            "status": "diverged",
-            "error": "cost or parameters not finite",
-            "config_hash": "y",
-            "train_s": 99.0,
-            "warmup": True,
-            "test_acc": np.nan,
-        }
-    )
-    return results.to_frame(rows)
-
-
-def render(tmp_path, runs):
-    path = tmp_path / "runs.parquet"
-    runs.to_parquet(path)
-    report_command.main([str(path)])
-    return tmp_path / "report"
+from tests.conftest import ROOT, render, synthetic_runs
 
 
 def images_in(markdown: str) -> set[str]:
@@ -201,61 +98,6 @@ def test_missing_or_empty_parquet_gives_one_line(tmp_path, content):
 
 def test_flops_formula_matches_the_issue_figure():
     assert summary.flops_per_example(30) * 50_000 == pytest.approx(4.8e9, rel=0.01)
-
-
-def test_logical_lines_leave_out_comments_and_docstrings():
-    code = (
-        '"""Doc."""\n\n# comment\ndef f(x):\n    """Doc\n    more."""\n'
-        "    y = (x +\n         1)\n    return y\n"
-    )
-    assert source.logical_lines(code) == 3
-
-
-def test_executed_statements_count_what_ran_once_each_with_the_functions_holding_it():
-    code = (
-        "import os\n\n\n"
-        "@staticmethod\n"
-        "def used(x):\n"
-        "    y = (x +\n"
-        "         1)\n"
-        "    return y\n\n\n"
-        "def unused():\n"
-        "    return 0\n"
-    )
-    assert source.executed_statements(code, {6, 7, 8}) == 4  # two statements, the def and its decorator
-    assert source.executed_statements(code, set()) == 0
-
-
-def test_ease_of_use_counts_what_runs_to_train_including_scripted_and_shared_code():
-    import ast
-
-    traces = {key.split()[0]: trace for key, trace in source.traced_training().items()}
-    code = (ROOT / "impls" / "torch_backprop.py").read_text()
-    functions = {
-        f"{cls.name}.{n.name}": n
-        for cls in ast.parse(code).body
-        if isinstance(cls, ast.ClassDef)
-        for n in cls.body
-        if isinstance(n, ast.FunctionDef)
-    }
-    torch_lines = set(traces["torch"]["impls/torch_backprop.py"])
-    # The scripted module's epoch loop (its forward) and the backprop it calls run as Python under the trace
-    assert functions["Backprop.backprop"].body[-1].lineno in torch_lines
-    assert functions["Backprop.forward"].body[-1].lineno in torch_lines
-    for adapter in ("evaluate", "parameters", "synchronize", "cost"):
-        assert functions[f"TorchBackprop.{adapter}"].body[-1].lineno not in torch_lines
-    assert "impls/cuda_graphs.py" in traces["torch_autograd"]
-    table = source.ease_of_use_table().set_index("backend")
-    assert (table["statements run to train"] < table["logical lines in those files"]).all()
-    assert table.loc["torch", "files"] == "cuda_graphs.py, torch_backprop.py"
-
-
-def test_flexibility_is_derived_from_the_implementations():
-    table = source.flexibility_table().set_index("backend")
-    for name, cls in registry.implementations().items():
-        assert (table.loc[name, "GPU"] == "yes") == ("cuda" in cls.devices)
-        assert "float32" in table.loc[name, "dtypes"] and "float64" in table.loc[name, "dtypes"]
-    assert set(table.autograd) == {"yes", "no"}
 
 
 def test_results_of_schema_version_1_still_render(tmp_path):

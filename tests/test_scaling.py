@@ -14,8 +14,7 @@ from benchmarks.report import scaling, summary
 from benchmarks.report.answers import pays_off_from
 from benchmarks.report.render import Figure, Heading, Missing, Table
 from impls.numpy_batch import NumpyBatch
-from tests.conftest import ROOT, TINY
-from tests.test_report import BASE
+from tests.conftest import BASE, ROOT, TINY
 
 HIDDEN = (30, 100, 300, 1000, 3000)
 # Seconds per epoch: numpy grows as the FLOPs do (slope 1), torch is dominated by a fixed cost.
