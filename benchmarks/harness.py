@@ -70,8 +70,7 @@ def network_settings(cfg: DictConfig) -> dict:
 def changed_network_settings(cfg: DictConfig) -> dict:
     """The settings that differ from chapter 1's, the only ones passed to the constructor, so that a
     network written before chapter 3's settings (a learner's) still builds at the defaults."""
-    defaults = network_settings(registry.run_settings())
-    return {key: value for key, value in network_settings(cfg).items() if value != defaults[key]}
+    return {k: v for k, v in network_settings(cfg).items() if v != configuration.CHAPTER_1[k]}
 
 
 def unsupported(cfg: DictConfig, device: str) -> str | None:
