@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from benchmarks import config
 from tests.conftest import ROOT
@@ -86,11 +87,17 @@ def module_lines():
 
 
 def single_values(overrides: list[str]) -> list[list[str]]:
-    """A sweep's overrides as runs of single values: each value of each comma list once, the other
-    lists at their first value."""
-    split = [
-        (o.split("=", 1)[0], o.split("=", 1)[1].split(",")) if "=" in o else (o, [None]) for o in overrides
-    ]
+    """A sweep's overrides as runs of single values, read as Hydra's sweeper reads them: each value
+    of each sweep once, the other sweeps at their first value (`hidden=[30,30]` is one value)."""
+    split = []
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.get_key_element()
+        if override.is_sweep_override():
+            split.append((key, list(override.sweep_string_iterator())))
+        elif override.value() is None and not override.input_line.count("="):
+            split.append((key, [None]))
+        else:
+            split.append((key, [override.get_value_element_as_str()]))
     first = [f"{key}={values[0]}" if values[0] is not None else key for key, values in split]
     runs = [first]
     for i, (key, values) in enumerate(split):
