@@ -98,11 +98,6 @@ class JaxScan:
     devices = ("cpu", "cuda") if any(d.platform == "gpu" for d in jax.devices()) else ("cpu",)
     framework = "jax"
 
-    @staticmethod
-    def unsupported(**settings):
-        """None: every combination of chapter 3's settings runs here, on each device and dtype."""
-        return None
-
     def __init__(
         self,
         params,

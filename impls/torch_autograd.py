@@ -46,11 +46,6 @@ class TorchAutograd:
     devices = ("cpu", "cuda")
     framework = "torch"
 
-    @staticmethod
-    def unsupported(**settings):
-        """None: every combination of chapter 3's settings runs here, on each device and dtype."""
-        return None
-
     def __init__(
         self,
         params,

@@ -152,11 +152,6 @@ class TorchBackprop:
     devices = ("cpu", "cuda")
     framework = "torch"
 
-    @staticmethod
-    def unsupported(**settings):
-        """None: every combination of chapter 3's settings runs here, on each device and dtype."""
-        return None
-
     @torch.no_grad()
     def __init__(
         self,
