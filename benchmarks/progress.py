@@ -18,7 +18,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 
-from benchmarks import results
+from benchmarks import configuration, registry, results
 from benchmarks.launchers import sweep_batch_size
 
 log = logging.getLogger(__name__)
@@ -73,16 +73,13 @@ def outcome(cfg, results_dir: Path, since: float, status) -> str:
 
 
 def this_run(cfg, results_dir: Path, since: float) -> pd.DataFrame | None:
-    """The rows of the run file, written after `since`, of this configuration; None if there is none
-    (a run that finished before and was skipped writes none)."""
-    wanted = {
-        "backend": cfg.backend.name,
-        "batch_size": cfg.batch_size,
-        "hidden": cfg.hidden,
-        "seed": cfg.seed,
-        "threads": cfg.threads,
-        "background_load": cfg.background_load,
-    }
+    """The rows of the run file, written after `since`, of this configuration and seed as
+    configuration.identity defines them; None if there is none (a run that finished before and was
+    skipped writes none). The launcher's fields are not the job's to know, and an unpinned backend's
+    thread count is its libraries'."""
+    expected = configuration.identity(cfg, registry.net_options(cfg.backend.net), "", 1)
+    unknown = {"launcher", "parallel_jobs"} | (set() if cfg.backend.pin_threads else {"threads"})
+    wanted = {key: value for key, value in expected.items() if key not in unknown}
     files = [
         path for path in results.runs_dir(results_dir).glob("*.parquet") if path.stat().st_mtime >= since
     ]

@@ -57,3 +57,24 @@ def test_a_single_run_prints_no_progress_line(tmp_path):
     done = run_py("backend=numpy", *TINY, f"results_dir={tmp_path}")
     assert done.returncode == 0, done.stderr
     assert progress_lines(done.stdout + done.stderr) == []
+
+
+def test_a_run_is_found_by_its_whole_configuration_not_by_backend_and_sizes_alone(tmp_path):
+    import time
+
+    import pandas as pd
+
+    from benchmarks import configuration, registry, results
+    from benchmarks.progress import this_run
+    from tests.conftest import compose_config
+
+    since = time.time() - 1
+    for cost in ("cross_entropy", "quadratic"):  # both written while the job ran; the last is not its own
+        cfg = compose_config(f"cost={cost}", results_dir=tmp_path)
+        row = configuration.identity(cfg, registry.net_options(cfg.backend.net), "joblib", 2)
+        rows = [row | {"run_id": cost, "epoch": 1, "device": "cpu", "train_s": 0.1, "test_acc": 0.9}]
+        results.runs_dir(tmp_path).mkdir(exist_ok=True)
+        pd.DataFrame(rows).to_parquet(results.runs_dir(tmp_path) / f"{cost}.parquet")
+        time.sleep(0.01)
+    mine = this_run(compose_config("cost=cross_entropy", results_dir=tmp_path), tmp_path, since)
+    assert mine is not None and mine.run_id.tolist() == ["cross_entropy"]
