@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmarks.configuration import NETWORK_SETTINGS, NIELSEN, spelled
+from benchmarks.configuration import CHAPTER_1, NIELSEN, spelled
 from benchmarks.fairness import layer_sizes
-from benchmarks.registry import ROOT, backend_configs, backend_options, implementations, run_settings
+from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
 from benchmarks.report import source
 from benchmarks.report.answers import GRADIENT_OK
 from benchmarks.report.render import Figure, Heading, Missing, Table, Text
@@ -79,9 +79,8 @@ UNSUPPORTED = "unsupported"
 
 
 def defaults() -> dict:
-    """Chapter 1's value of every chapter-3 setting, as conf/config.yaml has them."""
-    conf = run_settings()
-    return {key: conf[key] for key in (*NETWORK_SETTINGS, "init")} | {"hidden": conf.hidden}
+    """Chapter 1's value of every chapter-3 setting."""
+    return CHAPTER_1 | {"hidden": NIELSEN["hidden"]}
 
 
 def unsupported_settings(change: dict) -> dict:
