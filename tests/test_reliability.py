@@ -158,19 +158,33 @@ def complete_runs(tmp_path):
     return runs
 
 
+def run_files(tmp_path) -> set[str]:
+    return {p.stem for p in (tmp_path / "runs").glob("*.parquet")}
+
+
+def wait_for_run_files(tmp_path, sweep, count: int, bound_s: float = 300) -> None:
+    """Until `count` runs have finished or the sweep has ended; the bound only stops a hung sweep."""
+    deadline = time.monotonic() + bound_s
+    while len(run_files(tmp_path)) < count and sweep.poll() is None:
+        assert time.monotonic() < deadline, f"no {count} finished runs within {bound_s} s"
+        time.sleep(0.01)
+
+
 def test_sweeps_killed_at_random_points_lose_nothing_and_resume_to_the_full_set(tmp_path):
+    """Each kill comes after a random number of newly finished runs, at a random moment of the next
+    one: the points are chosen by events, so a slower machine kills at the same points."""
     rng = random.Random(0)
     seen = set()
-    for _ in range(10):
+    for _ in range(6):
         sweep = start_sweep(tmp_path, SWEEP_SEEDS)
-        time.sleep(rng.uniform(2.5, 6.0))
+        wait_for_run_files(tmp_path, sweep, len(run_files(tmp_path)) + rng.randint(1, 3))
+        time.sleep(rng.uniform(0, 0.2))
         sweep.send_signal(signal.SIGKILL)
         sweep.wait()
         if not (tmp_path / "runs.parquet").exists():
             continue
         runs = complete_runs(tmp_path)
-        run_files = {p.stem for p in (tmp_path / "runs").glob("*.parquet")}
-        assert run_files <= set(runs.run_id), "every finished run is in runs.parquet"
+        assert run_files(tmp_path) <= set(runs.run_id), "every finished run is in runs.parquet"
         assert seen <= set(runs.run_id), "no run that finished before a kill is lost"
         seen = set(runs.run_id)
     assert seen, "the kills must leave some finished runs"
