@@ -59,6 +59,10 @@ PROVENANCE = [
     "backend_files",
     "hostname",
     "cpu_model",
+    "cpu_identity",
+    "cpu_isa",
+    "cpu_caches",
+    "hypervisor",
     "python",
     "numpy",
     "torch",
@@ -67,7 +71,21 @@ PROVENANCE = [
     "speed_env",
 ]
 # The machine and software a timing depends on, as the report and compare show them.
-ENVIRONMENT = ["cpu_model", "logical_cpus", "cuda_device", "python", "numpy", "torch", "blas", "speed_env"]
+ENVIRONMENT = [
+    "cpu_model",
+    "cpu_arch",
+    "cpu_identity",
+    "cpu_isa",
+    "cpu_caches",
+    "hypervisor",
+    "logical_cpus",
+    "cuda_device",
+    "python",
+    "numpy",
+    "torch",
+    "blas",
+    "speed_env",
+]
 # Settings shown in a variant's label when they differ from conf/config.yaml. `hidden` is not among
 # them: plots and tables show the width beside the label; several hidden layers are shown as `layers`.
 LABELLED_SETTINGS = ("dtype", "eta", "cost", "output", "lmbda", "init", "activation", "momentum")

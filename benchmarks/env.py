@@ -54,6 +54,104 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpuinfo() -> dict[str, str]:
+    """The first processor's fields of /proc/cpuinfo; {} where there is none."""
+    fields = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if not line.strip():
+                if fields:
+                    break
+                continue
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
+# (vendor, family) -> (first model, last model, name), from the vendors' model numbers.
+MICROARCHITECTURES = {
+    ("AuthenticAMD", 23): [(0x00, 0x2F, "Zen/Zen+"), (0x30, 0xFF, "Zen 2")],
+    ("AuthenticAMD", 25): [
+        (0x00, 0x0F, "Zen 3"), (0x10, 0x1F, "Zen 4"), (0x20, 0x5F, "Zen 3"), (0x60, 0xAF, "Zen 4"),
+    ],
+    ("AuthenticAMD", 26): [(0x00, 0xFF, "Zen 5")],
+    ("GenuineIntel", 6): [
+        (0x3C, 0x3C, "Haswell"), (0x3F, 0x3F, "Haswell"),
+        (0x3D, 0x3D, "Broadwell"), (0x4F, 0x4F, "Broadwell"),
+        (0x4E, 0x4E, "Skylake"), (0x5E, 0x5E, "Skylake"), (0x55, 0x55, "Skylake-SP/Cascade Lake"),
+        (0x8E, 0x8E, "Kaby/Coffee Lake"), (0x9E, 0x9E, "Kaby/Coffee Lake"), (0xA5, 0xA6, "Comet Lake"),
+        (0x6A, 0x6C, "Ice Lake-SP"), (0x7D, 0x7E, "Ice Lake"), (0x8C, 0x8D, "Tiger Lake"),
+        (0x97, 0x9A, "Alder Lake"), (0xB7, 0xB7, "Raptor Lake"), (0xBA, 0xBA, "Raptor Lake"),
+        (0xBF, 0xBF, "Raptor Lake"), (0x8F, 0x8F, "Sapphire Rapids"), (0xCF, 0xCF, "Emerald Rapids"),
+        (0xAD, 0xAE, "Granite Rapids"), (0xAA, 0xAC, "Meteor Lake"), (0xC5, 0xC6, "Arrow Lake"),
+        (0xBD, 0xBD, "Lunar Lake"),
+    ],
+}  # fmt: skip
+# The instruction sets BLAS and the frameworks choose kernels by.
+KERNEL_ISA = (
+    "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni",
+    "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "sve2", "sme",
+)  # fmt: skip
+
+
+def microarchitecture(vendor: str, family: int, model: int) -> str:
+    for first, last, name in MICROARCHITECTURES.get((vendor, family), []):
+        if first <= model <= last:
+            return name
+    return f"{vendor} family {family} model {model}"
+
+
+def cpu_caches() -> str:
+    """The caches one core sees, as 'L1d 32 KiB, L2 1 MiB, L3 32 MiB' (sysfs); '' where unknown."""
+    parts = []
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        with contextlib.suppress(OSError):
+            level, kind = (index / "level").read_text().strip(), (index / "type").read_text().strip()
+            if kind == "Instruction":
+                continue
+            size = (index / "size").read_text().strip()
+            kib = int(size.rstrip("K"))
+            text = f"{kib // 1024} MiB" if kib >= 1024 and kib % 1024 == 0 else f"{kib} KiB"
+            parts.append(f"L{level}{'d' if kind == 'Data' else ''} {text}")
+    return ", ".join(parts)
+
+
+def hypervisor(flags: set[str]) -> str:
+    """The hypervisor's vendor as lscpu reads it from CPUID, 'unknown' where the CPU says it runs under
+    one that lscpu cannot name, 'none' on bare metal."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10, env={"LC_ALL": "C"})
+        for line in done.stdout.splitlines():
+            if line.startswith("Hypervisor vendor:"):
+                return line.split(":", 1)[1].strip()
+    return "unknown" if "hypervisor" in flags else "none"
+
+
+@cache
+def machine() -> dict:
+    """What tells two CPUs apart that report the same model name: vendor, family, model and stepping
+    (x86) or implementer and part (Arm), the microarchitecture they mean, the kernel-choosing
+    instruction sets, the caches, and the hypervisor."""
+    info = cpuinfo()
+    flags = set((info.get("flags") or info.get("Features") or "").split())
+    vendor = info.get("vendor_id") or info.get("CPU implementer") or platform.machine()
+    if "cpu family" in info:
+        family, model = int(info["cpu family"]), int(info["model"])
+        identity = f"{vendor} family {family} model {model} stepping {info.get('stepping', '?')}"
+        arch = microarchitecture(vendor, family, model)
+    else:
+        part = info.get("CPU part", "?")
+        identity = f"{vendor} part {part} variant {info.get('CPU variant', '?')}"
+        arch = platform.processor() or platform.machine()
+    return {
+        "cpu_identity": identity,
+        "cpu_arch": arch,
+        "cpu_isa": " ".join(isa for isa in KERNEL_ISA if isa in flags),
+        "cpu_caches": cpu_caches(),
+        "hypervisor": hypervisor(flags),
+    }
+
+
 def blas() -> str:
     for pool in threadpool_info():
         if pool["user_api"] == "blas":
@@ -160,6 +258,7 @@ def static_environment() -> dict:
     return {
         "hostname": socket.gethostname(),
         "cpu_model": cpu_model(),
+        **machine(),
         "logical_cpus": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -225,7 +324,7 @@ BUSY = "import os; os.sched_setaffinity(0, range(os.cpu_count()))\nwhile True: p
 
 @contextlib.contextmanager
 def background_load(processes: int):
-    """Keep `processes` cores busy for the duration, and always stop them.
+    """Keep `processes` cores busy for the duration, and always stop them; yields their process ids.
 
     Each helper is a fresh interpreter, not a fork: forking a process in which a
     multithreaded library (JAX) is loaded can deadlock the child."""
@@ -235,11 +334,59 @@ def background_load(processes: int):
     try:
         if helpers:
             time.sleep(0.3)  # let the helpers start and the scheduler see the load before timing
-        yield
+        yield [helper.pid for helper in helpers]
     finally:
         for helper in helpers:
             helper.kill()
             helper.wait()
+
+
+def machine_times() -> tuple[int, int, int] | None:
+    """(busy, stolen, all) clock ticks of every core since boot, from /proc/stat; None without it."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        ticks = [int(t) for t in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+        user, nice, system, idle, iowait, irq, softirq, steal = ticks
+        return user + nice + system + irq + softirq, steal, sum(ticks)
+    return None
+
+
+def process_seconds(pid: int) -> float:
+    """CPU seconds another process has used (user and system, /proc/PID/stat); 0 once it is gone."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+class MachineLoad:
+    """Other work on the machine while a block runs: the cores that processes other than this one
+    and its `helpers` (the run's own background load) kept busy on average, and the share of the
+    machine's time the hypervisor stole. Both None where /proc/stat cannot be read."""
+
+    def __init__(self, helpers=()):
+        self.helpers = list(helpers)
+        self.others_cores = self.steal_share = None
+
+    def own_seconds(self) -> float:
+        times = os.times()
+        return times.user + times.system + sum(process_seconds(pid) for pid in self.helpers)
+
+    def __enter__(self):
+        self.start = (time.perf_counter(), self.own_seconds(), machine_times())
+        return self
+
+    def __exit__(self, *exc):
+        wall, own, ticks = time.perf_counter(), self.own_seconds(), machine_times()
+        if ticks is None or self.start[2] is None or wall <= self.start[0]:
+            return
+        hz = os.sysconf("SC_CLK_TCK")
+        busy, stolen, total = (after - before for after, before in zip(ticks, self.start[2]))
+        others = busy / hz - (own - self.start[1])
+        self.others_cores = max(0.0, others / (wall - self.start[0]))
+        self.steal_share = stolen / total if total > 0 else 0.0
+
+    def as_row(self) -> dict:
+        return {"others_cores": self.others_cores, "steal_share": self.steal_share}
 
 
 def best_seconds(fn, repeats: int, synchronize=lambda: None, clock=time.perf_counter) -> float:
@@ -254,6 +401,12 @@ def best_seconds(fn, repeats: int, synchronize=lambda: None, clock=time.perf_cou
         synchronize()
         best = min(best, clock() - start)
     return best
+
+
+# The machine's fingerprint, measured once in every process: NumPy's float32 matrix-product peak on
+# one core. Two sets whose fingerprints differ beyond the noise ran on two machines, whatever names
+# the machines gave themselves.
+FINGERPRINT = ("numpy", "float32", "cpu", 1)
 
 
 @cache

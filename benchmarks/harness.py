@@ -187,9 +187,14 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             framework = getattr(implementation(cfg), "framework", "numpy")
             # Measured before any background load starts, once per process for each kind.
             peak, peak_source = env.gemm_peak(framework, base["dtype"], device, base["threads"])
-            base |= {"peak_gflops": peak, "peak_source": peak_source}
-            with env.background_load(cfg.background_load):
-                status = train(cfg, data, device, base, rows)
+            fingerprint_gflops, _ = env.gemm_peak(*env.FINGERPRINT)
+            base |= {
+                "peak_gflops": peak,
+                "peak_source": peak_source,
+                "fingerprint_gflops": fingerprint_gflops,
+            }
+            with env.background_load(cfg.background_load) as helpers:
+                status = train(cfg, data, device, base, rows, helpers)
     except Exception as e:  # recorded as a failed run; the sweep goes on
         status = "failed"
         error = f"{type(e).__name__}: {e}"
@@ -221,9 +226,8 @@ def already_done(results_dir: Path, base: dict) -> bool:
     return False
 
 
-def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict]) -> str:
+def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict], helpers=()) -> str:
     params = init_params(layer_sizes(cfg.hidden), cfg.seed, init=enum_value(cfg.init))
-    n_train = len(data.train_y)
     memory = env.PeakMemory(device)
     with Timer() as setup:
         net = build(
@@ -235,8 +239,27 @@ def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict]) -> s
         train_set = net.place(data.train_x, data.train_y)
         prepare(net, cfg.batch_size, cfg.eta)
 
-    status, elapsed, time_to_target = "ok", 0.0, math.nan
     epochs = tqdm(range(1, cfg.epochs + 1), desc=label(base), unit="epoch", disable=None, leave=False)
+    with env.MachineLoad(helpers) as load:  # other work on the machine while this run trains
+        status, time_to_target = train_epochs(
+            cfg, data, net, epochs, setup, (test, val, train_set), rows, base
+        )
+    peaks = memory.stop()  # the run's peaks, setup and evaluation included
+    for row in rows:
+        row |= {"status": status, "error": None if status == "ok" else "cost or parameters not finite"}
+        row |= peaks | load.as_row()
+        row |= {
+            "time_to_target_s": time_to_target,
+            "time_to_target_with_setup_s": time_to_target + setup.seconds,
+        }
+    return status
+
+
+def train_epochs(cfg, data, net, epochs, setup, placed, rows, base) -> tuple[str, float]:
+    """Train and evaluate epoch by epoch, a row each; (status, training seconds to the target)."""
+    test, val, train_set = placed
+    n_train = len(data.train_y)
+    status, elapsed, time_to_target = "ok", 0.0, math.nan
     for epoch in epochs:
         order = epoch_order(cfg.seed, epoch, n_train)
         with Timer(net.synchronize) as training:
@@ -271,16 +294,7 @@ def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict]) -> s
         if not all_finite(net, train_cost):
             status = "diverged"
             break
-
-    peaks = memory.stop()  # the run's peaks, setup and evaluation included
-    for row in rows:
-        row |= {"status": status, "error": None if status == "ok" else "cost or parameters not finite"}
-        row |= peaks
-        row |= {
-            "time_to_target_s": time_to_target,
-            "time_to_target_with_setup_s": time_to_target + setup.seconds,
-        }
-    return status
+    return status, time_to_target
 
 
 def label(row: dict) -> str:

@@ -18,7 +18,7 @@ from hydra.experimental.callback import Callback
 from benchmarks.configuration import CHAPTER_1
 from benchmarks.errors import UserError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -72,12 +72,20 @@ COLUMNS = {
     "cuda_graphs": "boolean",
     "peak_rss_mb": "float64",
     "peak_device_mb": "float64",
+    "fingerprint_gflops": "float64",
+    "others_cores": "float64",
+    "steal_share": "float64",
     # the outcome
     "status": "string",
     "error": "string",
     # the environment
     "hostname": "string",
     "cpu_model": "string",
+    "cpu_identity": "string",
+    "cpu_arch": "string",
+    "cpu_isa": "string",
+    "cpu_caches": "string",
+    "hypervisor": "string",
     "logical_cpus": "int64",
     "loadavg_start": "float64",
     "loadavg_end": "float64",
@@ -120,6 +128,20 @@ ADDED = {
     # Every run before version 7 was chapter 1's network with one hidden layer; hidden_layers is
     # filled from `hidden` by upgrade.
     7: {"hidden_layers": None, **CHAPTER_1, "peak_rss_mb": None, "peak_device_mb": None},
+    # The exact machine and the load on it, unknown before.
+    8: {
+        column: None
+        for column in (
+            "cpu_identity",
+            "cpu_arch",
+            "cpu_isa",
+            "cpu_caches",
+            "hypervisor",
+            "fingerprint_gflops",
+            "others_cores",
+            "steal_share",
+        )
+    },
 }
 
 log = logging.getLogger(__name__)

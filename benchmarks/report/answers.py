@@ -9,14 +9,18 @@ their conf file (idiomatic: the code its framework teaches; tuned: written for
 speed; learner: someone's own file).
 """
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from benchmarks import stats
 from benchmarks.configuration import NIELSEN
-from benchmarks.report.summary import standard, timed
+from benchmarks.report.summary import standard, timed, usual_network
+from benchmarks.stats import Comparison
 
-SAME = 1.05  # ratios within 5% count as "about as fast"
+UNDECIDED = "undecided: no clear difference"
 SIGNIFICANT = 2.0  # "significantly faster" means at least twice as fast
 GRADIENT_OK = 1e-6
 NO_TIMED_EPOCHS = (
@@ -26,10 +30,13 @@ NO_TIMED_EPOCHS = (
 
 @dataclass(frozen=True)
 class Answer:
+    """A claim's verdict, the sentence behind it, and the comparisons of speed it was built from."""
+
     question: str
     claim: str
     verdict: str
     evidence: str
+    comparisons: list[Comparison] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,28 @@ class Backend:
     style: str
 
 
+def run_table(runs: pd.DataFrame) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """One row per run the speed answers read (the usual network and threads, no background load,
+    alone, finished ok, busy runs left out where idle ones exist) with `seconds`, its median timed
+    epoch; and (busy runs left out, configurations judged from busy runs)."""
+    data = standard(runs)
+    data, *busy = stats.without_busy(data[data.status == "ok"])
+    keys = ["backend", "device", "hidden", "batch_size", "threads", "background_load", "config_key"]
+    per_run = data.groupby("run_id", observed=True)[keys].first()
+    return per_run.join(stats.run_seconds(data).rename("seconds"), how="inner").reset_index(), tuple(busy)
+
+
 def times_by_backend(runs: pd.DataFrame) -> pd.DataFrame:
-    """Median epoch seconds per (backend, device, hidden, batch) at the usual threads, idle, alone:
-    each configuration's own median (never pooled), the fastest configuration of each backend."""
+    """Per (backend, device, hidden, batch): the backend's fastest configuration there (never pooled
+    with another), with `train_s`, the median of its runs' seconds, and `seconds`, those runs'."""
     keys = ["backend", "device", "hidden", "batch_size"]
-    medians = timed(standard(runs)).groupby([*keys, "config_key"], observed=True).train_s.median()
-    return medians.groupby(level=keys).min().reset_index()
+    per_run, _ = run_table(runs)
+    if per_run.empty:
+        return pd.DataFrame(columns=[*keys, "train_s", "seconds"])
+    configs = per_run.groupby([*keys, "config_key"], observed=True).seconds.agg(["median", list])
+    configs = configs.rename(columns={"median": "train_s", "list": "seconds"}).reset_index()
+    best = configs.loc[configs.groupby(keys, observed=True).train_s.idxmin()]
+    return best.drop(columns="config_key").reset_index(drop=True)
 
 
 def of_kind(names, kinds: dict[str, Backend], **wanted) -> list[str]:
@@ -53,19 +76,49 @@ def of_kind(names, kinds: dict[str, Backend], **wanted) -> list[str]:
     )
 
 
-def fastest_of(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"the faster of {', '.join(names)}"
-
-
-def times(x: float) -> str:
-    return f"{x:.1f}×" if x < 10 else f"{x:.0f}×"
-
-
 def fastest(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Per (hidden, batch): the fastest of `names` and its time."""
+    """Per (hidden, batch): the fastest of `names`, its median time and its runs' seconds."""
     part = table[table.backend.isin(names)]
     best = part.loc[part.groupby(["hidden", "batch_size"]).train_s.idxmin()]
-    return best.set_index(["hidden", "batch_size"])[["backend", "train_s"]]
+    return best.set_index(["hidden", "batch_size"])[["backend", "train_s", "seconds"]]
+
+
+def tally(comparisons: list[Comparison], claimed: Callable[[Comparison], bool | None]) -> str:
+    """The verdict of a claim from its comparisons: `claimed` says of each whether it bears the claim
+    out (True), refutes it (False) or cannot tell (None)."""
+    outcomes = [claimed(c) for c in comparisons]
+    if all(o is None for o in outcomes):
+        return UNDECIDED
+    if all(o is True for o in outcomes):
+        return "holds"
+    if all(o is not True for o in outcomes) and any(o is False for o in outcomes):
+        return "does not hold" if all(o is False for o in outcomes) else "does not hold where the data decide"
+    return "holds only in part"
+
+
+def count_text(comparisons: list[Comparison], side_name: Callable[[str], str]) -> str:
+    """'torch faster in 4 of 12 comparisons, NumPy in 6, no clear difference in 2'."""
+    counts = Counter(side_name(c.faster) if c.decided else None for c in comparisons)
+    parts = [f"{name} faster in {n}" for name, n in counts.items() if name is not None]
+    if counts[None]:
+        parts.append(f"no clear difference in {counts[None]}")
+    return f"of {len(comparisons)} comparisons, " + ", ".join(parts)
+
+
+def busy_text(busy: tuple[int, int]) -> str:
+    """What the answer did with runs made while other work took the machine."""
+    left_out, busy_only = busy
+    said = []
+    if left_out:
+        said.append(f"busy runs left out: {left_out}")
+    if busy_only:
+        said.append(f"configurations with no idle run, judged from busy ones: {busy_only}")
+    if not said:
+        return ""
+    return (
+        f" {'; '.join(said).capitalize()} (busy: other work took over {stats.BUSY_CORES} cores, or the "
+        f"hypervisor stole over {stats.BUSY_STEAL:.0%} of the time)."
+    )
 
 
 def claim_less_code(ease: pd.DataFrame, kinds: dict[str, Backend], present: set[str]) -> Answer:
@@ -141,101 +194,96 @@ def claim_error_prone(gradients: pd.DataFrame, kinds: dict[str, Backend], presen
     )
 
 
-def compare_sides(table: pd.DataFrame, numpy_names, torch_names, hidden: int) -> list[tuple[int, float]]:
-    """(batch, numpy seconds / torch seconds) at each batch both sides ran on the CPU at this hidden size."""
+def compare_sides(table, kind: str, numpy_names, torch_names, hidden: int) -> list[Comparison]:
+    """NumPy's fastest against torch's fastest at each batch both sides ran on the CPU at this hidden
+    size, for code of one kind."""
     cpu = table[(table.device == "cpu") & (table.hidden == hidden)]
     numpy_best, torch_best = fastest(cpu, numpy_names), fastest(cpu, torch_names)
-    both = numpy_best.merge(torch_best, left_index=True, right_index=True, suffixes=("_numpy", "_torch"))
-    return [(b, row.train_s_numpy / row.train_s_torch) for (_, b), row in both.sort_index().iterrows()]
+    both = numpy_best.join(torch_best, how="inner", lsuffix="_numpy", rsuffix="_torch").sort_index()
+    return [
+        stats.compare(
+            f"{kind}, hidden={hidden}, batch={batch}",
+            row.backend_numpy,
+            row.seconds_numpy,
+            row.backend_torch,
+            row.seconds_torch,
+        )  # fmt: skip
+        for (_, batch), row in both.iterrows()
+    ]
 
 
-def verdict_over_batches(ratios: list[tuple[int, float]], faster_at: float = SAME) -> str:
-    wins = [b for b, r in ratios if r > faster_at]
-    if len(wins) == len(ratios):
-        return "holds"
-    if not wins:
-        return "does not hold"
-    if wins == [b for b, _ in ratios][len(ratios) - len(wins) :]:
-        return f"holds only from batch {wins[0]} up"
-    return f"holds only at batch {', '.join(map(str, wins))}"
-
-
-def ratio_text(ratios) -> str:
-    parts = []
-    for batch, r in ratios:
-        if r > SAME:
-            parts.append(f"torch faster {times(r)} at batch {batch}")
-        elif r < 1 / SAME:
-            parts.append(f"NumPy faster {times(1 / r)} at batch {batch}")
-        else:
-            parts.append(f"about as fast at batch {batch}")
-    return ", ".join(parts)
-
-
-def faster_verdict(table: pd.DataFrame, kinds: dict[str, Backend], hidden: int) -> tuple[str | None, str]:
-    """(verdict, evidence) of the claim at one hidden size, per pair of NumPy and torch code of one
-    style, each ratio at one batch size; (None, "") where no pair ran there."""
-    present = set(table[table.hidden == hidden].backend)
-    verdicts, texts = {}, []
-    for kind, style in (("hand-written", "tuned"), ("idiomatic", "idiomatic")):
-        numpy_names = of_kind(present, kinds, framework="numpy", style=style)
-        torch_names = of_kind(present, kinds, framework="torch", style=style)
-        ratios = compare_sides(table, numpy_names, torch_names, hidden) if numpy_names and torch_names else []
-        if ratios:
-            verdicts[kind] = verdict_over_batches(ratios)
-            sides = f"{fastest_of(torch_names)} against {fastest_of(numpy_names)}"
-            texts.append(f"{kind} code ({sides}): {ratio_text(ratios)}")
-    if not verdicts:
-        return None, ""
-    if len(set(verdicts.values())) == 1:
-        verdict = next(iter(verdicts.values()))
-    else:
-        verdict = "; ".join(f"{v} for {k} code" for k, v in verdicts.items())
-    return verdict, f"At hidden {hidden}, " + "; ".join(texts) + "." + compiled_text(table, kinds, hidden)
+def framework_of(kinds: dict[str, Backend]) -> Callable[[str], str]:
+    return lambda name: {"numpy": "NumPy", "torch": "torch"}.get(kinds[name].framework, name)
 
 
 def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
-    """Judged at Nielsen's hidden size (else the smallest), and again at the largest measured when the
-    runs go further: the verdict names each size where the two differ."""
+    """Judged per pair of NumPy and torch code of one style (hand-written: tuned; idiomatic), at each
+    batch, at Nielsen's hidden size (else the smallest) and again at the largest measured."""
     claim = "PyTorch's optimised operations make it faster than NumPy written by hand."
     table = times_by_backend(runs)
     if table.empty:
         return Answer("Performance", claim, "not measured", NO_TIMED_EPOCHS)
     hidden = NIELSEN["hidden"] if (table.hidden == NIELSEN["hidden"]).any() else int(table.hidden.min())
-    judged = [(h, *faster_verdict(table, kinds, h)) for h in dict.fromkeys([hidden, int(table.hidden.max())])]
-    judged = [(h, verdict, text) for h, verdict, text in judged if verdict]
-    if not judged:
+    comparisons = []
+    for h in dict.fromkeys([hidden, int(table.hidden.max())]):
+        present = set(table[table.hidden == h].backend)
+        for kind, style in (("hand-written", "tuned"), ("idiomatic", "idiomatic")):
+            numpy_names = of_kind(present, kinds, framework="numpy", style=style)
+            torch_names = of_kind(present, kinds, framework="torch", style=style)
+            if numpy_names and torch_names:
+                comparisons += compare_sides(table, kind, numpy_names, torch_names, h)
+    if not comparisons:
         return Answer(
             "Performance", claim, "not measured", "It needs NumPy and torch runs on the CPU: `make bench`."
         )
-    if len({verdict for _, verdict, _ in judged}) == 1:
-        verdict = judged[0][1]
-    else:
-        verdict = "; ".join(f"{v} at hidden {h}" for h, v, _ in judged)
-    return Answer("Performance", claim, verdict, " ".join(text for _, _, text in judged))
+    framework = framework_of(kinds)
+    verdict = tally(comparisons, lambda c: None if not c.decided else framework(c.faster) == "torch")
+    torch_wins = [c.key for c in comparisons if c.decided and framework(c.faster) == "torch"]
+    text = (
+        "The fastest NumPy against the fastest torch code of each style, "
+        + count_text(comparisons, framework)
+        + (f"; torch is faster at {'; '.join(torch_wins)}" if torch_wins and verdict != "holds" else "")
+        + "."
+    )
+    _, busy = run_table(runs)
+    compiled = compiled_comparisons(table, kinds, hidden)
+    if compiled:
+        text += (
+            f" Compiling the whole epoch, at batch {compiled[0].key.rsplit('=', 1)[1]}: "
+            + "; ".join(compiled_text(c) for c in compiled)
+            + "."
+        )
+    return Answer("Performance", claim, verdict, text + busy_text(busy), comparisons + compiled)
 
 
-def compiled_text(table: pd.DataFrame, kinds: dict[str, Backend], hidden: int) -> str:
-    """A sentence on the backends of other frameworks (compiled ones), against the fastest NumPy,
-    at the smallest batch: what compiling the whole epoch gives beside both."""
-    others = [n for n in set(table.backend) if n in kinds and kinds[n].framework not in ("numpy", "torch")]
+def compiled_text(comparison: Comparison) -> str:
+    """'numba 3.1× (2.9–3.3×) as fast as numpy', or 'jax: no clear difference from numpy, 1.01× (...)'."""
+    compiled, numpy_side = comparison.sides
+    if not comparison.decided:
+        return f"{compiled}: no clear difference from {numpy_side}, {stats.interval_text(comparison)}"
+    relation = "as fast as" if comparison.faster == compiled else "slower than"
+    return f"{compiled} {stats.interval_text(comparison)} {relation} {numpy_side}"
+
+
+def compiled_comparisons(table: pd.DataFrame, kinds: dict[str, Backend], hidden: int) -> list[Comparison]:
+    """The backends of other frameworks (compiled ones) against the fastest NumPy at the smallest
+    batch: what compiling the whole epoch gives beside both."""
+    others = sorted(
+        n for n in set(table.backend) if n in kinds and kinds[n].framework not in ("numpy", "torch")
+    )
     cpu = table[(table.device == "cpu") & (table.hidden == hidden)]
     numpy_best = fastest(cpu, of_kind(set(cpu.backend), kinds, framework="numpy"))
     if not others or numpy_best.empty:
-        return ""
+        return []
     batch = int(numpy_best.index.get_level_values("batch_size").min())
     base = numpy_best.loc[(hidden, batch)]
-    parts = []
-    for name in sorted(others):
+    found = []
+    for name in others:
         row = cpu[(cpu.backend == name) & (cpu.batch_size == batch)]
         if not row.empty:
-            seconds = float(row.train_s.iloc[0])
-            parts.append(
-                f"{name} {seconds:.3g} s per epoch ({times(base.train_s / seconds)} {base.backend}'s speed)"
-            )
-    if not parts:
-        return ""
-    return f" Compiling the whole epoch goes further, at batch {batch}: " + ", ".join(parts) + "."
+            key = f"compiled {name}, hidden={hidden}, batch={batch}"
+            found.append(stats.compare(key, name, row.seconds.iloc[0], base.backend, base.seconds))
+    return found
 
 
 def claim_gpu(runs: pd.DataFrame) -> Answer:
@@ -252,7 +300,7 @@ def claim_gpu(runs: pd.DataFrame) -> Answer:
     at = table[table.hidden == hidden]
     cpu = fastest(at[at.device == "cpu"], list(at.backend.unique()))
     gpu = fastest(at[at.device == "cuda"], list(at.backend.unique()))
-    both = cpu.merge(gpu, left_index=True, right_index=True, suffixes=("_cpu", "_gpu"))
+    both = cpu.join(gpu, how="inner", lsuffix="_cpu", rsuffix="_gpu").sort_index()
     if both.empty:
         return Answer(
             "Performance",
@@ -260,16 +308,30 @@ def claim_gpu(runs: pd.DataFrame) -> Answer:
             "not measured",
             "GPU and CPU runs share no batch size; run both sweeps into one results folder.",
         )
-    ratios = [(b, row.train_s_cpu / row.train_s_gpu) for (_, b), row in both.sort_index().iterrows()]
-    parts = [
-        f"{times(r)} at batch {b}" if r >= 1 else f"{times(1 / r)} slower at batch {b}" for b, r in ratios
+    comparisons = [
+        stats.compare(
+            f"hidden={hidden}, batch={batch}",
+            f"{row.backend_cpu} (cpu)",
+            row.seconds_cpu,
+            f"{row.backend_gpu} (cuda)",
+            row.seconds_gpu,
+        )  # fmt: skip
+        for (_, batch), row in both.iterrows()
     ]
+
+    def significant(c: Comparison) -> bool | None:
+        """The GPU at least SIGNIFICANT times as fast, beyond doubt (True), or surely not (False)."""
+        if c.decided and c.faster == c.sides[1]:
+            return True if c.low >= SIGNIFICANT else (False if c.high < SIGNIFICANT else None)
+        return False if c.decided else None
+
     return Answer(
         "Performance",
         claim,
-        verdict_over_batches(ratios, faster_at=SIGNIFICANT),
-        f"Fastest GPU run against fastest CPU run, hidden {hidden} (at least {SIGNIFICANT:.0f}× counts as "
-        f"significant): " + ", ".join(parts) + ".",
+        tally(comparisons, significant),
+        f"The fastest GPU run against the fastest CPU run, hidden {hidden}; at least {SIGNIFICANT:.0f}× "
+        "over the whole interval counts as significant.",
+        comparisons,
     )
 
 
@@ -288,16 +350,66 @@ def thread_gains(runs: pd.DataFrame, by: str = "backend", background_load: int =
 
 
 def pays_off_from(line: pd.DataFrame) -> int | None:
-    """The smallest hidden size from which a second thread gains more than SAME at every larger size
-    measured, in one variant's gains at one batch size; None where it never does."""
+    """The smallest hidden size from which a second thread gains more than the noise band at every
+    larger size measured, in one variant's gains at one batch size; None where it never does."""
     start = None
     for hidden, gain in line.sort_values("hidden", ascending=False)[["hidden", "gain"]].itertuples(
         index=False
     ):
-        if gain <= SAME:
+        if gain <= stats.NOISE_BAND:
             break
         start = int(hidden)
     return start
+
+
+def thread_comparisons(runs: pd.DataFrame, background_load: int = 0) -> list[Comparison]:
+    """Per (backend, hidden, batch) measured on the CPU at 1 and 2 threads, one run at a time, at this
+    background load: 1 thread against 2 (busy runs left out)."""
+    data = usual_network(runs)
+    data = data[
+        (data.status == "ok") & data.threads.isin([1, 2]) & (data.parallel_jobs == 1)
+        & (data.background_load == background_load) & (data.device == "cpu")
+    ]  # fmt: skip
+    data, *_ = stats.without_busy(data)
+    keys = ["backend", "hidden", "batch_size", "threads"]
+    per_run = data.groupby("run_id", observed=True)[keys].first().join(stats.run_seconds(data))
+    found = []
+    for (backend, hidden, batch), cell in per_run.groupby(keys[:3], observed=True):
+        one, two = cell[cell.threads == 1].train_s, cell[cell.threads == 2].train_s
+        if len(one) and len(two):
+            where = f"{backend}, hidden={hidden}, batch={batch}" + (
+                ", other core busy" if background_load else ""
+            )
+            found.append(stats.compare(where, f"{backend} 1 thread", one, f"{backend} 2 threads", two))
+    return found
+
+
+@dataclass(frozen=True)
+class Gain:
+    """What a second thread makes of one backend at one size: its comparison, and how many times as
+    fast (below 1: slower) 2 threads are, with that interval."""
+
+    comparison: Comparison
+    backend: str
+    hidden: int
+    batch: int
+    gain: float
+    low: float
+    high: float
+
+
+def gains_of(comparisons: list[Comparison]) -> list[Gain]:
+    """The gains of thread_comparisons' comparisons (1 thread against 2)."""
+    found = []
+    for c in comparisons:
+        backend, hidden, batch = c.key.split(", ")[:3]
+        interval = (c.a_over_b, *sorted([c.low, c.high] if c.a_over_b >= 1 else [1 / c.high, 1 / c.low]))
+        if c.faster is not None:
+            interval = (
+                (c.ratio, c.low, c.high) if c.faster == c.sides[1] else (1 / c.ratio, 1 / c.high, 1 / c.low)
+            )
+        found.append(Gain(c, backend, int(hidden.split("=")[1]), int(batch.split("=")[1]), *interval))
+    return found
 
 
 def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
@@ -305,11 +417,9 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     size), told at the largest cell both ran; with where it starts to pay off and, at that cell,
     what share of its library's peak each reaches on one thread."""
     claim = "Hand-written NumPy has no parallelism; frameworks use the hardware better."
-    gains = thread_gains(runs)
-    gains = gains[gains.device == "cpu"].assign(
-        framework=lambda g: g.backend.map(lambda n: kinds[n].framework if n in kinds else "?")
-    )
-    if gains.empty:
+    idle = thread_comparisons(runs)
+    gains = [g for g in gains_of(idle) if g.backend in kinds]
+    if not gains:
         return Answer(
             "Performance",
             claim,
@@ -317,13 +427,16 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
             "It needs runs at 1 and 2 threads: the `pitfalls` preset (`python run.py -m +sweep=pitfalls`, "
             "part of `make bench`), or the `scale` preset (`make scale`).",
         )
-    best = gains.loc[gains.groupby(["framework", "hidden", "batch_size"]).gain.idxmax()]
-    best = best.set_index(["hidden", "batch_size", "framework"])[["backend", "gain"]].unstack("framework")
-    if ("gain", "numpy") not in best.columns:
+    best = {}  # (hidden, batch) -> framework -> the backend of that framework that gains most there
+    for g in gains:
+        cell = best.setdefault((g.hidden, g.batch), {})
+        framework = kinds[g.backend].framework
+        if framework not in cell or g.gain > cell[framework].gain:
+            cell[framework] = g
+    if not any("numpy" in cell for cell in best.values()):
         return Answer("Performance", claim, "not measured", "No NumPy backend ran at 1 and 2 threads.")
-    sides = [f for f in ("numpy", "torch") if ("gain", f) in best.columns]
-    shared = best[best["gain"][sides].notna().all(axis=1)]
-    if shared.empty:
+    shared = {size: cell for size, cell in best.items() if {"numpy", "torch"} <= set(cell)}
+    if not shared:
         return Answer(
             "Performance",
             claim,
@@ -331,31 +444,26 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
             "NumPy and torch never ran at 1 and 2 threads at the same batch and hidden size: run both in "
             "one preset (`pitfalls`, `scale`).",
         )
-    hidden, batch = max(shared.index)
-    cell = shared.loc[(hidden, batch)]
-    framework_order = ["numpy", "torch", *sorted(set(gains.framework) - {"numpy", "torch"})]
-    parts = [
-        gain_text(cell["backend"][f], cell["gain"][f])
-        for f in framework_order
-        if ("gain", f) in cell.index and pd.notna(cell["gain"][f])
-    ]
+    hidden, batch = max(shared)
+    order = ["numpy", "torch", *sorted(set(best[(hidden, batch)]) - {"numpy", "torch"})]
+    parts = [gain_text(best[(hidden, batch)][f]) for f in order if f in best[(hidden, batch)]]
     text = f"Idle, at hidden {hidden}, batch {batch}, a second thread makes " + ", ".join(parts)
     text += pays_off_text(gains, batch) + peak_share_text(runs, hidden, batch)
-    busy = thread_gains(runs, background_load=1)
-    if not busy.empty:
-        worst = busy.loc[busy.gain.idxmin()]
+    busy = thread_comparisons(runs, background_load=1)
+    if busy_gains := gains_of(busy):
+        worst = min(busy_gains, key=lambda g: g.gain)
         text += (
-            f"; with the other core busy, 2 threads make {worst.backend} {times(1 / worst.gain)} slower "
-            f"at batch {worst.batch_size}, hidden {worst.hidden}"
+            f"; with the other core busy, 2 threads make {gain_text(worst)} at batch {worst.batch}, hidden "
         )
-    numpy_parallel = (best["gain"]["numpy"] > SAME).any()
-    if "torch" in sides:
-        # "Better" is judged by what the second core gives each at the same sizes, not by which is faster.
-        better = shared["gain"]["torch"] > (shared["gain"]["numpy"] * SAME).clip(lower=SAME)
-    else:
-        better = pd.Series(False, index=shared.index)
-    where = "" if better.all() or not better.any() else f" (at {len(better[better])} of {len(better)} sizes)"
-    if numpy_parallel and better.any():
+        text += f"{worst.hidden}"
+    numpy_parallel = any(
+        g.comparison.faster == g.comparison.sides[1] for g in gains if kinds[g.backend].framework == "numpy"
+    )
+    # "Better" is judged by what the second core gives each at the same sizes, not by which is faster:
+    # torch's whole interval above NumPy's, and above the noise.
+    better = [cell["torch"].low > max(cell["numpy"].high, stats.NOISE_BAND) for cell in shared.values()]
+    where = "" if all(better) or not any(better) else f" (at {sum(better)} of {len(better)} sizes)"
+    if numpy_parallel and any(better):
         verdict = "holds only in part"
         text = (
             f"NumPy's BLAS multiplies on several threads too, but torch makes more of a second core{where}. "
@@ -363,31 +471,47 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
         )
     elif numpy_parallel:
         verdict = "does not hold"
-        text = "NumPy's BLAS multiplies on several threads too, and gains as much from a second core. " + text
-    elif better.any():
-        verdict = "holds" if better.all() else "holds only in part"
+        text = (
+            "NumPy's BLAS multiplies on several threads too, and torch gains no more from a second core. "
+            + text
+        )
+    elif any(better):
+        verdict = "holds" if all(better) else "holds only in part"
         text = f"Only torch gains from a second thread{where}. " + text
-    else:
+    elif any(g.comparison.decided for g in gains):
         verdict = "does not hold"
-        text = "Neither gains much from a second thread at these sizes. " + text
-    return Answer("Performance", claim, verdict, text + ".")
+        text = "Neither gains clearly more from a second thread at these sizes. " + text
+    else:
+        verdict = UNDECIDED
+        text = "No second thread makes a clear difference here. " + text
+    return Answer("Performance", claim, verdict, text + ".", idle + busy)
 
 
-def gain_text(name: str, gain: float) -> str:
-    return f"{name} {times(gain)} as fast" if gain >= 1 else f"{name} {times(1 / gain)} slower"
+def gain_text(g: Gain) -> str:
+    """'numpy 1.62× (1.51–1.70×) as fast', 'torch 3.1× (2.8–3.4×) slower', or 'numpy no clear faster'."""
+    c = g.comparison
+    if not c.decided:
+        return f"{g.backend} no clearly faster or slower ({stats.interval_text(c)})"
+    relation = "as fast" if c.faster == c.sides[1] else "slower"
+    return f"{g.backend} {stats.interval_text(c)} {relation}"
 
 
-def pays_off_text(gains: pd.DataFrame, batch: int) -> str:
+def pays_off_text(gains: list[Gain], batch: int) -> str:
     """Where a second thread starts to pay off for each backend, at this batch, over 3+ hidden sizes."""
-    at = gains[gains.batch_size == batch]
+    at = pd.DataFrame(
+        [{"backend": g.backend, "hidden": g.hidden, "gain": g.low} for g in gains if g.batch == batch]
+    )
     parts = []
-    for name, line in at.groupby("backend"):
+    for name, line in at.groupby("backend") if not at.empty else []:
         if line.hidden.nunique() >= 3:
             start = pays_off_from(line)
             parts.append(f"{name} from hidden {start}" if start is not None else f"{name} at no size")
     if not parts:
         return ""
-    return f"; at batch {batch} it pays off (more than {SAME:.2f}×) for " + ", ".join(parts)
+    return (
+        f"; at batch {batch} it pays off (beyond {stats.NOISE_BAND:.2f}× over the whole interval) for "
+        + ", ".join(parts)
+    )
 
 
 def peak_share_text(runs: pd.DataFrame, hidden: int, batch: int) -> str:

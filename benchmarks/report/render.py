@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.report.answers import Answer
+from benchmarks.stats import comparison_row, decision_text
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def as_text(answers: list[Answer]) -> str:
         lines = [question]
         for number, answer in numbered:
             lines += [f"  {number}. {answer.claim} {answer.verdict.upper()}.", f"     {answer.evidence}"]
+            lines += [f"       {c.key}: {decision_text(c)}" for c in answer.comparisons]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -135,11 +137,20 @@ def caption_html(caption: str) -> str:
     return f"<figcaption>{inline(' '.join(text))}{listed}</figcaption>"
 
 
+def comparisons_frame(answer: Answer) -> pd.DataFrame:
+    return pd.DataFrame([comparison_row(c) for c in answer.comparisons])
+
+
 def answers_markdown(answers: list[Answer]) -> str:
+    """Each answer a numbered item, its comparisons in a table under it (indented into the item)."""
     parts = []
     for question, numbered in grouped(answers):
         lines = [f"**{question}**\n"]
-        lines += [f"{n}. *{a.claim}* **{a.verdict.capitalize()}.** {a.evidence}" for n, a in numbered]
+        for n, a in numbered:
+            lines.append(f"{n}. *{a.claim}* **{a.verdict.capitalize()}.** {a.evidence}")
+            if a.comparisons:
+                table = markdown_table(comparisons_frame(a)).rstrip("\n").splitlines()
+                lines += ["", *(f"   {line}" for line in table), ""]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
@@ -152,7 +163,7 @@ def inline(text: str) -> str:
     return re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<em>\1</em>", text)
 
 
-def table_html(frame: pd.DataFrame) -> str:
+def table_html(frame: pd.DataFrame, css_class: str | None = None) -> str:
     if frame.empty:
         return "<p><em>none</em></p>"
     cells = frame.astype(object).where(frame.notna(), "").astype(str)
@@ -161,7 +172,8 @@ def table_html(frame: pd.DataFrame) -> str:
         "<tr>" + "".join(f"<td>{inline(v)}</td>" for v in row) + "</tr>"
         for row in cells.itertuples(index=False)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    opening = f'<table class="{css_class}">' if css_class else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def image_uri(path: Path) -> str:
@@ -178,6 +190,7 @@ img { max-width: 100%; } figure { margin: 1em 0 2em; } figcaption { font-style: 
 .missing { color: #8a4b00; font-style: italic; } summary { cursor: pointer; margin: .5em 0; }
 figcaption ul { margin: .3em 0; }
 ol.answers li { margin: .4em 0; } .verdict { font-weight: bold; }
+table.comparisons { font-size: .8em; margin: .3em 0 .8em; }
 """
 
 
@@ -212,7 +225,9 @@ def answers_html(answers: list[Answer]) -> str:
     for question, numbered in grouped(answers):
         items = "".join(
             f'<li><em>{inline(a.claim)}</em> <span class="verdict">{inline(a.verdict.capitalize())}.</span> '
-            f"{inline(a.evidence)}</li>"
+            f"{inline(a.evidence)}"
+            + (table_html(comparisons_frame(a), "comparisons") if a.comparisons else "")
+            + "</li>"
             for _, a in numbered
         )
         parts.append(

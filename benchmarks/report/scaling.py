@@ -12,10 +12,11 @@ import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
 
-from benchmarks.report.answers import SAME, pays_off_from, thread_gains
+from benchmarks.report.answers import pays_off_from, thread_gains
 from benchmarks.report.plots import facet_axes, legend_below, save, variant_colours
 from benchmarks.report.render import Figure, Heading, Missing, Table, Text
 from benchmarks.report.summary import timed
+from benchmarks.stats import NOISE_BAND
 
 SLOPE_FROM = 300  # below it, per-call overhead rather than FLOPs decides an epoch's time
 SLOPE_BAND = (0.9, 1.1)
@@ -191,7 +192,11 @@ def threads_takeaway(gains: pd.DataFrame) -> str:
         best = line.loc[line.gain.idxmax()]
         when = f"from hidden {start}" if start is not None else "at no size"
         parts.append(f"{label} {when} (best {best.gain:.2f}× at hidden {best.hidden})")
-    return f"At batch {batch}, a second thread pays off (more than {SAME:.2f}×) for " + "; ".join(parts) + "."
+    return (
+        f"At batch {batch}, a second thread pays off (more than {NOISE_BAND:.2f}×) for "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def memory_takeaway(stats: pd.DataFrame, threads: int) -> str:

@@ -1,0 +1,158 @@
+"""How sure a speed ratio is, and when it decides which side is faster.
+
+The unit of repetition is a run: its own process or its own round of an interleaved sweep, its own
+construction and warm-up. Each run gives one number, the median of its timed epochs (epochs within
+a run share everything that makes runs differ, so they are not independent). Two sides are
+compared by the ratio of the medians of those numbers, with a 95% percentile-bootstrap interval
+over them (scipy.stats.bootstrap, runs resampled within each side, a fixed seed so that the same
+runs always give the same interval). docs/fairness.md says why this method.
+
+A side is faster only when the whole interval lies beyond the noise band; otherwise there is no
+clear difference, and the comparison says so instead of naming a winner.
+"""
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+# A ratio within 3% of 1 is no difference worth a claim, however narrow its interval: run-to-run
+# drift of one machine's state (frequency, cache placement) that repetitions in one sweep share.
+NOISE_BAND = 1.03
+MIN_RUNS = 3  # fewer runs on a side leave the interval undefined
+RESAMPLES = 2000
+# A run is "busy" when, during its training, other processes took this many cores on average, or
+# the hypervisor stole this share of the machine's time (docs/fairness.md, "Load").
+BUSY_CORES = 0.25
+BUSY_STEAL = 0.05
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Which of two sides is faster, by how much, and how sure: `faster` names a side, or is None
+    where the data cannot decide; `ratio` >= 1 is how many times faster it is (the larger median
+    time over the smaller where `faster` is None), with `low` <= `ratio` <= `high` its interval;
+    `runs` counts each side's runs; `a_over_b` is the first side's median time over the second's."""
+
+    key: str
+    sides: tuple[str, str]
+    faster: str | None
+    ratio: float
+    low: float
+    high: float
+    runs: tuple[int, int]
+    a_over_b: float
+
+    @property
+    def decided(self) -> bool:
+        return self.faster is not None
+
+    @property
+    def slower(self) -> str | None:
+        return None if self.faster is None else next(s for s in self.sides if s != self.faster)
+
+    def as_dict(self) -> dict:
+        row = asdict(self)
+        del row["a_over_b"]  # said by `faster` and `ratio`
+        row["sides"], row["runs"] = list(self.sides), list(self.runs)
+        for field in ("ratio", "low", "high"):
+            row[field] = None if math.isnan(row[field]) else round(row[field], 4)
+        return row
+
+
+def median_ratio_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """(median(a) / median(b), low, high): the ratio and its percentile-bootstrap interval."""
+    ratio = float(np.median(a) / np.median(b))
+    if min(len(a), len(b)) < MIN_RUNS:
+        return ratio, math.nan, math.nan
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        return ratio, ratio, ratio
+    with warnings.catch_warnings():  # a degenerate resample distribution is handled by min/max below
+        warnings.simplefilter("ignore")
+        result = stats.bootstrap(
+            (a, b),
+            lambda x, y, axis=-1: np.median(x, axis=axis) / np.median(y, axis=axis),
+            vectorized=True,
+            n_resamples=RESAMPLES,
+            confidence_level=CONFIDENCE,
+            method="percentile",
+            rng=np.random.default_rng(0),
+        )
+    low, high = result.confidence_interval
+    return ratio, min(float(low), ratio), max(float(high), ratio)
+
+
+def compare(key: str, a: str, a_times, b: str, b_times, band: float = NOISE_BAND) -> Comparison:
+    """Side `a` against side `b` from their runs' seconds (lower is faster); a side is faster only
+    when the whole interval lies beyond `band`."""
+    a_times, b_times = np.asarray(a_times, float), np.asarray(b_times, float)
+    ratio, low, high = median_ratio_interval(a_times, b_times)
+    runs = (len(a_times), len(b_times))
+    if low > band:
+        return Comparison(key, (a, b), b, ratio, low, high, runs, ratio)
+    if high < 1 / band:
+        return Comparison(key, (a, b), a, 1 / ratio, 1 / high, 1 / low, runs, ratio)
+    if ratio >= 1 or math.isnan(low):
+        larger = max(ratio, 1 / ratio)
+        if math.isnan(low):
+            return Comparison(key, (a, b), None, larger, low, high, runs, ratio)
+        return Comparison(key, (a, b), None, ratio, low, high, runs, ratio)
+    return Comparison(key, (a, b), None, 1 / ratio, 1 / high, 1 / low, runs, ratio)
+
+
+def busy(runs: pd.DataFrame) -> pd.Series:
+    """Rows of runs during whose training other work took a share of the machine (unknown: not busy)."""
+    others = runs.get("others_cores", pd.Series(np.nan, index=runs.index)).fillna(0)
+    steal = runs.get("steal_share", pd.Series(np.nan, index=runs.index)).fillna(0)
+    return (others > BUSY_CORES) | (steal > BUSY_STEAL)
+
+
+def without_busy(runs: pd.DataFrame, by: str = "config_key") -> tuple[pd.DataFrame, int, int]:
+    """(rows, busy runs left out, groups judged from busy runs): each group of `by` keeps its idle
+    runs; a group that has none keeps its busy ones, so that a machine never idle still gets answers."""
+    is_busy = busy(runs)
+    has_idle = runs[~is_busy].groupby(by, observed=True).size()
+    idle_there = runs[by].isin(has_idle.index)
+    kept = runs[~(is_busy & idle_there)]
+    left_out = runs[is_busy & idle_there].run_id.nunique()
+    return kept, left_out, runs[~idle_there][by].nunique()
+
+
+def run_seconds(runs: pd.DataFrame) -> pd.Series:
+    """Each run's median seconds per timed epoch (past warm-up, runs that finished ok), by run_id."""
+    timed = runs[(runs.status == "ok") & ~runs.warmup.astype(bool)]
+    return timed.groupby("run_id").train_s.median()
+
+
+def times_text(ratio: float) -> str:
+    return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:.0f}×"
+
+
+def interval_text(comparison: Comparison) -> str:
+    """'1.32× (1.21–1.45×)', or '1.32× (no interval: under 3 runs a side)'."""
+    if math.isnan(comparison.low):
+        return f"{times_text(comparison.ratio)} (no interval: under {MIN_RUNS} runs a side)"
+    return f"{times_text(comparison.ratio)} ({comparison.low:.2f}–{times_text(comparison.high)})"
+
+
+def decision_text(comparison: Comparison) -> str:
+    """'torch faster 1.32× (1.21–1.45×)' or 'no clear difference, 1.02× (0.98–1.06×)'."""
+    if comparison.decided:
+        return f"{comparison.faster} faster {interval_text(comparison)}"
+    return f"no clear difference, {interval_text(comparison)}"
+
+
+def comparison_row(comparison: Comparison) -> dict:
+    """A comparison as a table row: what was compared, the faster side, the ratio, its interval, runs."""
+    undefined = math.isnan(comparison.low)
+    return {
+        "comparison": comparison.key,
+        "faster": comparison.faster or "no clear difference",
+        "ratio": times_text(comparison.ratio),
+        "95% interval": "" if undefined else f"{comparison.low:.2f}–{times_text(comparison.high)}",
+        "runs": " / ".join(f"{n} {side}" for n, side in zip(comparison.runs, comparison.sides)),
+    }
