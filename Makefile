@@ -39,8 +39,9 @@ gpu: data
 	$(PY) -m benchmarks.commands.peers --device cuda --results-dir $(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
-# How cost grows with hidden size (the report's Scaling section), 11 minutes on 2 cores: the `scale` preset,
-# hidden 3000 at batch 1000, numba at 1 thread, Nielsen's loop where an epoch takes seconds; its own report.
+# How cost grows with hidden size (the report's Scaling section), about 11 minutes on 2 cores: the `scale`
+# preset, hidden 3000 at batch 1000, numba at 1 thread, Nielsen's loop where an epoch takes seconds; its own
+# report.
 scale: data
 	$(PY) run.py -m +sweep=scale results_dir=$(RESULTS)/scale
 	$(PY) run.py -m +sweep=scale hidden=3000 batch_size=1000 results_dir=$(RESULTS)/scale

@@ -19,7 +19,8 @@ config.register()
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> str:
-    """The run's status: ok, failed, diverged or skipped (what a launcher gets back from a job)."""
+    """The run's status, what a launcher gets back from a job: ok, skipped, unsupported, failed or
+    diverged. The exit codes: docs/configuration.md, "When things go wrong"."""
     context = launch_context()
     try:
         status = harness.run(cfg, **context)

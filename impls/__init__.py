@@ -59,7 +59,8 @@ class Network(Protocol):
     """
 
     devices: ClassVar[tuple[str, ...]]
-    # The library whose matrix product sets this implementation's peak: "numpy" or "torch".
+    # The library whose matrix product sets this implementation's peak: "numpy", "torch" or "jax";
+    # any other ("numba") is held against numpy's.
     framework: ClassVar[str]
 
     # Optional: ``prepare_training(batch_size, eta)``, called once inside the

@@ -3,9 +3,9 @@
     python -m benchmarks.commands.compare OLD.parquet NEW.parquet [--min-change 5%] [--fail-above 10%]
                                  [--format md|csv]
 
-Configurations are matched as benchmarks.configuration defines them (the
-backend and its options, device, dtype, eta, batch and hidden size, epochs,
-threads, background load and parallel jobs), and each side keeps only the
+Configurations are matched as benchmarks.configuration's CONFIGURATION defines
+them (the backend and its options, device, dtype, the network and its training
+settings, threads, background load and parallel jobs), and each side keeps only the
 newest set of runs of each configuration, so no median pools two commits,
 machines or library versions. A change counts only when the medians differ by
 more than both sides' IQR and by more than --min-change; otherwise it is
