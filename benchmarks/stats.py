@@ -36,7 +36,8 @@ class Comparison:
     """Which of two sides is faster, by how much, and how sure: `faster` names a side, or is None
     where the data cannot decide; `ratio` >= 1 is how many times faster it is (the larger median
     time over the smaller where `faster` is None), with `low` <= `ratio` <= `high` its interval;
-    `runs` counts each side's runs; `a_over_b` is the first side's median time over the second's."""
+    `runs` counts each side's runs; `a_over_b` is the first side's median time over the second's,
+    with its interval, whichever side is faster."""
 
     key: str
     sides: tuple[str, str]
@@ -45,7 +46,7 @@ class Comparison:
     low: float
     high: float
     runs: tuple[int, int]
-    a_over_b: float
+    a_over_b: tuple[float, float, float]
 
     @property
     def decided(self) -> bool:
@@ -54,6 +55,11 @@ class Comparison:
     @property
     def slower(self) -> str | None:
         return None if self.faster is None else next(s for s in self.sides if s != self.faster)
+
+    def speed_of(self, side: str) -> tuple[float, float, float]:
+        """How many times as fast `side` is as the other (below 1: slower), with the interval."""
+        ratio, low, high = self.a_over_b
+        return (ratio, low, high) if side == self.sides[1] else (1 / ratio, 1 / high, 1 / low)
 
     def as_dict(self) -> dict:
         row = asdict(self)
@@ -91,17 +97,14 @@ def compare(key: str, a: str, a_times, b: str, b_times, band: float = NOISE_BAND
     when the whole interval lies beyond `band`."""
     a_times, b_times = np.asarray(a_times, float), np.asarray(b_times, float)
     ratio, low, high = median_ratio_interval(a_times, b_times)
-    runs = (len(a_times), len(b_times))
+    runs, raw = (len(a_times), len(b_times)), (ratio, low, high)
     if low > band:
-        return Comparison(key, (a, b), b, ratio, low, high, runs, ratio)
+        return Comparison(key, (a, b), b, ratio, low, high, runs, raw)
     if high < 1 / band:
-        return Comparison(key, (a, b), a, 1 / ratio, 1 / high, 1 / low, runs, ratio)
+        return Comparison(key, (a, b), a, 1 / ratio, 1 / high, 1 / low, runs, raw)
     if ratio >= 1 or math.isnan(low):
-        larger = max(ratio, 1 / ratio)
-        if math.isnan(low):
-            return Comparison(key, (a, b), None, larger, low, high, runs, ratio)
-        return Comparison(key, (a, b), None, ratio, low, high, runs, ratio)
-    return Comparison(key, (a, b), None, 1 / ratio, 1 / high, 1 / low, runs, ratio)
+        return Comparison(key, (a, b), None, max(ratio, 1 / ratio), low, high, runs, raw)
+    return Comparison(key, (a, b), None, 1 / ratio, 1 / high, 1 / low, runs, raw)
 
 
 def busy(runs: pd.DataFrame) -> pd.Series:

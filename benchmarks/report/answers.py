@@ -403,12 +403,8 @@ def gains_of(comparisons: list[Comparison]) -> list[Gain]:
     found = []
     for c in comparisons:
         backend, hidden, batch = c.key.split(", ")[:3]
-        interval = (c.a_over_b, *sorted([c.low, c.high] if c.a_over_b >= 1 else [1 / c.high, 1 / c.low]))
-        if c.faster is not None:
-            interval = (
-                (c.ratio, c.low, c.high) if c.faster == c.sides[1] else (1 / c.ratio, 1 / c.high, 1 / c.low)
-            )
-        found.append(Gain(c, backend, int(hidden.split("=")[1]), int(batch.split("=")[1]), *interval))
+        gain = c.speed_of(c.sides[1])
+        found.append(Gain(c, backend, int(hidden.split("=")[1]), int(batch.split("=")[1]), *gain))
     return found
 
 

@@ -1,13 +1,14 @@
 """The report as a document: the answers, then the plots and tables behind them, as blocks that
 benchmarks.report.render writes out as Markdown and HTML."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from benchmarks import configuration, results
 from benchmarks.env import users_speed_env
-from benchmarks.report import answers, scaling, source
+from benchmarks.report import answers, machines, scaling, source
 from benchmarks.report.flexibility import flexibility_matrix, report_blocks
 from benchmarks.report.plots import NEEDS, PLOTS, draw_all
 from benchmarks.report.render import (
@@ -77,8 +78,29 @@ def plot_blocks(runs: pd.DataFrame, drawn: dict[str, str | None]) -> list:
     return blocks
 
 
+def claims_json(verdicts: list[answers.Answer]) -> list[dict]:
+    return [
+        {
+            "number": number,
+            "question": a.question,
+            "claim": a.claim,
+            "verdict": a.verdict,
+            "evidence": a.evidence,
+            "comparisons": [c.as_dict() for c in a.comparisons],
+        }
+        for number, a in enumerate(verdicts, start=1)
+    ]
+
+
+def answers_json(runs: pd.DataFrame, verdicts: list[answers.Answer]) -> dict:
+    """What answers.json holds: the machine the runs were measured on, and every claim's verdict with
+    the comparisons it was built from (benchmarks.stats.Comparison.as_dict)."""
+    machine = machines.describe(runs)[0]
+    return {"machine": machine, "claims": claims_json(verdicts)}
+
+
 def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> list[answers.Answer]:
-    """Write report.md, report.html and the plots into `out`; return the answers."""
+    """Write report.md, report.html, answers.json and the plots into `out`; return the answers."""
     out.mkdir(parents=True, exist_ok=True)
     left_out = runs.iloc[:0] if left_out is None else left_out
     drawn = draw_all(runs, out)
@@ -137,14 +159,12 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     if speed.empty:
         blocks.append(Missing(f"No speed-up table: it needs {NEEDS['speedup.png']}."))
     else:
-        batches = [column for column in speed.columns if column.startswith("batch ")]
         blocks += [
             Text(
-                f"Speed-up per epoch over {BASELINE}, at the settings both ran (blank where one did not run):"
+                f"Speed-up per epoch over {BASELINE}, with its 95% interval over runs, at the settings both "
+                "ran (blank where one did not run):"
             ),
-            Table(
-                speed.assign(**{b: speed[b].map("{:.1f}×".format).where(speed[b].notna()) for b in batches})
-            ),
+            Table(speed),
         ]
     blocks += scaling.blocks(runs, out)
     blocks += [
@@ -193,6 +213,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         ),
         Table(left_out_table(left_out, runs)),
     ]
+    (out / "answers.json").write_text(json.dumps(answers_json(runs, verdicts), indent=2) + "\n")
     (out / "report.md").write_text(to_markdown(blocks))
     (out / "report.html").write_text(to_html(blocks, out, TITLE))
     return verdicts

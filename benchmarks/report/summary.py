@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from benchmarks import configuration, registry
+from benchmarks import configuration, registry, stats
 from benchmarks.configuration import NIELSEN
 from benchmarks.env import users_speed_env
 from benchmarks.fairness import layer_sizes
@@ -174,24 +174,48 @@ def quartiles(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
 
 
 def speedups(runs) -> pd.DataFrame:
-    data = timed(standard(runs))
+    """Per variant and setting both it and the baseline ran at: `speedup`, the baseline's median
+    seconds over the variant's (medians over runs), with its 95% interval `low`-`high` (NaN under
+    benchmarks.stats.MIN_RUNS runs a side) and the runs of each side; busy runs left out where idle
+    ones exist."""
+    data = standard(runs)
+    data, *_ = stats.without_busy(data[data.status == "ok"])
     keys = ["hidden", "batch_size", "dtype", "eta", "threads", "background_load"]
-    medians = data.groupby(["label", "backend", *keys], observed=True).train_s.median().reset_index()
-    base = medians[medians.backend == BASELINE].rename(columns={"train_s": "baseline_s"})
-    if base.empty:
-        return base
-    shared = medians.merge(base[[*keys, "baseline_s"]], on=keys)
-    shared = shared[shared.backend != BASELINE]
-    return shared.assign(speedup=shared.baseline_s / shared.train_s)
+    per_run = data.groupby("run_id", observed=True)[["label", "backend", *keys]].first()
+    per_run = per_run.join(stats.run_seconds(data), how="inner")
+    cells = per_run.groupby(["label", "backend", *keys], observed=True).train_s.agg(list)
+    base = {key[2:]: seconds for key, seconds in cells.items() if key[1] == BASELINE}
+    rows = []
+    for (label, backend, *setting), seconds in cells.items():
+        if backend == BASELINE or tuple(setting) not in base:
+            continue
+        c = stats.compare("", BASELINE, base[tuple(setting)], label, seconds)
+        speedup, low, high = c.speed_of(label)
+        rows.append(
+            dict(zip(["label", "backend", *keys], [label, backend, *setting]))
+            | {"train_s": float(np.median(seconds)), "baseline_s": float(np.median(base[tuple(setting)]))}
+            | {"speedup": speedup, "low": low, "high": high, "runs": c.runs}
+        )
+    return pd.DataFrame(rows)
+
+
+def speedup_text(row) -> str:
+    """'12.3× (11.8–12.9×)', or '12.3×' where either side has too few runs for an interval."""
+    if pd.isna(row.low):
+        return f"{row.speedup:.1f}×"
+    return f"{row.speedup:.1f}× ({row.low:.1f}–{row.high:.1f}×)"
 
 
 def speedup_matrix(runs) -> pd.DataFrame:
-    """Speed-ups over the baseline with a row per variant and hidden size, a column per batch size
-    (NaN where the pair did not run); empty without baseline runs."""
+    """Speed-ups over the baseline with their intervals, as text: a row per variant and hidden size,
+    a column per batch size (blank where the pair did not run); empty without baseline runs."""
     shared = speedups(runs)
     if shared.empty:
         return shared
-    table = shared.pivot_table(index=["label", "hidden"], columns="batch_size", values="speedup")
+    shared = shared.assign(text=shared.apply(speedup_text, axis=1))
+    table = shared.pivot_table(
+        index=["label", "hidden"], columns="batch_size", values="text", aggfunc="first"
+    )
     table.columns = [f"batch {batch}" for batch in table.columns]
     return table.reset_index().sort_values(["hidden", "label"], ignore_index=True)
 
