@@ -28,6 +28,7 @@ from benchmarks.learner.loading import (
     load_definitions,
     resolve,
 )
+from benchmarks.learner.places import place
 from benchmarks.learner.roles import (
     HYDRA,
     Spelling,
@@ -235,7 +236,10 @@ class YourNetwork:
         )
 
     def where(self, role) -> str:
-        return f"{self.file} line {line_of(self.cls, self.names[role])}"
+        return self.where_defined(self.names[role])
+
+    def where_defined(self, method: str) -> str:
+        return place(self.file, line_of(self.cls, method))
 
     def find_parameter_lists(self, params):
         """The net's attributes holding one array per layer shaped like the weights and like the biases:
@@ -264,7 +268,7 @@ class YourNetwork:
                     str(s) for s in (weights if what == "weights" else [(n, 1) for n in sizes])
                 )
                 raise LearnerFileError(
-                    f"{self.file} line {line_of(self.cls, '__init__')}: {self.cls.__name__} keeps no list of "
+                    f"{self.where_defined('__init__')}: {self.cls.__name__} keeps no list of "
                     f"{what} shaped {expected} after it is built; the tool needs them in a list such as "
                     f"self.{what}, one array per layer, as in the book"
                 )

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from benchmarks.learner.loading import LearnerFileError, LoadedFile
+from benchmarks.learner.places import place
 
 
 def normalised(name: str) -> str:
@@ -237,7 +238,7 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
         pairs = [(role, "NAME") for role in missing] + [(role, c[0]) for role, c in unsure.items()]
         them = "it" if len(pairs) == 1 else "them"
         raise LearnerFileError(
-            f"{file} line {line_of(cls)}: class {cls.__name__} has {', and '.join(found)} "
+            f"{place(loaded.path, line_of(cls))}: class {cls.__name__} has {', and '.join(found)} "
             f"(its methods: {listed}); name {them}: {spelling.option('method', pairs)}"
         )
     return {role: names[role] for role in ROLES}
@@ -245,7 +246,7 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
 
 def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], explicit: dict) -> None:
     """Conventions the tool cannot adapt, each refused in one line saying what it found and needs."""
-    file = f"{loaded.path.name} line {line_of(cls)}"
+    file = place(loaded.path, line_of(cls))
     needs = "the tool needs the book's convention: update_mini_batch(mini_batch, eta) over a list of "
     needs += "(x, y) column pairs"
     if any(k.__module__.split(".")[0] == "torch" for k in cls.__mro__):
@@ -263,7 +264,7 @@ def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], 
         parameters = {p.lower() for p in parameter_names(cls, update)}
         if parameters & ARRAY_NAMES["x"] and parameters & ARRAY_NAMES["y"]:
             raise LearnerFileError(
-                f"{loaded.path.name} line {line_of(cls, update)}: {update} takes arrays "
+                f"{place(loaded.path, line_of(cls, update))}: {update} takes arrays "
                 f"{', '.join(parameter_names(cls, update)[:2])} with the examples as columns; {needs}"
             )
 
@@ -306,7 +307,7 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
     spec, plan = ROLES[role], CallPlan(name)
-    where = f"{loaded.path.name} line {line_of(cls, name)}"
+    where = place(loaded.path, line_of(cls, name))
     wanted = ", ".join(names[0] for names in spec.parameters)
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
     if len(required) < len(spec.parameters) and not has_varargs:
@@ -371,7 +372,7 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
     if init is object.__init__:
         return ConstructorPlan(False, False, {}, f"{cls.__name__}()")
     parameters = list(signature_without_self(cls, "__init__").parameters.values())
-    where = f"{loaded.path.name} line {line_of(cls, '__init__')}"
+    where = place(loaded.path, line_of(cls, "__init__"))
     spread = bool(parameters) and parameters[0].kind == parameters[0].VAR_POSITIONAL
     accepts = {p.name for p in parameters[1:]} if parameters else set()
     takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters)
