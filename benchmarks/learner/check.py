@@ -1,7 +1,8 @@
 """Is my backprop right, and how fast is my network.py? A check of a file written from the book.
 
     python -m benchmarks.learner.check PATH/network.py [--quick] [--class NAME] [--init NAME=EXPR]
-        [--method ROLE=NAME] [--arg NAME=EXPR] [--timeout SECONDS]          (make check FILE=PATH)
+        [--method ROLE=NAME] [--arg NAME=EXPR] [--param ROLE=NAME] [--timeout SECONDS]
+                                                                        (make check FILE=PATH)
 
 The file is loaded as it is (benchmarks/learner/: its script part skipped, its
 methods found under the names learners give them, each call into it under a time
@@ -37,6 +38,7 @@ from benchmarks.errors import command
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
 from benchmarks.learner.adapter import DEFAULT_TIMEOUT, YourNetwork
 from benchmarks.learner.bounded import LearnerCodeError
+from benchmarks.learner.parameters import as_numpy
 from benchmarks.learner.roles import CLI
 from benchmarks.report.render import markdown_table
 from impls.numpy_loop import NumpyLoop
@@ -312,7 +314,7 @@ def timing_table(net: YourNetwork, seconds: float, data) -> pd.DataFrame:
 
 
 def dtype_note(net: YourNetwork) -> str | None:
-    kinds = {np.asarray(p).dtype for p in [*net.get("weights"), *net.get("biases")]}
+    kinds = {as_numpy(p).dtype for p in [*net.get("weights"), *net.get("biases")]}
     if kinds != {np.dtype("float32")}:
         found = ", ".join(sorted(str(k) for k in kinds))
         return (
@@ -400,6 +402,14 @@ def main(argv=None) -> int:
         help="a value for a method's extra parameter: --arg i=0",
     )
     parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="ROLE=NAME",
+        help="the attribute that holds the weights or the biases, where the tool does not find it: "
+        "--param weights=W",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT,
@@ -413,6 +423,7 @@ def main(argv=None) -> int:
         "init": args.init,
         "method": args.method,
         "arg": args.arg,
+        "param": args.param,
         "timeout": args.timeout,
     }
     return run(options, args.quick)

@@ -365,15 +365,27 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
         if e is None and kind is ast.ClassDef and isinstance(namespace.get(node.name), type):
             namespace[node.name].__firstlineno__ = node.lineno
         elif isinstance(e, ImportError):
-            loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({e})")
+            why = import_failure(e, node)
+            loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({why})")
             for name in bound_names(node):
                 if name not in namespace:
-                    loaded.failed_imports[name] = f"{line_at(path, node.lineno)} {statement}: {e}"
+                    loaded.failed_imports[name] = f"{line_at(path, node.lineno)} {statement}: {why}"
         elif e is not None:
             if definition or imports:
                 raise LearnerFileError(while_loading(e, loaded, node))
             loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({type(e).__name__}: {e})")
     return loaded
+
+
+def import_failure(error: ImportError, node: ast.stmt) -> str:
+    """Why an import failed; for CuPy, which needs a CUDA GPU, how to check the file without one."""
+    if (error.name or "").split(".")[0] != "cupy":
+        return str(error)
+    alias = next(iter(bound_names(node)), "cp")
+    return (
+        f"cupy is not installed here (it keeps the arrays on a CUDA GPU); install cupy-cuda12x where "
+        f"there is one, or check the file on the CPU with `import numpy as {alias}` in its place"
+    )
 
 
 def while_loading(error: Exception, loaded: LoadedFile, node: ast.stmt) -> str:
