@@ -31,6 +31,7 @@ from benchmarks.learner.loading import (
 )
 from benchmarks.learner.places import place
 from benchmarks.learner.roles import (
+    ETA_NAMES,
     HYDRA,
     Spelling,
     find_class,
@@ -135,6 +136,7 @@ class YourNetwork:
             **keywords,
         )
         self.find_parameter_lists(params, parsed_options(param, "param", spelling))
+        self.find_kept_eta()
         self.set_parameters(params)
         self.lmbda = self.plans["update_mini_batch"].lmbda or 0.0
         self.n_train = len(train_y)
@@ -235,6 +237,8 @@ class YourNetwork:
 
     def call(self, role, *values):
         plan = self.plans[role]
+        if plan.kept_eta:
+            setattr(self.net, plan.kept_eta, values[1])
         method = getattr(self.net, plan.name)
         return self.bounded.call(
             plan.name, method, *plan.arguments(*values), at=(self.file, line_of(self.cls, plan.name))
@@ -264,6 +268,27 @@ class YourNetwork:
                 f"objects inside them; the tool needs one array per layer, found by its shape; if they "
                 f"are there, name the attribute: {self.spelling.option('param', [(what, 'NAME')])}"
             )
+
+    def find_kept_eta(self):
+        """For an update_mini_batch(mini_batch) without eta: the attribute the constructor keeps it in
+        (self.eta, self.learning_rate, ...), which each call sets; one line where there is none."""
+        plan = self.plans["update_mini_batch"]
+        if plan.kept_eta is None:
+            return
+        kept = [
+            name
+            for name, value in vars(self.net).items()
+            if name.lower().lstrip("_") in ETA_NAMES and isinstance(value, int | float)
+        ]
+        if not kept:
+            raise LearnerFileError(
+                f"{self.where('update_mini_batch')}: {plan.name}(mini_batch) takes no eta, and "
+                f"{self.cls.__name__} keeps none that the tool recognises (self.eta, self.learning_rate, "
+                f"...); name the method that takes one: "
+                f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}"
+            )
+        plan.kept_eta = kept[0]
+        plan.said.append(f"eta set as self.{kept[0]} before each call")
 
     def get(self, what) -> list:
         return [parameters.read(self.net, path) for path in self.places[what].paths]

@@ -92,6 +92,7 @@ SIZE_NAMES = {
     "total",
     "size_of_training_set",
 }
+ETA_NAMES = {"eta", "learning_rate", "lr", "alpha", "rate", "step_size", "learningrate", "eta0"}
 ARRAY_NAMES = {"x": {"x", "xs", "inputs"}, "y": {"y", "ys", "targets", "labels"}}
 
 
@@ -292,6 +293,7 @@ class CallPlan:
     filled: dict[str, object] = field(default_factory=dict)  # extra parameter -> the value it gets
     said: list[str] = field(default_factory=list)
     lmbda: float | None = None  # the L2 parameter's value, where the method has one
+    kept_eta: str | None = None  # update_mini_batch(mini_batch) reads eta from this attribute of the net
 
     def arguments(self, *values) -> list:
         return [values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
@@ -310,6 +312,9 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
     where = place(loaded.path, line_of(cls, name))
     wanted = ", ".join(names[0] for names in spec.parameters)
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
+    if role == "update_mini_batch" and len(required) == 1 and not has_varargs:
+        plan.slots, plan.kept_eta = [0], "?"  # the attribute is found once the net is built
+        return plan
     if len(required) < len(spec.parameters) and not has_varargs:
         raise LearnerFileError(
             f"{where}: {name}({', '.join(p.name for p in required)}) takes fewer arguments than "
@@ -383,6 +388,10 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
                 f"{where}: {cls.__name__}'s constructor has no parameter `{name}` "
                 f"(its parameters: {listed}); pass only those"
             )
+    given = dict(given)
+    for p in parameters[1:]:
+        if p.default is p.empty and p.name.lower() in ETA_NAMES and p.name not in given:
+            given[p.name] = "3.0"  # the book's; each update's eta is set on the net before it runs
     missing = [
         p.name
         for p in parameters[1:]
