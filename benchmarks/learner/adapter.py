@@ -110,11 +110,17 @@ class YourNetwork:
         self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
         arguments = self.evaluated(parsed_options(arg, "arg", spelling), "arg")
         filled = {"lmbda": float(lmbda), "n": len(train_y)}
-        self.plans = {
-            role: plan_call(self.cls, self.loaded, role, name, arguments, filled, spelling)
-            for role, name in self.names.items()
-            if name
-        }
+        self.backprop_left_out = None
+        self.plans = {}
+        for role, name in self.names.items():
+            if not name:
+                continue
+            try:
+                self.plans[role] = plan_call(self.cls, self.loaded, role, name, arguments, filled, spelling)
+            except LearnerFileError as e:
+                if role != "backprop" or "takes fewer arguments" not in str(e):
+                    raise
+                self.leave_out_backprop(str(e).split("; name the method")[0])
         if unused := [name for name in arguments if not any(name in p.filled for p in self.plans.values())]:
             methods = ", ".join(p.name for p in self.plans.values())
             raise LearnerFileError(
@@ -162,9 +168,27 @@ class YourNetwork:
                 "the tool needs the book's convention: weights (n_out, n_in) and each example a column"
             ) from None
         if self.names["backprop"]:
-            self.backprop_step(x, y)
+            try:
+                with np.errstate(all="ignore"):  # a backprop called with what it does not expect
+                    self.backprop_step(x, y)
+            except LearnerCodeError as e:
+                if self.plans["backprop"].as_book:
+                    raise
+                self.leave_out_backprop(str(e).split("; it must return")[0])
         if mismatch := self.cost_mismatch(cost):
             raise LearnerFileError(mismatch)
+
+    def leave_out_backprop(self, why: str):
+        """A backprop that cannot be called as the book's backprop(x, y) is not used: each check that
+        needs gradients makes them from one-example updates instead, and a note says why."""
+        name = self.names["backprop"]
+        self.names["backprop"] = None
+        self.plans.pop("backprop", None)
+        self.backprop_left_out = f"{name} is not the book's backprop(x, y) ({why})"
+        self.notes.append(
+            f"{self.backprop_left_out}: left out; the gradients come from one-example updates of "
+            f"{self.names['update_mini_batch']} instead (--method backprop=NAME names another)"
+        )
 
     def cost_mismatch(self, cost: str | None) -> str | None:
         if cost and self.cost_setting and cost != self.cost_setting:

@@ -127,6 +127,8 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
     how = (
         f"`{net.names['backprop']}`"
         if net.names["backprop"]
+        else "the one-example update (backprop left out, see the note)"
+        if net.backprop_left_out
         else "the one-example update (no backprop method)"
     )
     setting = f"float64, {GRADIENT_EXAMPLES} MNIST examples, {ENTRIES_PER_ARRAY} entries per array"

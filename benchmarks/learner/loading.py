@@ -371,6 +371,14 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
                 if name not in namespace:
                     loaded.failed_imports[name] = f"{line_at(path, node.lineno)} {statement}: {why}"
         elif e is not None:
+            cause = isinstance(e, NameError) and loaded.failed_imports.get(e.name)
+            if cause and kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+                # a decorator from a failed import (`@interact(i=(0, 9))`): the rest of the file is still
+                # of use; a later use of the function is told by the import that failed
+                where = line_at(path, node.lineno)
+                loaded.skipped.append(f"{where} {statement} (uses `{e.name}`: {cause})")
+                loaded.failed_imports[node.name] = f"{where} {statement} needed `{e.name}`: {cause}"
+                continue
             if definition or imports:
                 raise LearnerFileError(while_loading(e, loaded, node))
             loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({type(e).__name__}: {e})")

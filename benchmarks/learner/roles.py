@@ -294,6 +294,7 @@ class CallPlan:
     said: list[str] = field(default_factory=list)
     lmbda: float | None = None  # the L2 parameter's value, where the method has one
     kept_eta: str | None = None  # update_mini_batch(mini_batch) reads eta from this attribute of the net
+    as_book: bool = True  # every role parameter found by its name: the method means what the book's does
 
     def arguments(self, *values) -> list:
         return [values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
@@ -326,6 +327,7 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
         if match:
             places[match] = index
     unplaced = [i for i in range(len(spec.parameters)) if i not in places.values()]
+    plan.as_book = not unplaced
     for p in required:
         if p.name not in places and unplaced and p.name not in given:
             places[p.name] = unplaced.pop(0)
