@@ -30,8 +30,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from benchmarks import env, harness
-from benchmarks.commands import peers
+from benchmarks import env, harness, timing
 from benchmarks.configuration import NIELSEN
 from benchmarks.data import load_mnist
 from benchmarks.errors import command
@@ -371,8 +370,8 @@ def timing_table(net: YourNetwork, seconds: float, data) -> pd.DataFrame:
     order = epoch_order(0, 1, len(data.train_y))
     rows = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}]
     for name in PEERS:
-        peer = peers.build(name, 1, setting, data, "cpu")
-        rows.append({"backend": name, "s/epoch": peers.time_epoch(peer, 1, order, setting)[0]})
+        peer = timing.build(name, 1, setting, data, "cpu")
+        rows.append({"backend": name, "s/epoch": timing.time_epoch(peer, 1, order, setting)[0]})
     table = pd.DataFrame(rows)
     table["yours takes"] = [f"{seconds / s:.2f}×" for s in table["s/epoch"]]
     table["s/epoch"] = table["s/epoch"].map("{:.3f}".format)
