@@ -92,6 +92,24 @@ def test_the_folder_holds_every_style_the_issue_lists():
         "returns_none",
     ):
         assert f"{style}.py" in names
+    for style in (  # issue 30's
+        "notebook.ipynb",
+        "colab_helpers_later.ipynb",
+        "merge_conflict.ipynb",
+        "python2_kernel.ipynb",
+        "widgets_interact.ipynb",
+        "torch_by_hand.py",
+        "cupy_gpu.py",
+        "eta_in_constructor.py",
+        "activations_backprop.py",
+        "velocity_tuples.py",
+        "params_dict.py",
+        "mini_keras.py",
+        "bias_left_out.py",
+        "cross_entropy_delta.py",
+        "update_in_loop.py",
+    ):
+        assert style in names
 
 
 def check(path: Path, run: Run) -> subprocess.CompletedProcess | None:

@@ -1,5 +1,6 @@
 # expect: pass
-# shows: update_mini_batch (filled in: eta set as self.learning_rate before each call); built as Network(layers, learning_rate=3.0)
+# shows: update_mini_batch (filled in: eta set as self.learning_rate before each call)
+# shows: built as Network(layers, learning_rate=3.0)
 import numpy as np
 import random
 
