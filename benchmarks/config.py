@@ -93,6 +93,7 @@ class BenchConfig:
     network_init: Any = None
     network_method: Any = None
     network_arg: Any = None
+    network_param: Any = None
     network_timeout: float | None = None  # None: the adapter's default, 120 s
     data: DataConfig = field(default_factory=DataConfig)
     force: bool = False

@@ -225,12 +225,12 @@ def diff_hash(status: str | None) -> str | None:
 
 
 def named_files_sha256(options: dict) -> str | None:
-    """sha256 of the files a backend's options name (a learner's network.py, found from the current
-    folder or this project's) and of the Python files beside them and one folder down, its helpers;
-    None when no option names a file."""
+    """sha256 of the files a backend's options name (a learner's network.py or notebook, found from the
+    current folder or this project's) and of the Python files beside them and one folder down, its
+    helpers; None when no option names a file."""
     named = []
     for value in options.values():
-        if isinstance(value, str) and value.endswith(".py"):
+        if isinstance(value, str) and value.endswith((".py", ".ipynb")):
             named += [p for p in (Path(value).expanduser(), ROOT / value) if p.is_file()][:1]
     if not named:
         return None

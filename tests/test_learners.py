@@ -3,10 +3,13 @@ checker as a user runs it: a verdict, or one line saying what to do, never a tra
 
 Each file says what it expects in its header comment, one run after another:
 `# with: OPTIONS` (the checker's options for the next run), `# expect: pass | fail N | exit 2`,
-and `# shows: TEXT`, a text that run must print.
+and `# shows: TEXT`, a text that run must print. A notebook says it in its first code cell, and
+these lines are read from its raw JSON strings, so that a notebook that is not valid JSON says it too.
 """
 
+import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks import env
 from benchmarks.learner.bounded import Bounded, LearnerCodeError
 from benchmarks.learner.loading import python2_fixes
 from benchmarks.learner.roles import CLI, HYDRA, ranked
@@ -39,8 +43,13 @@ class Run:
     shows: list[str] = field(default_factory=list, hash=False, compare=False)
 
 
+NOTEBOOK_HEADER = re.compile(r'"(# (?:with|expect|shows): (?:[^"\\]|\\.)*)"')
+
+
 def header(path: Path) -> list[str]:
     text = path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if path.suffix == ".ipynb":
+        return [json.loads(f'"{line}"').removeprefix("#").strip() for line in NOTEBOOK_HEADER.findall(text)]
     lines = []
     for line in text.split("\n"):
         if not line.startswith("#"):
@@ -63,7 +72,7 @@ def expected_runs(path: Path) -> list[Run]:
     return runs
 
 
-FILES = sorted(p for p in LEARNERS.rglob("*.py") if expected_runs(p))
+FILES = sorted(p for pattern in ("*.py", "*.ipynb") for p in LEARNERS.rglob(pattern) if expected_runs(p))
 CASES = [
     pytest.param(path, run, id=f"{path.relative_to(LEARNERS)}:{' '.join(run.options) or 'as is'}")
     for path in FILES
@@ -83,6 +92,24 @@ def test_the_folder_holds_every_style_the_issue_lists():
         "returns_none",
     ):
         assert f"{style}.py" in names
+    for style in (  # issue 30's
+        "notebook.ipynb",
+        "colab_helpers_later.ipynb",
+        "merge_conflict.ipynb",
+        "python2_kernel.ipynb",
+        "widgets_interact.ipynb",
+        "torch_by_hand.py",
+        "cupy_gpu.py",
+        "eta_in_constructor.py",
+        "activations_backprop.py",
+        "velocity_tuples.py",
+        "params_dict.py",
+        "mini_keras.py",
+        "bias_left_out.py",
+        "cross_entropy_delta.py",
+        "update_in_loop.py",
+    ):
+        assert style in names
 
 
 def check(path: Path, run: Run) -> subprocess.CompletedProcess | None:
@@ -209,3 +236,15 @@ def test_a_run_names_the_cost_the_file_computes(tmp_path):
     assert done.returncode == 0, done.stderr
     runs = pd.read_parquet(tmp_path / "cross_entropy" / "runs.parquet")
     assert (runs.status == "ok").all() and (runs.cost == "cross_entropy").all() and (runs.lmbda == 5.0).all()
+
+
+def test_a_notebook_runs_under_the_harness_and_its_contents_are_its_provenance(tmp_path):
+    notebook = tmp_path / "nielsen_ch1.ipynb"
+    notebook.write_bytes((LEARNERS / "colab_helpers_later.ipynb").read_bytes())
+    before = env.named_files_sha256({"path": str(notebook)})
+    done = run_py("backend=yours", f"network={notebook}", f"results_dir={tmp_path / 'results'}", *TINY)
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(tmp_path / "results" / "runs.parquet")
+    assert (runs.status == "ok").all() and (runs.backend_files == before).all()
+    notebook.write_text(notebook.read_text().replace("3.0", "0.5"))
+    assert env.named_files_sha256({"path": str(notebook)}) not in (before, None)

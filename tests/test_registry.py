@@ -33,7 +33,9 @@ def test_backend_options_resolve_the_run_settings_they_refer_to():
     assert registry.backend_options("torch_eager") == {"torchscript": False, "cuda_graphs": False}
 
 
-@pytest.mark.parametrize("module", ["configuration", "harness", "config", "registry", "results", "fairness"])
+@pytest.mark.parametrize(
+    "module", ["configuration", "harness", "config", "registry", "results", "fairness", "timing"]
+)
 def test_the_measuring_core_imports_nothing_from_the_report_or_the_commands(module):
     tree = ast.parse((ROOT / "benchmarks" / f"{module}.py").read_text())
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

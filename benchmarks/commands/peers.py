@@ -22,16 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from hydra import compose, initialize_config_dir
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from benchmarks import config, env, harness, registry, results
-from benchmarks.configuration import effective_threads
 from benchmarks.data import load_mnist
 from benchmarks.errors import UserError, command
-from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
+from benchmarks.fairness import epoch_order
 from benchmarks.registry import CONF
 from benchmarks.report.render import markdown_table
+from benchmarks.timing import build, time_epoch
 
 
 def entries(pairs, setting) -> list[tuple[str, int | None]]:
@@ -42,24 +41,6 @@ def entries(pairs, setting) -> list[tuple[str, int | None]]:
             timed.append((name, None))
         timed.append((name, setting.threads))
     return timed
-
-
-def build(name: str, threads: int | None, setting, data, device: str):
-    """The backend, built and warmed up under the thread binding it will be timed with: a compiler
-    (XLA) plans its parallelism for the cores it sees when it compiles."""
-    backend = registry.backend_configs()[name]
-    params = init_params(layer_sizes(setting.hidden), seed=0)
-    with env.pinned_threads(threads):
-        net = instantiate(backend.net, params, data.train_x, data.train_y, device=device, dtype=setting.dtype)
-        prepare(net, setting.batch_size, setting.eta)
-    return net
-
-
-def time_epoch(net, threads, order, setting) -> tuple[float, int]:
-    """Seconds for one epoch, and the thread count it ran at."""
-    with env.pinned_threads(threads) as counts, harness.Timer(net.synchronize) as epoch:
-        net.train_epoch(order, setting.batch_size, setting.eta)
-    return epoch.seconds, effective_threads(counts) if threads is None else threads
 
 
 def side_by_side(setting, pairs, rounds: int, device: str) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.fairness import init_params, layer_sizes
+from benchmarks.learner import parameters
 from benchmarks.learner.bounded import Bounded, LearnerCodeError
 from benchmarks.learner.loading import (
     EXAMPLE,
@@ -28,7 +29,9 @@ from benchmarks.learner.loading import (
     load_definitions,
     resolve,
 )
+from benchmarks.learner.places import place
 from benchmarks.learner.roles import (
+    ETA_NAMES,
     HYDRA,
     Spelling,
     find_class,
@@ -48,8 +51,8 @@ __all__ = ["EXAMPLE", "LearnerCodeError", "LearnerFileError", "YourNetwork", "re
 def described(value) -> str:
     if value is None:
         return "None"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+    if parameters.is_array(value):
+        return f"an array of shape {tuple(value.shape)}"
     if isinstance(value, list | tuple):
         return f"a {type(value).__name__} of {len(value)}"
     return f"a {type(value).__name__}"
@@ -86,6 +89,7 @@ class YourNetwork:
         method=None,
         arg=None,
         timeout=DEFAULT_TIMEOUT,
+        param=None,
         spelling: Spelling = HYDRA,
         cost: str | None = "quadratic",
         lmbda=0.0,
@@ -100,16 +104,23 @@ class YourNetwork:
             list(self.loaded.notes),
         )
         self.file = self.loaded.path.name
+        self.spelling = spelling
         self.bounded = Bounded(self.loaded.path.parent, timeout, self.loaded.failed_imports, spelling.timeout)
         self.cls = find_class(self.loaded, class_name)
         self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
         arguments = self.evaluated(parsed_options(arg, "arg", spelling), "arg")
         filled = {"lmbda": float(lmbda), "n": len(train_y)}
-        self.plans = {
-            role: plan_call(self.cls, self.loaded, role, name, arguments, filled, spelling)
-            for role, name in self.names.items()
-            if name
-        }
+        self.backprop_left_out = None
+        self.plans = {}
+        for role, name in self.names.items():
+            if not name:
+                continue
+            try:
+                self.plans[role] = plan_call(self.cls, self.loaded, role, name, arguments, filled, spelling)
+            except LearnerFileError as e:
+                if role != "backprop" or "takes fewer arguments" not in str(e):
+                    raise
+                self.leave_out_backprop(str(e).split("; name the method")[0])
         if unused := [name for name in arguments if not any(name in p.filled for p in self.plans.values())]:
             methods = ", ".join(p.name for p in self.plans.values())
             raise LearnerFileError(
@@ -130,7 +141,8 @@ class YourNetwork:
             at=(self.file, line_of(self.cls, "__init__")),
             **keywords,
         )
-        self.find_parameter_lists(params)
+        self.find_parameter_lists(params, parsed_options(param, "param", spelling))
+        self.find_kept_eta()
         self.set_parameters(params)
         self.lmbda = self.plans["update_mini_batch"].lmbda or 0.0
         self.n_train = len(train_y)
@@ -149,16 +161,34 @@ class YourNetwork:
         except LearnerCodeError:
             if not self.transposed:
                 raise
-            shape = np.shape(self.get("weights")[0])
+            shape = tuple(np.shape(self.get("weights")[0]))
             raise LearnerFileError(
                 f"{self.where('feedforward')}: {self.cls.__name__} keeps its weights as (n_in, n_out), "
                 f"{shape}, and {self.names['feedforward']} fails on an input column of shape {x.shape}; "
                 "the tool needs the book's convention: weights (n_out, n_in) and each example a column"
             ) from None
         if self.names["backprop"]:
-            self.backprop_step(x, y)
+            try:
+                with np.errstate(all="ignore"):  # a backprop called with what it does not expect
+                    self.backprop_step(x, y)
+            except LearnerCodeError as e:
+                if self.plans["backprop"].as_book:
+                    raise
+                self.leave_out_backprop(str(e).split("; it must return")[0])
         if mismatch := self.cost_mismatch(cost):
             raise LearnerFileError(mismatch)
+
+    def leave_out_backprop(self, why: str):
+        """A backprop that cannot be called as the book's backprop(x, y) is not used: each check that
+        needs gradients makes them from one-example updates instead, and a note says why."""
+        name = self.names["backprop"]
+        self.names["backprop"] = None
+        self.plans.pop("backprop", None)
+        self.backprop_left_out = f"{name} is not the book's backprop(x, y) ({why})"
+        self.notes.append(
+            f"{self.backprop_left_out}: left out; the gradients come from one-example updates of "
+            f"{self.names['update_mini_batch']} instead (--method backprop=NAME names another)"
+        )
 
     def cost_mismatch(self, cost: str | None) -> str | None:
         if cost and self.cost_setting and cost != self.cost_setting:
@@ -200,11 +230,13 @@ class YourNetwork:
         return net.cost_mismatch(cost)
 
     @staticmethod
-    def check_options(path=None, class_name=None, init=None, method=None, arg=None, timeout=DEFAULT_TIMEOUT):
+    def check_options(
+        path=None, class_name=None, init=None, method=None, arg=None, param=None, timeout=DEFAULT_TIMEOUT
+    ):
         """Raise LearnerFileError or LearnerCodeError, before any run, when the file cannot be used
         (the run's cost is checked against the file's when the run builds it)."""
         YourNetwork.built_for_checks(
-            timeout, path=path, class_name=class_name, init=init, method=method, arg=arg
+            timeout, path=path, class_name=class_name, init=init, method=method, arg=arg, param=param
         )
 
     @staticmethod
@@ -229,71 +261,87 @@ class YourNetwork:
 
     def call(self, role, *values):
         plan = self.plans[role]
+        if plan.kept_eta:
+            setattr(self.net, plan.kept_eta, values[1])
         method = getattr(self.net, plan.name)
         return self.bounded.call(
             plan.name, method, *plan.arguments(*values), at=(self.file, line_of(self.cls, plan.name))
         )
 
     def where(self, role) -> str:
-        return f"{self.file} line {line_of(self.cls, self.names[role])}"
+        return self.where_defined(self.names[role])
 
-    def find_parameter_lists(self, params):
-        """The net's attributes holding one array per layer shaped like the weights and like the biases:
-        `weights` and `biases` as in the book, else any such list (`self.W`, `self.b`)."""
+    def where_defined(self, method: str) -> str:
+        return place(self.file, line_of(self.cls, method))
+
+    def find_parameter_lists(self, params, pointed: dict[str, str]):
+        """Where the net keeps one array per layer shaped like the weights and like the biases
+        (parameters.py); one line naming the `param` option where it keeps them nowhere the tool looks."""
         weights = [w.shape for w in params[0::2]]
         sizes = [b.size for b in params[1::2]]
+        self.places = parameters.find(self.net, weights, sizes, pointed)
+        for what in ("weights", "biases"):
+            if what in self.places:
+                continue
+            expected = ", ".join(str(s) for s in (weights if what == "weights" else [(n, 1) for n in sizes]))
+            listed = ", ".join(vars(self.net)) or "none"
+            looked = f"in self.{pointed[what]}" if what in pointed else "in any of its attributes"
+            raise LearnerFileError(
+                f"{self.where_defined('__init__')}: {self.cls.__name__} keeps no {what} shaped {expected} "
+                f"{looked} (its attributes: {listed}) after it is built, nor in lists, tuples, dicts or "
+                f"objects inside them; the tool needs one array per layer, found by its shape; if they "
+                f"are there, name the attribute: {self.spelling.option('param', [(what, 'NAME')])}"
+            )
 
-        def kind(value):
-            if not isinstance(value, list | tuple) or len(value) != len(weights):
-                return None
-            shapes = [np.shape(v) for v in value]
-            if shapes == weights or shapes == [s[::-1] for s in weights]:
-                return "weights"
-            if [int(np.size(v)) for v in value] == sizes:
-                return "biases"
-            return None
+    def find_kept_eta(self):
+        """For an update_mini_batch(mini_batch) without eta: the attribute the constructor keeps it in
+        (self.eta, self.learning_rate, ...), which each call sets; one line where there is none."""
+        plan = self.plans["update_mini_batch"]
+        if plan.kept_eta is None:
+            return
+        kept = [
+            name
+            for name, value in vars(self.net).items()
+            if name.lower().lstrip("_") in ETA_NAMES and isinstance(value, int | float)
+        ]
+        if not kept:
+            raise LearnerFileError(
+                f"{self.where('update_mini_batch')}: {plan.name}(mini_batch) takes no eta, and "
+                f"{self.cls.__name__} keeps none that the tool recognises (self.eta, self.learning_rate, "
+                f"...); name the method that takes one: "
+                f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}"
+            )
+        plan.kept_eta = kept[0]
+        plan.said.append(f"eta set as self.{kept[0]} before each call")
 
-        found = {"weights": [], "biases": []}
-        for name, value in vars(self.net).items():
-            if (what := kind(value)) is not None:
-                found[what].append(name)
-        self.attributes = {}
-        for what, names in found.items():
-            if not names:
-                expected = ", ".join(
-                    str(s) for s in (weights if what == "weights" else [(n, 1) for n in sizes])
-                )
-                raise LearnerFileError(
-                    f"{self.file} line {line_of(self.cls, '__init__')}: {self.cls.__name__} keeps no list of "
-                    f"{what} shaped {expected} after it is built; the tool needs them in a list such as "
-                    f"self.{what}, one array per layer, as in the book"
-                )
-            self.attributes[what] = what if what in names else names[0]
+    def get(self, what) -> list:
+        return [parameters.read(self.net, path) for path in self.places[what].paths]
 
-    def get(self, what):
-        return getattr(self.net, self.attributes[what])
+    def put(self, what, arrays):
+        for path, array in zip(self.places[what].paths, arrays):
+            self.net = parameters.written(self.net, path, array)
 
     def set_parameters(self, params):
-        """Weights as given and biases as columns, in the shapes the learner's constructor made
-        (some files keep weights as (n_in, n_out) or biases as flat vectors)."""
+        """Weights as given and biases as columns, in the shapes and the kind of array (NumPy's or
+        torch's) the learner's constructor made (some files keep weights as (n_in, n_out) or biases as
+        flat vectors)."""
         own_w, own_b = self.get("weights")[0], self.get("biases")[0]
-        self.transposed = np.shape(own_w) == params[0].T.shape != params[0].shape
+        self.example = own_w
+        self.transposed = self.places["weights"].transposed
         self.shapes = [p.shape for p in params]
-        self.bias_shape = np.shape(own_b)
+        self.bias_shape = tuple(np.shape(own_b))
         weights = [(w.T if self.transposed else w).astype(self.dtype) for w in params[0::2]]
-        shaped = (
-            (lambda b: b.reshape(-1, 1))
-            if len(self.bias_shape) == 2 and self.bias_shape[1] == 1
-            else ((lambda b: b.reshape(1, -1)) if len(self.bias_shape) == 2 else (lambda b: b.reshape(-1)))
-        )
-        setattr(self.net, self.attributes["weights"], weights)
-        setattr(self.net, self.attributes["biases"], [shaped(b).astype(self.dtype) for b in params[1::2]])
+        column = (-1, 1) if self.bias_shape[1:] == (1,) else (1, -1) if len(self.bias_shape) == 2 else (-1,)
+        biases = [b.reshape(column).astype(self.dtype) for b in params[1::2]]
+        self.put("weights", [parameters.like(w, own_w) for w in weights])
+        self.put("biases", [parameters.like(b, own_b) for b in biases])
 
     def columns(self, x):
-        return [row.reshape(-1, 1) for row in np.asarray(x, dtype=self.dtype)]
+        return [parameters.like(row.reshape(-1, 1), self.example) for row in np.asarray(x, dtype=self.dtype)]
 
     def targets(self, labels):
-        return [np.eye(self.n_out, dtype=self.dtype)[:, [label]] for label in labels]
+        eye = np.eye(self.n_out, dtype=self.dtype)
+        return [parameters.like(eye[:, [label]], self.example) for label in labels]
 
     def place(self, x, y):
         return self.columns(x), list(y)
@@ -307,18 +355,18 @@ class YourNetwork:
         """The output activations in what feedforward returned: an array, or the last of its activations."""
         if isinstance(result, list | tuple) and result:
             layers = result[0] if isinstance(result[0], list | tuple) else result
-            outputs = [r for r in layers if np.size(r) == self.n_out]
+            outputs = [r for r in layers if parameters.size_of(r) == self.n_out]
             result = outputs[-1] if outputs else result
         if (
             result is None
-            or np.size(result) != self.n_out
-            or not np.issubdtype(np.asarray(result).dtype, np.number)
+            or parameters.size_of(result) != self.n_out
+            or not np.issubdtype(parameters.as_numpy(result).dtype, np.number)
         ):
             raise LearnerCodeError(
                 f"{self.where('feedforward')}: {self.names['feedforward']} returned {described(result)}; "
                 f"it must return the output activations, an array of shape ({self.n_out}, 1)"
             )
-        return np.asarray(result)
+        return parameters.as_numpy(result)
 
     def forward(self, x):
         with np.errstate(over="ignore"):
@@ -350,7 +398,7 @@ class YourNetwork:
                     f"{want}; it must return one array shaped like each layer's weights"
                 )
         for index, (got, bias) in enumerate(zip(nabla_b, self.get("biases"))):
-            if np.size(got) != np.size(bias):
+            if parameters.size_of(got) != parameters.size_of(bias):
                 raise LearnerCodeError(
                     f"{where}: {name}'s nabla_b[{index}] has shape {np.shape(got)} where the biases have "
                     f"{np.shape(bias)}; it must return one array shaped like each layer's biases"
@@ -363,7 +411,8 @@ class YourNetwork:
         return [
             g
             for nw, nb in zip(nabla_w, nabla_b)
-            for g in (np.asarray(nw).T if self.transposed else np.asarray(nw), np.ravel(nb))
+            for nw, nb in [(parameters.as_numpy(nw), parameters.as_numpy(nb))]
+            for g in (nw.T if self.transposed else nw, nb.ravel())
         ]
 
     def gradients(self, x, y):
@@ -417,11 +466,14 @@ class YourNetwork:
             a = np.asarray(out, dtype=np.float64).reshape(target.shape)
             if self.own_cost:
                 value = self.bounded.call(
-                    self.own_cost[1].split("from your ")[-1], self.own_cost[0], a, target.astype(np.float64)
+                    self.own_cost[1].split("from your ")[-1],
+                    self.own_cost[0],
+                    parameters.like(a, self.example),
+                    parameters.like(parameters.as_numpy(target).astype(np.float64), self.example),
                 )
-                total += float(np.sum(value))
+                total += float(np.sum(parameters.as_numpy(value)))
             else:
-                diff = np.ravel(a) - np.ravel(target)
+                diff = np.ravel(a) - parameters.as_numpy(target).ravel()
                 total += 0.5 * float(diff @ diff)
         return total / len(x)
 
@@ -430,7 +482,7 @@ class YourNetwork:
         learner's update changed (a bias broadcast to a matrix) is told in one line."""
         params = []
         for index, (w, b) in enumerate(zip(self.get("weights"), self.get("biases"))):
-            w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+            w, b = (parameters.as_numpy(p).astype(np.float64) for p in (w, b))
             w = w.T if self.transposed else w
             if w.shape != self.shapes[2 * index] or b.size != self.shapes[2 * index + 1][0]:
                 changed = (
@@ -440,7 +492,8 @@ class YourNetwork:
                 )
                 raise LearnerCodeError(
                     f"{self.where('update_mini_batch')}: after {self.names['update_mini_batch']}, "
-                    f"self.{self.attributes[changed[0]]}[{index}] has shape {changed[1]} where it had "
+                    f"{parameters.shown(self.places[changed[0]].paths[index])} has shape {changed[1]} "
+                    f"where it had "
                     f"{changed[2]}; an update must keep each array's shape (look for a sum that broadcasts)"
                 )
             params += [w, np.ravel(b)]

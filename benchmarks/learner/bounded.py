@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 
 from benchmarks.errors import EXIT_USER_ERROR, UserError
+from benchmarks.learner.places import place
 
 SWALLOWED_ALARMS = 3
 
@@ -101,9 +102,9 @@ class Bounded:
 
     def expired(self, what: str, at) -> str:
         where = self.stopped_at or at
-        place = f"{where[0]} line {where[1]}: " if where else ""
+        at_line = f"{place(*where)}: " if where else ""
         return (
-            f"{place}{what} has not returned after {self.timeout:g} s (it was running this line); "
+            f"{at_line}{what} has not returned after {self.timeout:g} s (it was running this line); "
             f"look for a loop that never ends, or allow it more time with {self.timeout_option}"
         )
 
@@ -113,12 +114,12 @@ class Bounded:
         name = getattr(error, "name", None) if isinstance(error, NameError) else None
         if frames:
             last = frames[-1]
-            where = f"{Path(last.filename).name} line {last.lineno} (in {last.name})"
+            where = f"{place(last.filename, last.lineno)} (in {last.name})"
             if name and name in self.failed_imports:
                 return (
                     f"{where} uses `{name}`, which was not imported: {self.failed_imports[name]}; "
                     "install it, or put the file where that import works"
                 )
             return f"{where} raised {kind}: {one_line(error)}; fix that line (the check was calling {what})"
-        place = f"{at[0]} line {at[1]}: " if at else ""
-        return f"{place}calling {what} raised {kind}: {one_line(error)}"
+        at_line = f"{place(*at)}: " if at else ""
+        return f"{at_line}calling {what} raised {kind}: {one_line(error)}"

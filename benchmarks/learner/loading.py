@@ -1,5 +1,11 @@
 """A learner's file read as Python 3 can run it, and its definitions loaded without its script part.
 
+A Jupyter notebook (.ipynb, read with nbformat, any format version) is its code
+cells in order, as one file; IPython's magics and shell lines (`%matplotlib
+inline`, `!pip install ...`) are left out and said, and every line that points
+into it names the cell ("net.ipynb cell 7, line 3"). A Python 2 kernel's cells
+are read as a Python 2 file is.
+
 Files as learners write them: CRLF line endings, tabs mixed with spaces, bytes
 that are not UTF-8 in a comment, Python 2's print statements and `except X, e`.
 Each is read as Python 2 or the author's editor meant it, and `notes` says how;
@@ -17,19 +23,30 @@ later is told by its real cause.
 import ast
 import builtins
 import io
+import json
+import re
 import sys
 import tokenize
 import traceback
 import types
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from benchmarks.errors import UserError
 from benchmarks.learner.bounded import Bounded
+from benchmarks.learner.places import CELL_LINES, line_at, lines_at, place
 from benchmarks.registry import ROOT
 
 EXAMPLE = ROOT / "examples" / "network.py"
 PYTHON_2_NAMES = {"xrange": range, "raw_input": input, "unicode": str, "long": int}
+NOTEBOOK = ".ipynb"
+# A line IPython reads as a magic or a shell command: `%time f()`, `!pip install x`, `files = !ls`, `np.dot?`
+IPYTHON_LINE = re.compile(r"\s*([%!]|[\w.]+\s*=\s*[%!]\S|[\w.]+\?\??\s*$)")
+# Cell magics whose body is Python that runs as written; any other (%%bash, %%writefile) leaves its cell out
+PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun")
 
 
 class LearnerFileError(UserError):
@@ -57,6 +74,62 @@ def resolve(path: str | Path | None) -> Path:
     raise LearnerFileError(f"{path}: no such file; give the path to your network.py")
 
 
+def notebook_code(path: Path) -> tuple[str, list[str], bool]:
+    """A notebook's code cells as one text, its magics and shell lines left out; the notes saying so,
+    and whether its kernel is Python 2. Each line's cell is kept in CELL_LINES."""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LearnerFileError(
+            f"{path.name} line {e.lineno}, column {e.colno}: not valid JSON ({e.msg}), so not a notebook "
+            "Jupyter can open; mend that place (an unfinished hand edit or merge leaves such marks), or "
+            "give a .py file with the same code"
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's warnings on missing cell ids and the like
+            notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+            notebook = nbformat.convert(notebook, 4)
+    except Exception as e:  # nbformat's many ways of saying that JSON is not a notebook
+        raise LearnerFileError(
+            f"{path.name} is JSON but not a Jupyter notebook ({type(e).__name__}: {str(e)[:120]}); "
+            "give the notebook Jupyter saved, or a .py file"
+        ) from None
+    metadata = notebook.get("metadata", {})
+    kernel = metadata.get("kernelspec", {}).get("name", "")
+    kernel += " " + str(metadata.get("language_info", {}).get("version", ""))
+    python2 = bool(re.search(r"python2|(^|\s)2\.\d", kernel))
+    lines, cells, left_out = [], [], []
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        source = cell.source.replace("\r\n", "\n").split("\n")
+        first = source[0].strip()
+        if first.startswith("%%"):
+            left_out.append(f"cell {number}, line 1 `{first[:40]}`")
+            if not first.startswith(PYTHON_CELL_MAGICS):
+                continue
+            source[0] = ""
+        for within, line in enumerate(source, start=1):
+            if IPYTHON_LINE.match(line):
+                left_out.append(f"cell {number}, line {within} `{line.strip()[:40]}`")
+                indent = line[: len(line) - len(line.lstrip())]
+                line = f"{indent}pass" if indent else ""
+            lines.append(line)
+            cells.append((number, within))
+        lines.append("")
+        cells.append((number, len(source) + 1))
+    CELL_LINES[path.name] = cells
+    code_cells = sum(cell.cell_type == "code" for cell in notebook.cells)
+    notes = [f"a notebook: its {code_cells} code cells read in order as one file"]
+    if python2:
+        notes.append("its kernel is Python 2: its cells read as a Python 2 file is read")
+    if left_out:
+        notes.append(f"left out {len(left_out)} IPython magic and shell lines: {'; '.join(left_out)}")
+    return "\n".join(lines), notes, python2
+
+
 def decoded(path: Path) -> tuple[str, list[str]]:
     """The file's text with '\\n' line endings, and a note when its bytes are not its encoding's."""
     data = path.read_bytes()
@@ -80,16 +153,16 @@ def decoded(path: Path) -> tuple[str, list[str]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), notes
 
 
-def python2_hint(error: SyntaxError, name: str) -> str:
-    line = (error.text or "").strip()
+def python2_hint(error: SyntaxError, path: Path) -> str:
+    name, line = path.name, (error.text or "").strip()
     if "print" in (error.msg or "") or line.startswith("print ") or line.startswith('print"'):
         what = "print statement"
     elif line.startswith("except") and "," in line:
         what = "'except X, e:'"
     else:
-        return f"{name} line {error.lineno}: not valid Python 3 ({error.msg}); fix that line and try again"
+        return f"{place(path, error.lineno)}: not valid Python 3 ({error.msg}); fix that line and try again"
     return (
-        f"{name} is Python 2 ({what} at line {error.lineno}): run it through 2to3 "
+        f"{name} is Python 2 ({what} at {line_at(path, error.lineno)}): run it through 2to3 "
         f"(`2to3 -w {name}`) or port it to Python 3"
     )
 
@@ -180,7 +253,7 @@ def parsed(text: str, path: Path) -> tuple[ast.Module, str, list[str]]:
             return ast.parse(text, filename=str(path)), text, notes
         except TabError:
             if any("tabs" in note for note in notes):
-                raise LearnerFileError(python2_hint(first_error or sys.exc_info()[1], path.name)) from None
+                raise LearnerFileError(python2_hint(first_error or sys.exc_info()[1], path)) from None
             text = "\n".join(line.expandtabs(8) if line[:1] in " \t" else line for line in text.split("\n"))
             notes.append("tabs mixed with spaces: tabs read as every 8 columns, as Python 2 did")
         except SyntaxError as error:
@@ -192,11 +265,8 @@ def parsed(text: str, path: Path) -> tuple[ast.Module, str, list[str]]:
                 except (SyntaxError, tokenize.TokenError):
                     fixed = None
             if not fixed:
-                raise LearnerFileError(python2_hint(first_error, path.name)) from None
-            how = "; ".join(
-                f"{what} at line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
-                for what, lines in fixed.items()
-            )
+                raise LearnerFileError(python2_hint(first_error, path)) from None
+            how = "; ".join(f"{what} at {lines_at(path, lines)}" for what, lines in fixed.items())
             notes.append(f"Python 2: read as 2to3 would write it: {how}")
 
 
@@ -264,7 +334,7 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
     """The file as a module holding its definitions, and what of it was skipped or adapted; each
     statement run under the time limit (an import of a helper that trains at its top level)."""
     path = resolve(path)
-    text, notes = decoded(path)
+    text, notes = notebook_code(path)[:2] if path.suffix == NOTEBOOK else decoded(path)
     tree, source, adapted = parsed(text, path)
     folder = path.parent.resolve()
     if str(folder) not in sys.path:
@@ -281,29 +351,49 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
     for node in tree.body:
         kind = type(node)
         if is_main_guard(node):
-            loaded.skipped.append(f"line {node.lineno} the `if __name__ == '__main__'` block")
+            loaded.skipped.append(f"{line_at(path, node.lineno)} the `if __name__ == '__main__'` block")
             continue
         definition = kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         docstring = kind is ast.Expr and isinstance(node.value, ast.Constant)
         imports = kind in (ast.Import, ast.ImportFrom) or (kind is ast.Try and only_imports(node))
         constant = kind in (ast.Assign, ast.AnnAssign) and calls_only_libraries(node, namespace, folder)
         if not (definition or docstring or imports or constant):
-            loaded.skipped.append(f"line {node.lineno} `{snippet(source, node)}`")
+            loaded.skipped.append(f"{line_at(path, node.lineno)} `{snippet(source, node)}`")
             continue
         statement = f"`{snippet(source, node)}`"
         e = bounded.call(f"loading {statement}", executed, node, path, namespace, at=(path.name, node.lineno))
         if e is None and kind is ast.ClassDef and isinstance(namespace.get(node.name), type):
             namespace[node.name].__firstlineno__ = node.lineno
         elif isinstance(e, ImportError):
-            loaded.skipped.append(f"line {node.lineno} {statement} ({e})")
+            why = import_failure(e, node)
+            loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({why})")
             for name in bound_names(node):
                 if name not in namespace:
-                    loaded.failed_imports[name] = f"line {node.lineno} {statement}: {e}"
+                    loaded.failed_imports[name] = f"{line_at(path, node.lineno)} {statement}: {why}"
         elif e is not None:
+            cause = isinstance(e, NameError) and loaded.failed_imports.get(e.name)
+            if cause and kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+                # a decorator from a failed import (`@interact(i=(0, 9))`): the rest of the file is still
+                # of use; a later use of the function is told by the import that failed
+                where = line_at(path, node.lineno)
+                loaded.skipped.append(f"{where} {statement} (uses `{e.name}`: {cause})")
+                loaded.failed_imports[node.name] = f"{where} {statement} needed `{e.name}`: {cause}"
+                continue
             if definition or imports:
                 raise LearnerFileError(while_loading(e, loaded, node))
-            loaded.skipped.append(f"line {node.lineno} {statement} ({type(e).__name__}: {e})")
+            loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({type(e).__name__}: {e})")
     return loaded
+
+
+def import_failure(error: ImportError, node: ast.stmt) -> str:
+    """Why an import failed; for CuPy, which needs a CUDA GPU, how to check the file without one."""
+    if (error.name or "").split(".")[0] != "cupy":
+        return str(error)
+    alias = next(iter(bound_names(node)), "cp")
+    return (
+        f"cupy is not installed here (it keeps the arrays on a CUDA GPU); install cupy-cuda12x where "
+        f"there is one, or check the file on the CPU with `import numpy as {alias}` in its place"
+    )
 
 
 def while_loading(error: Exception, loaded: LoadedFile, node: ast.stmt) -> str:
@@ -312,11 +402,11 @@ def while_loading(error: Exception, loaded: LoadedFile, node: ast.stmt) -> str:
     cause = loaded.failed_imports.get(getattr(error, "name", None) or "")
     if isinstance(error, NameError) and cause:
         return (
-            f"{loaded.path.name} line {line} uses `{error.name}`, which was not imported: {cause}; "
+            f"{place(loaded.path, line)} uses `{error.name}`, which was not imported: {cause}; "
             "install it, or put the file where that import works"
         )
     return (
-        f"{loaded.path.name} line {line}: raised {type(error).__name__} while loading: {error}; "
+        f"{place(loaded.path, line)}: raised {type(error).__name__} while loading: {error}; "
         "fix that line (the file's definitions must load without its data)"
     )
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from benchmarks.learner.loading import LearnerFileError, LoadedFile
+from benchmarks.learner.places import place
 
 
 def normalised(name: str) -> str:
@@ -91,6 +92,7 @@ SIZE_NAMES = {
     "total",
     "size_of_training_set",
 }
+ETA_NAMES = {"eta", "learning_rate", "lr", "alpha", "rate", "step_size", "learningrate", "eta0"}
 ARRAY_NAMES = {"x": {"x", "xs", "inputs"}, "y": {"y", "ys", "targets", "labels"}}
 
 
@@ -237,7 +239,7 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
         pairs = [(role, "NAME") for role in missing] + [(role, c[0]) for role, c in unsure.items()]
         them = "it" if len(pairs) == 1 else "them"
         raise LearnerFileError(
-            f"{file} line {line_of(cls)}: class {cls.__name__} has {', and '.join(found)} "
+            f"{place(loaded.path, line_of(cls))}: class {cls.__name__} has {', and '.join(found)} "
             f"(its methods: {listed}); name {them}: {spelling.option('method', pairs)}"
         )
     return {role: names[role] for role in ROLES}
@@ -245,7 +247,7 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
 
 def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], explicit: dict) -> None:
     """Conventions the tool cannot adapt, each refused in one line saying what it found and needs."""
-    file = f"{loaded.path.name} line {line_of(cls)}"
+    file = place(loaded.path, line_of(cls))
     needs = "the tool needs the book's convention: update_mini_batch(mini_batch, eta) over a list of "
     needs += "(x, y) column pairs"
     if any(k.__module__.split(".")[0] == "torch" for k in cls.__mro__):
@@ -263,7 +265,7 @@ def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], 
         parameters = {p.lower() for p in parameter_names(cls, update)}
         if parameters & ARRAY_NAMES["x"] and parameters & ARRAY_NAMES["y"]:
             raise LearnerFileError(
-                f"{loaded.path.name} line {line_of(cls, update)}: {update} takes arrays "
+                f"{place(loaded.path, line_of(cls, update))}: {update} takes arrays "
                 f"{', '.join(parameter_names(cls, update)[:2])} with the examples as columns; {needs}"
             )
 
@@ -291,6 +293,8 @@ class CallPlan:
     filled: dict[str, object] = field(default_factory=dict)  # extra parameter -> the value it gets
     said: list[str] = field(default_factory=list)
     lmbda: float | None = None  # the L2 parameter's value, where the method has one
+    kept_eta: str | None = None  # update_mini_batch(mini_batch) reads eta from this attribute of the net
+    as_book: bool = True  # every role parameter found by its name: the method means what the book's does
 
     def arguments(self, *values) -> list:
         return [values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
@@ -306,9 +310,12 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
     spec, plan = ROLES[role], CallPlan(name)
-    where = f"{loaded.path.name} line {line_of(cls, name)}"
+    where = place(loaded.path, line_of(cls, name))
     wanted = ", ".join(names[0] for names in spec.parameters)
     has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
+    if role == "update_mini_batch" and len(required) == 1 and not has_varargs:
+        plan.slots, plan.kept_eta = [0], "?"  # the attribute is found once the net is built
+        return plan
     if len(required) < len(spec.parameters) and not has_varargs:
         raise LearnerFileError(
             f"{where}: {name}({', '.join(p.name for p in required)}) takes fewer arguments than "
@@ -320,6 +327,7 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
         if match:
             places[match] = index
     unplaced = [i for i in range(len(spec.parameters)) if i not in places.values()]
+    plan.as_book = not unplaced
     for p in required:
         if p.name not in places and unplaced and p.name not in given:
             places[p.name] = unplaced.pop(0)
@@ -371,7 +379,7 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
     if init is object.__init__:
         return ConstructorPlan(False, False, {}, f"{cls.__name__}()")
     parameters = list(signature_without_self(cls, "__init__").parameters.values())
-    where = f"{loaded.path.name} line {line_of(cls, '__init__')}"
+    where = place(loaded.path, line_of(cls, "__init__"))
     spread = bool(parameters) and parameters[0].kind == parameters[0].VAR_POSITIONAL
     accepts = {p.name for p in parameters[1:]} if parameters else set()
     takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters)
@@ -382,6 +390,10 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
                 f"{where}: {cls.__name__}'s constructor has no parameter `{name}` "
                 f"(its parameters: {listed}); pass only those"
             )
+    given = dict(given)
+    for p in parameters[1:]:
+        if p.default is p.empty and p.name.lower() in ETA_NAMES and p.name not in given:
+            given[p.name] = "3.0"  # the book's; each update's eta is set on the net before it runs
     missing = [
         p.name
         for p in parameters[1:]
