@@ -166,28 +166,35 @@ KINDS = {
 }
 
 
-def timings(*cells: dict) -> pd.DataFrame:
-    """Runs of three epochs (the first warm-up) with the given epoch seconds; each cell names
-    backend, batch_size and seconds, and may set device, threads and background_load."""
+# Each cell's runs differ by ±2% around its seconds, as repeated runs of an idle machine do.
+SPREAD = (0.98, 0.99, 1.0, 1.01, 1.02)
+
+
+def timings(*cells: dict, runs: int = 5) -> pd.DataFrame:
+    """`runs` runs per cell (seeds 0, 1, ..., their seconds spread by SPREAD) of three epochs (the
+    first warm-up) with the given epoch seconds; each cell names backend, batch_size and seconds,
+    and may set device, threads and background_load."""
     rows = []
     for n, cell in enumerate(cells):
         setting = {"device": "cpu", "threads": 1, "background_load": 0, "hidden": 30} | cell
         seconds = setting.pop("seconds")
-        for epoch in (1, 2, 3):
-            rows.append(
-                BASE
-                | setting
-                | {
-                    "run_id": f"run{n}",
-                    "seed": 0,
-                    "epoch": epoch,
-                    "warmup": epoch == 1,
-                    "train_s": seconds,
-                    "examples_per_s": 50_000 / seconds,
-                    "test_acc": 0.9,
-                    "status": "ok",
-                }
-            )
+        for seed in range(runs):
+            spread = SPREAD[seed % len(SPREAD)] if runs > 1 else 1.0
+            for epoch in (1, 2, 3):
+                rows.append(
+                    BASE
+                    | setting
+                    | {
+                        "run_id": f"run{n}-{seed}",
+                        "seed": seed,
+                        "epoch": epoch,
+                        "warmup": epoch == 1,
+                        "train_s": seconds * spread,
+                        "examples_per_s": 50_000 / (seconds * spread),
+                        "test_acc": 0.9,
+                        "status": "ok",
+                    }
+                )
     return summary.prepare(results.to_frame(rows))
 
 

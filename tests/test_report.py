@@ -14,7 +14,7 @@ from benchmarks.report import __main__ as report_command
 from benchmarks.report import document as report
 from benchmarks.report import plots, summary
 from benchmarks.report import render as render_module
-from tests.conftest import ROOT, render, synthetic_runs
+from tests.conftest import ROOT, batches, render, synthetic_runs, timings
 
 
 def images_in(markdown: str) -> set[str]:
@@ -268,7 +268,21 @@ def test_speedup_table_has_a_row_per_variant_and_a_column_per_batch_size():
     assert set(matrix.label) == {"numpy (cpu)", "torch (cpu)", "torch (cuda)"}
     assert len(matrix) == 6  # each variant at hidden 30 and 100
     numpy_at_30 = matrix[(matrix.label == "numpy (cpu)") & (matrix.hidden == 30)].iloc[0]
-    assert numpy_at_30["batch 10"] == pytest.approx(10, rel=0.2)
+    assert float(numpy_at_30["batch 10"].rstrip("×")) == pytest.approx(10, rel=0.2)  # 2 seeds: no interval
+
+
+def test_speedups_carry_their_interval_over_runs():
+    runs = timings(
+        *batches("numpy_loop", {10: 1.3, 100: 1.25}),
+        *batches("numpy", {10: 0.13, 100: 0.05}),
+    )
+    shared = summary.speedups(runs).set_index("batch_size")
+    assert shared.loc[10, "speedup"] == pytest.approx(10) and shared.loc[100, "speedup"] == pytest.approx(25)
+    assert (shared.low < shared.speedup).all() and (shared.speedup < shared.high).all()
+    assert (shared.high / shared.low < 1.1).all()  # ±2% spread over 5 runs a side
+    assert summary.speedup_matrix(runs).loc[0, "batch 10"] == (
+        f"10.0× ({shared.loc[10, 'low']:.1f}–{shared.loc[10, 'high']:.1f}×)"
+    )
 
 
 def test_a_variant_has_one_colour_in_every_plot(tmp_path):

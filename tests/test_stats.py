@@ -1,0 +1,84 @@
+"""Intervals and decisions (benchmarks.stats) on synthetic runs whose truth is set."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import stats
+
+
+def runs_at(seconds: float, n: int, noise: float, rng) -> np.ndarray:
+    return seconds * np.exp(rng.normal(0, noise, n))
+
+
+def test_a_ten_percent_difference_over_five_runs_with_two_percent_noise_is_decided_and_covered():
+    rng = np.random.default_rng(1)
+    decided, covered, trials = 0, 0, 200
+    for _ in range(trials):
+        c = stats.compare("k", "numpy", runs_at(1.10, 5, 0.02, rng), "torch", runs_at(1.0, 5, 0.02, rng))
+        decided += c.faster == "torch"
+        covered += c.low <= 1.10 <= c.high
+        assert c.faster != "numpy"  # never the wrong side
+    assert decided / trials > 0.9
+    assert covered / trials > 0.9  # a 95% interval, from 5 runs a side
+
+
+def test_no_difference_is_never_called_a_side_beyond_the_noise_band():
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        c = stats.compare("k", "a", runs_at(1.0, 5, 0.02, rng), "b", runs_at(1.0, 5, 0.02, rng))
+        assert c.faster is None
+        assert c.ratio >= 1 and c.low <= c.ratio <= c.high
+
+
+def test_a_narrow_interval_inside_the_band_is_no_clear_difference():
+    c = stats.compare("k", "a", [1.02] * 5, "b", [1.0] * 5)
+    assert c.faster is None and c.ratio == pytest.approx(1.02) and c.low == c.high == pytest.approx(1.02)
+
+
+def test_ratio_is_at_least_one_and_names_the_faster_side_either_way_round():
+    slow, fast = [2.0, 2.02, 1.98, 2.01, 1.99], [1.0, 1.01, 0.99, 1.0, 1.02]
+    one, other = stats.compare("k", "a", slow, "b", fast), stats.compare("k", "b", fast, "a", slow)
+    assert one.faster == other.faster == "b"
+    assert one.ratio == pytest.approx(other.ratio) == pytest.approx(2.0, rel=0.02)
+    assert one.low == pytest.approx(other.low) and one.high == pytest.approx(other.high)
+    assert one.speed_of("b") == pytest.approx(other.speed_of("b"))
+    assert one.speed_of("a")[0] == pytest.approx(1 / one.speed_of("b")[0])
+
+
+def test_under_three_runs_a_side_there_is_no_interval_and_no_decision():
+    c = stats.compare("k", "a", [2.0, 2.1], "b", [1.0, 1.0, 1.0])
+    assert c.faster is None and math.isnan(c.low) and math.isnan(c.high) and c.runs == (2, 3)
+    assert c.as_dict()["low"] is None and "no interval" in stats.interval_text(c)
+
+
+def test_the_same_runs_always_give_the_same_interval():
+    rng = np.random.default_rng(3)
+    a, b = runs_at(1.1, 5, 0.03, rng), runs_at(1.0, 5, 0.03, rng)
+    assert stats.compare("k", "a", a, "b", b) == stats.compare("k", "a", a, "b", b)
+
+
+def test_as_dict_has_the_documented_shape():
+    c = stats.compare(
+        "hand-written, hidden=30, batch=1000", "numpy", [1.0] * 5, "torch", [1.3, 1.31, 1.29, 1.3, 1.3]
+    )
+    row = c.as_dict()
+    assert set(row) == {"key", "sides", "faster", "ratio", "low", "high", "runs"}
+    assert row["faster"] == "numpy" and row["low"] <= row["ratio"] <= row["high"] and row["runs"] == [5, 5]
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["run_id", "config_key", "others_cores", "steal_share"])
+
+
+def test_busy_runs_by_other_processes_or_stolen_time_and_unknown_is_not_busy():
+    runs = frame([("a", "x", 0.0, 0.0), ("b", "x", 1.2, 0.0), ("c", "x", 0.0, 0.2), ("d", "x", None, None)])
+    assert stats.busy(runs).tolist() == [False, True, True, False]
+
+
+def test_busy_runs_are_left_out_only_where_idle_runs_of_the_configuration_exist():
+    runs = frame([("a", "x", 0.0, 0.0), ("b", "x", 1.0, 0.0), ("c", "y", 1.0, 0.0), ("d", "y", 0.9, 0.0)])
+    kept, left_out, busy_only = stats.without_busy(runs)
+    assert kept.run_id.tolist() == ["a", "c", "d"] and left_out == 1 and busy_only == 1
