@@ -87,6 +87,9 @@ class BenchConfig:
     background_load: int = 0
     target_accuracy: float = 0.94
     results_dir: str = "results"
+    # The SLURM partition a job asks for under hydra/launcher=slurm_*, a sweep dimension (partition=a,b);
+    # None: the launcher's own.
+    partition: str | None = None
     network: str = "examples/network.py"
     # backend=yours: your constructor's arguments, your methods by role and their extra arguments
     # ({NAME: EXPR}, EXPR evaluated in your file), and the longest any one call into your code may take.

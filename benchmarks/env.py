@@ -243,11 +243,14 @@ def named_files_sha256(options: dict) -> str | None:
 
 
 def slurm_job() -> dict:
-    """The SLURM job this run is part of, as sacct names it (an array's task as JOBID_TASK); None outside."""
+    """The SLURM job this run is part of, as sacct names it (an array's task as JOBID_TASK), and the
+    partition and node it ran on, as the node itself says; None outside SLURM."""
     job, array, task = (os.environ.get(f"SLURM_{key}") for key in ("JOB_ID", "ARRAY_JOB_ID", "ARRAY_TASK_ID"))
     return {
         "slurm_job_id": f"{array}_{task}" if array and task else job,
         "slurm_array_task_id": int(task) if task else None,
+        "slurm_partition": os.environ.get("SLURM_JOB_PARTITION") if job else None,
+        "slurm_node": os.environ.get("SLURMD_NODENAME") if job else None,
     }
 
 

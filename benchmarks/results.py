@@ -45,6 +45,8 @@ COLUMNS = {
     "parallel_jobs": "int64",
     "slurm_job_id": "string",
     "slurm_array_task_id": "Int64",
+    "slurm_partition": "string",
+    "slurm_node": "string",
     "target_accuracy": "float64",
     # chapter 3's changes to the network (conf/config.yaml); their defaults are chapter 1's
     "hidden_layers": "string",
@@ -140,6 +142,8 @@ ADDED = {
             "fingerprint_gflops",
             "others_cores",
             "steal_share",
+            "slurm_partition",
+            "slurm_node",
         )
     },
 }

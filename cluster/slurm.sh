@@ -88,6 +88,7 @@ JobCompType=jobcomp/none
 $node State=UNKNOWN
 NodeName=$(hostname -s) NodeAddr=127.0.0.1
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=second Nodes=ALL MaxTime=INFINITE State=UP
 EOF
     # A node line from `slurmd -C` and one with its address: merge them into one.
     sed -i -e "/^NodeName=$(hostname -s) NodeAddr=/d" \

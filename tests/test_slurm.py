@@ -4,6 +4,7 @@ The tests marked `slurm` submit through `sbatch` to a running cluster (`make slu
 one-node one here; `.ci/run` does it for CI) and are skipped, with the reason, where none answers.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -332,7 +333,33 @@ def test_job_asking_more_cores_than_any_node_has_is_refused_in_one_line(tmp_path
     cores = max(int(n) for n in slurm.ask(["sinfo", "-h", "-o", "%c"]).split())
     done = finish(sweep(tmp_path, f"threads=1,{cores + 1}"), timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.output
-    assert f"threads={cores + 1}) lost: not submitted ({cores + 1} cores): More processors" in done.output
+    assert (
+        f"threads={cores + 1}) lost: not submitted ({cores + 1} cores, partition main): More processors"
+        in done.output
+    )
     assert done.stderr.strip().splitlines()[-1].startswith("error: 1 of 2 jobs lost")
     runs = runs_in(tmp_path)
     assert list(runs.threads) == [1] and (runs.status == "ok").all()
+
+
+@pytest.mark.slurm
+@needs_cluster
+def test_a_sweep_over_two_partitions_records_each_and_reports_one_machine(tmp_path):
+    # Both partitions of the one-node cluster hold the same node: one machine, found from its
+    # identity and its fingerprint, whichever partition a job went through.
+    done = finish(sweep(tmp_path, "partition=main,second", "seed=0,1,2", "force=true"))
+    assert done.returncode == 0, done.stderr
+    runs = runs_in(tmp_path)
+    assert sorted(runs.slurm_partition.value_counts().items()) == [("main", 3), ("second", 3)]
+    assert runs.slurm_node.nunique() == 1 and runs.slurm_node.notna().all()
+    assert runs.cpu_identity.notna().all() and runs.fingerprint_gflops.notna().all()
+    report = subprocess.run(
+        [sys.executable, "-m", "benchmarks.report", str(tmp_path / "runs.parquet")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert report.returncode == 0, report.stderr
+    saved = json.loads((tmp_path / "report" / "answers.json").read_text())
+    assert "machine" in saved and "machines" not in saved

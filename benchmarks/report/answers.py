@@ -115,8 +115,9 @@ def busy_text(busy: tuple[int, int]) -> str:
         said.append(f"configurations with no idle run, judged from busy ones: {busy_only}")
     if not said:
         return ""
+    text = "; ".join(said)
     return (
-        f" {'; '.join(said).capitalize()} (busy: other work took over {stats.BUSY_CORES} cores, or the "
+        f" {text[:1].upper()}{text[1:]} (busy: other work took over {stats.BUSY_CORES} cores, or the "
         f"hypervisor stole over {stats.BUSY_STEAL:.0%} of the time)."
     )
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from benchmarks import configuration, results
 from benchmarks.env import users_speed_env
-from benchmarks.report import answers, machines, scaling, source
+from benchmarks.report import across, answers, machines, scaling, source
 from benchmarks.report.flexibility import flexibility_matrix, report_blocks
 from benchmarks.report.plots import NEEDS, PLOTS, draw_all
 from benchmarks.report.render import (
@@ -19,6 +19,7 @@ from benchmarks.report.render import (
     Missing,
     Table,
     Text,
+    as_text,
     to_html,
     to_markdown,
 )
@@ -44,10 +45,35 @@ from benchmarks.report.takeaways import FLOPS_FORMULA, TAKEAWAYS
 TITLE = "backprop-bench report"
 
 
-def load(path: Path, all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(runs to report, runs left out because a newer set of the same configuration exists)."""
-    runs = configuration.with_keys(results.load(path))
-    kept, left_out = (runs, runs.iloc[:0]) if all_sets else configuration.newest_sets(runs)
+def result_files(paths: list[Path]) -> list[Path]:
+    """The result sets named: files as given; in a folder, every runs.parquet below it (a results
+    folder's own per-run files are already in its runs.parquet), else every parquet file in it."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = sorted(path.rglob("runs.parquet")) or sorted(path.glob("*.parquet"))
+            if not inside:
+                raise results.ResultsError(
+                    f"{path} holds no result sets (runs.parquet); give files or a results folder"
+                )
+            found += inside
+        else:
+            found.append(path)
+    return found
+
+
+def load(paths: Path | list[Path], all_sets: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs to report, runs left out because a newer set of the same configuration exists on the
+    same machine), from one result set or several merged; a run in two files counts once."""
+    files = result_files([paths] if isinstance(paths, str | Path) else paths)
+    runs = pd.concat([results.load(f) for f in files], ignore_index=True)
+    runs = configuration.with_keys(runs.drop_duplicates(["run_id", "epoch"], ignore_index=True))
+    runs = runs.assign(machine=machines.identify(runs))
+    if all_sets:
+        return prepare(runs), runs.iloc[:0]
+    sets = [configuration.newest_sets(group) for _, group in runs.groupby("machine", observed=True)]
+    kept = pd.concat([k for k, _ in sets]).sort_index()
+    left_out = pd.concat([lo for _, lo in sets]).sort_index()
     return prepare(kept), left_out
 
 
@@ -99,10 +125,19 @@ def answers_json(runs: pd.DataFrame, verdicts: list[answers.Answer]) -> dict:
     return {"machine": machine, "claims": claims_json(verdicts)}
 
 
-def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> list[answers.Answer]:
-    """Write report.md, report.html, answers.json and the plots into `out`; return the answers."""
+def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = None) -> str:
+    """Write report.md, report.html, answers.json and the plots into `out`; return the answers as
+    text for the terminal. Runs of several machines get the answers per machine; the plots and
+    tables below them show the newest machine's runs."""
     out.mkdir(parents=True, exist_ok=True)
     left_out = runs.iloc[:0] if left_out is None else left_out
+    if "machine" not in runs:
+        runs = runs.assign(machine=machines.identify(runs))
+    described = machines.describe(runs)
+    across_machines = None
+    if len(described) > 1:
+        across_machines = across.per_machine(runs, lambda subset: judged(prepare(subset))[0])
+        runs_all, runs = runs, prepare(runs[runs.machine == described[0]["id"]])
     drawn = draw_all(runs, out)
     verdicts, ease, flexibility, matrix = judged(runs)
     summary = summary_table(runs)
@@ -119,14 +154,26 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             f"measured in {runs.run_id.nunique()} runs ({len(runs):,} rows)."
         ),
         Heading(2, "Answers"),
-        Text(
-            "The claims a learner's comparison makes, each judged from the runs below and from the "
-            "implementations' own source, on this machine."
-        ),
-        Answers(verdicts),
-        Heading(2, "Environment"),
-        Table(environment_table(runs)),
     ]
+    if across_machines:
+        blocks += across.blocks(across_machines)
+        blocks += [
+            Heading(2, "Environment"),
+            Table(across.environment_frame(across_machines)),
+            *across.plot_blocks(runs_all, across_machines, out),
+            Text(f"Everything below comes from the newest machine's runs: {described[0]['label']}."),
+            Table(environment_table(runs)),
+        ]
+    else:
+        blocks += [
+            Text(
+                "The claims a learner's comparison makes, each judged from the runs below and from the "
+                f"implementations' own source, on this machine ({described[0]['label']})."
+            ),
+            Answers(verdicts),
+            Heading(2, "Environment"),
+            Table(environment_table(runs)),
+        ]
     if speed_env:
         blocks.append(
             Text(
@@ -213,7 +260,8 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         ),
         Table(left_out_table(left_out, runs)),
     ]
-    (out / "answers.json").write_text(json.dumps(answers_json(runs, verdicts), indent=2) + "\n")
+    saved = across.answers_json(across_machines) if across_machines else answers_json(runs, verdicts)
+    (out / "answers.json").write_text(json.dumps(saved, indent=2, default=str) + "\n")
     (out / "report.md").write_text(to_markdown(blocks))
     (out / "report.html").write_text(to_html(blocks, out, TITLE))
-    return verdicts
+    return across.as_text(across_machines) if across_machines else as_text(verdicts)

@@ -7,7 +7,8 @@ Three changes to `hydra/launcher=submitit_slurm`:
   sacct cannot see end; it names each lost job and exits non-zero, and a rerun of
   the same command runs just those (finished runs are skipped);
 - with `cpus_per_task: null`, each job asks for the cores it uses, `threads` plus
-  `background_load`, one job array per distinct count;
+  `background_load`, and for the partition its `partition` setting names (the launcher's when
+  null), so that a sweep can span a cluster's node types: one job array per distinct request;
 - `exclusive: true` gives each job a node to itself.
 """
 
@@ -53,18 +54,22 @@ if SlurmLauncher is not None:
             super().__init__(**params)
             self.grace_s, self.poll_max_s = grace_s, poll_max_s
 
-        def cores(self, overrides) -> int:
-            """The cores a job asks for: the preset's cpus_per_task, else those its run uses."""
-            if self.params.get("cpus_per_task") is not None:
-                return self.params["cpus_per_task"]
+        def request(self, overrides) -> tuple[int, str]:
+            """(cores, partition) a job asks for: the preset's cpus_per_task, else those its run uses;
+            the run's `partition`, else the launcher's."""
             job = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
-            return job.threads + job.background_load
+            cores = self.params.get("cpus_per_task")
+            return (
+                job.threads + job.background_load if cores is None else cores,
+                job.partition or self.params.get("partition"),
+            )
 
-        def executor(self, cores: int):
+        def executor(self, cores: int, partition: str | None):
             import submitit
 
             # sbatch takes --exclusive, or nothing: never --exclusive=False.
-            params = dict(self.params, cpus_per_task=cores, exclusive=self.params.get("exclusive") or None)
+            exclusive = self.params.get("exclusive") or None
+            params = dict(self.params, cpus_per_task=cores, exclusive=exclusive, partition=partition)
             executor = submitit.AutoExecutor(
                 cluster="slurm",
                 folder=params.pop("submitit_folder"),
@@ -74,11 +79,12 @@ if SlurmLauncher is not None:
             executor.update_parameters(**{k if k in shared else f"slurm_{k}": v for k, v in params.items()})
             return executor
 
-        def submit(self, cores: int, numbered: dict[int, list[str]]) -> list:
-            """One job array of these jobs, each with `cores` cores; raises when sbatch refuses it."""
+        def submit(self, request: tuple[int, str], numbered: dict[int, list[str]]) -> list:
+            """One job array of these jobs, each with the (cores, partition) asked for; raises when
+            sbatch refuses it."""
             state = Singleton.get_state()
             params = [(o, "hydra.sweep.dir", i, f"job_id_for_{i}", state) for i, o in numbered.items()]
-            return self.executor(cores).map_array(self, *zip(*params))
+            return self.executor(*request).map_array(self, *zip(*params))
 
         def launch(self, job_overrides, initial_job_idx):
             from benchmarks import slurm
@@ -86,12 +92,12 @@ if SlurmLauncher is not None:
             sweep_dir = Path(str(self.config.hydra.sweep.dir))
             sweep_dir.mkdir(parents=True, exist_ok=True)
             log.info(f"SLURM sweep output dir : {sweep_dir}")
-            by_cores = defaultdict(dict)
+            by_request = defaultdict(dict)
             for i, overrides in enumerate(job_overrides, start=initial_job_idx):
-                by_cores[self.cores(overrides)][i] = list(overrides)
+                by_request[self.request(overrides)][i] = list(overrides)
             self.names, self.lost, jobs = {}, {}, []
-            for cores, numbered in by_cores.items():
-                jobs += self.submit_or_lose(cores, numbered)
+            for request, numbered in by_request.items():
+                jobs += self.submit_or_lose(request, numbered)
             self.lost |= slurm.wait(jobs, grace_s=self.grace_s, poll_max_s=self.poll_max_s)
             returns = [done for job in jobs if job.job_id not in self.lost and (done := self.result(job))]
             for job_id, why in self.lost.items():
@@ -103,21 +109,22 @@ if SlurmLauncher is not None:
                 )
             return returns
 
-        def submit_or_lose(self, cores: int, numbered: dict[int, list[str]]) -> list:
+        def submit_or_lose(self, request: tuple[int, str], numbered: dict[int, list[str]]) -> list:
             """The submitted jobs; those sbatch refuses are lost, with its reason."""
+            cores, partition = request
             try:
-                submitted = self.submit(cores, numbered)
+                submitted = self.submit(request, numbered)
             except Exception as e:  # sbatch's error is the message's last line
                 refusal = (str(e).strip().splitlines() or [type(e).__name__])[-1]
                 for prefix in ("sbatch: error: ", "Batch job submission failed: "):
                     refusal = refusal.removeprefix(prefix)
                 for i, overrides in numbered.items():
                     self.names[f"#{i}"] = " ".join(filter_overrides(overrides))
-                    self.lost[f"#{i}"] = f"not submitted ({cores} cores): {refusal}"
+                    self.lost[f"#{i}"] = f"not submitted ({cores} cores, partition {partition}): {refusal}"
                 return []
             for job, (i, overrides) in zip(submitted, numbered.items()):
                 self.names[job.job_id] = " ".join(filter_overrides(overrides))
-                log.info(f"\t#{i} : job {job.job_id}, {cores} cores : {self.names[job.job_id]}")
+                log.info(f"\t#{i} : job {job.job_id}, {cores} cores, {partition} : {self.names[job.job_id]}")
             return submitted
 
         def result(self, job):
