@@ -58,3 +58,15 @@ def test_flexibility_is_derived_from_the_implementations():
         assert (table.loc[name, "GPU"] == "yes") == ("cuda" in cls.devices)
         assert "float32" in table.loc[name, "dtypes"] and "float64" in table.loc[name, "dtypes"]
     assert set(table.autograd) == {"yes", "no"}
+
+
+def test_a_learners_notebook_and_python_2_file_are_counted_as_the_code_they_run():
+    extra = [
+        ("yours", {"path": "tests/learners/notebook.ipynb"}),
+        ("yours", {"path": "tests/learners/python2_tabs.py"}),
+    ]
+    table = source.ease_of_use_table(extra=extra).set_index("backend")
+    for label in ("yours (path=learners/notebook.ipynb)", "yours (path=learners/python2_tabs.py)"):
+        row = table.loc[label]
+        # Nielsen's network.py: some 40 statements run to train, some 70 logical lines.
+        assert 20 < row["statements run to train"] <= row["logical lines in those files"] < 200, row

@@ -330,6 +330,13 @@ def executed(node: ast.stmt, path: Path, namespace: dict) -> Exception | None:
     return None
 
 
+def source_text(path: Path) -> str:
+    """The Python a learner's file runs as: a notebook's code cells joined, Python 2 rewritten."""
+    path = Path(path)
+    text = notebook_code(path)[0] if path.suffix == NOTEBOOK else decoded(path)[0]
+    return parsed(text, path)[1]
+
+
 def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option: str = "") -> LoadedFile:
     """The file as a module holding its definitions, and what of it was skipped or adapted; each
     statement run under the time limit (an import of a helper that trains at its top level)."""

@@ -24,6 +24,7 @@ import pandas as pd
 
 from benchmarks.configuration import spelled
 from benchmarks.fairness import N_IN, init_params, layer_sizes
+from benchmarks.learner.loading import source_text
 from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
 
 IMPLS = ROOT / "impls"
@@ -249,7 +250,13 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
     for name, options in requests:
         cls = implementations()[name]
         trace = traces[request_key(name, options)]
-        files = {path: (ROOT / path).read_text() for path in trace}
+        # A learner's file is read as it runs: a notebook's cells joined, Python 2 rewritten.
+        files = {
+            path: (ROOT / path).read_text()
+            if (ROOT / path).is_relative_to(IMPLS)
+            else source_text(ROOT / path)
+            for path in trace
+        }
         names = set().union(*map(called_names, files.values()))
         label = request_label(name, options)
         rows.append(
