@@ -253,3 +253,14 @@ def test_rows_from_before_backend_options_were_recorded_match_with_a_warning():
 def test_speed_changing_variables_that_differ_are_warned(tmp_path, capsys):
     run_compare(tmp_path, runs(), runs(seed=1, speed_env="OPENBLAS_CORETYPE=Haswell"))
     assert "warning: speed_env differs: none vs OPENBLAS_CORETYPE=Haswell" in capsys.readouterr().err
+
+
+def test_configurations_without_a_timed_epoch_are_not_compared_and_said():
+    one_epoch = runs(configs=[("numpy", 10)])
+    one_epoch = one_epoch[one_epoch.epoch == 1]
+    table, _, warnings = compare.compare(pd.concat([runs(configs=[("torch", 10)]), one_epoch]), runs(), 0.05)
+    assert table.variant.tolist() == ["torch (cpu)"]
+    assert (
+        "old side: 1 configuration(s) have no timed epoch (the first is warm-up) and are not compared"
+        in " ".join(warnings)
+    )

@@ -104,6 +104,11 @@ def side_stats(runs: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
         ok.sort_values("epoch").groupby(["config_key", "run_id"]).test_acc.last().groupby("config_key").mean()
     )
     shown = ok.groupby("config_key")[SHOWN].last()
+    if untimed := len(shown.index.difference(seconds.index)):
+        warnings.append(
+            f"{name} side: {untimed} configuration(s) have no timed epoch (the first is warm-up) and are "
+            "not compared; run at least 2 epochs"
+        )
     return shown.join(seconds, how="inner").join(final.rename("final_acc")), warnings
 
 
