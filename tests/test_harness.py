@@ -189,10 +189,12 @@ def test_peak_is_measured_per_library_dtype_and_before_the_background_load(tmp_p
     @contextlib.contextmanager
     def load_marked(processes):
         loads.append(processes)
-        with real_load(processes):
+        with real_load(processes) as helpers:
             active.append(processes)
-            yield
-            active.pop()
+            try:
+                yield helpers
+            finally:
+                active.pop()
 
     def peak_checked(*key):
         assert not active, "the peak must be measured before any background load starts"
