@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro perf gpu scale profile report nielsen nielsen3 flexibility compare check lint format slurm-up slurm-down
+.PHONY: bench test data micro perf gpu scale profile report nielsen nielsen3 flexibility compare check lint format slurm-up slurm-down steady
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -111,3 +111,12 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Do the answers hold still on this machine? The answer-bearing sweeps twice, afresh (each folder emptied
+# first, so that nothing is resumed), into $(RESULTS)/steady-a and steady-b, then every speed comparison whose
+# decision changed between them; exit 1 if one changed sides. Twice the sweeps' time: about 15 minutes on 2 cores.
+steady: data
+	rm -rf $(RESULTS)/steady-a $(RESULTS)/steady-b
+	$(call answer_sweeps,$(RESULTS)/steady-a)
+	$(call answer_sweeps,$(RESULTS)/steady-b)
+	$(PY) -m benchmarks.commands.steadiness $(RESULTS)/steady-a/runs.parquet $(RESULTS)/steady-b/runs.parquet

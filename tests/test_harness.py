@@ -189,10 +189,12 @@ def test_peak_is_measured_per_library_dtype_and_before_the_background_load(tmp_p
     @contextlib.contextmanager
     def load_marked(processes):
         loads.append(processes)
-        with real_load(processes):
+        with real_load(processes) as helpers:
             active.append(processes)
-            yield
-            active.pop()
+            try:
+                yield helpers
+            finally:
+                active.pop()
 
     def peak_checked(*key):
         assert not active, "the peak must be measured before any background load starts"
@@ -263,8 +265,9 @@ def test_killed_sweep_keeps_every_finished_run(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     run_files = tmp_path / "runs"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(run_files.glob("*.parquet"))) < 2:
+    deadline = time.monotonic() + 300  # only stops a hung sweep: the kill waits for 2 finished runs
+    while len(list(run_files.glob("*.parquet"))) < 2 and sweep.poll() is None:
+        assert time.monotonic() < deadline, "no 2 finished runs within 300 s"
         time.sleep(0.05)
     os.kill(sweep.pid, signal.SIGKILL)
     sweep.wait()

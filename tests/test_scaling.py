@@ -109,8 +109,12 @@ def test_peak_memory_falls_back_to_sampling_where_the_peak_cannot_be_reset(monke
     assert memory.how == "VmRSS sampled"
     start = env.status_kib("VmRSS") / 1024
     block = np.ones(200 * 2**20 // 8)
-    time.sleep(0.05)  # several sampling intervals
-    del block
+    deadline = time.monotonic() + 60  # only stops a sampler that never samples: however busy the machine
+    while memory.sampler.peak_kib < (start + 180) * 1024:
+        assert time.monotonic() < deadline, "the sampler saw no allocation within 60 s"
+        time.sleep(0.001)
+    del block  # gone before stop(): only a sample taken while it was held can report it
+    assert env.status_kib("VmRSS") / 1024 < start + 180
     assert memory.stop()["peak_rss_mb"] >= start + 180
 
 

@@ -7,25 +7,46 @@ Configurations are matched as benchmarks.configuration's CONFIGURATION defines
 them (the backend and its options, device, dtype, the network and its training
 settings, threads, background load and parallel jobs), and each side keeps only the
 newest set of runs of each configuration, so no median pools two commits,
-machines or library versions. A change counts only when the medians differ by
-more than both sides' IQR and by more than --min-change; otherwise it is
-"same". With --fail-above, the exit code is 1 when any configuration got
-slower by more than that, so the command can guard CI on a dedicated machine.
+machines or library versions. Runs made while other work took the machine
+(benchmarks.stats.busy) are left out where idle runs of their configuration
+exist, with a warning. Each run counts once, by the median of its timed epochs;
+the ratio of new to old is the ratio of the medians of those, with a 95%
+bootstrap interval over the runs (benchmarks.stats). A configuration is
+"faster" or "slower" only when that whole interval lies beyond both the noise
+band (stats.NOISE_BAND) and --min-change; otherwise it says "no clear
+difference" (with "too few runs" under stats.MIN_RUNS runs a side, where there is
+no interval). With --fail-above, the exit code is 1 when a configuration is
+slower with its whole interval beyond that change, so the command can guard CI
+on a dedicated machine.
 """
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import configuration, results
+from benchmarks import configuration, results, stats
 from benchmarks.errors import command
 from benchmarks.report.render import markdown_table
+from benchmarks.stats import Comparison
 
 SHOWN = ["variant", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
 ENVIRONMENT = [*configuration.ENVIRONMENT, "threads"]
 LOAD_WARNING = 0.5  # load average per core above which timings are suspect
+COLUMNS = [
+    *SHOWN,
+    "old median s",
+    "new median s",
+    "ratio",
+    "low",
+    "high",
+    "old runs",
+    "new runs",
+    "verdict",
+    "accuracy change pp",
+]
 
 
 def fraction(text: str) -> float:
@@ -46,28 +67,65 @@ def assume_default_options(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return runs.assign(backend_options=runs.backend_options.fillna(defaults)), int(unknown.sum())
 
 
-def side_stats(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Per configuration, from its newest set: what it is, epoch-time quartiles over timed epochs,
-    and mean final accuracy; and how many runs of older sets were left out."""
-    kept, left_out = configuration.newest_sets(runs)
+def busy_warning(name: str, runs: pd.DataFrame, left_out: int, busy_only: int) -> str | None:
+    """What was done with one side's runs made while other work took the machine, if it has any."""
+    n_busy = runs[stats.busy(runs)].run_id.nunique()
+    if not n_busy:
+        return None
+    said = f"{left_out} left out, as idle runs of their configuration exist"
+    if busy_only:
+        said += f"; {busy_only} configuration(s) have busy runs only and are compared from them"
+    return (
+        f"{name} side: {n_busy} runs were made while other work took the machine (other processes over "
+        f"{stats.BUSY_CORES} cores, or over {stats.BUSY_STEAL:.0%} of the time stolen by the hypervisor): "
+        + said
+    )
+
+
+def side_stats(runs: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Per configuration, from its newest set, busy runs left out where idle ones exist: what it is,
+    `seconds` (each run's median timed epoch) and mean final accuracy; and warnings about what was
+    left out."""
+    kept, older = configuration.newest_sets(runs)
+    warnings = []
+    if not older.empty:
+        warnings.append(
+            f"{name} side: {older.run_id.nunique()} runs of older sets (other commit, machine or "
+            "libraries) left out"
+        )
     ok = kept[kept.status == "ok"]
+    ok, left_out, busy_only = stats.without_busy(ok)
+    if warning := busy_warning(name, kept[kept.status == "ok"], left_out, busy_only):
+        warnings.append(warning)
     ok = ok.assign(variant=configuration.variants(ok))
-    timed = ok[~ok.warmup.astype(bool)]
-    times = timed.groupby("config_key").train_s.quantile([0.25, 0.5, 0.75]).unstack()
-    times.columns = ["q25", "median", "q75"]
+    per_run = ok.groupby("run_id").config_key.first().to_frame().join(stats.run_seconds(ok), how="inner")
+    seconds = per_run.groupby("config_key").train_s.agg(list).rename("seconds")
     final = (
         ok.sort_values("epoch").groupby(["config_key", "run_id"]).test_acc.last().groupby("config_key").mean()
     )
     shown = ok.groupby("config_key")[SHOWN].last()
-    return shown.join(times).join(final.rename("final_acc")), left_out.run_id.nunique()
+    if untimed := len(shown.index.difference(seconds.index)):
+        warnings.append(
+            f"{name} side: {untimed} configuration(s) have no timed epoch (the first is warm-up) and are "
+            "not compared; run at least 2 epochs"
+        )
+    return shown.join(seconds, how="inner").join(final.rename("final_acc")), warnings
 
 
-def verdict(old: pd.Series, new: pd.Series, min_change: float) -> str:
-    difference = new["median"] - old["median"]
-    noise = max(old.q75 - old.q25, new.q75 - new.q25)
-    if abs(difference) <= noise or abs(difference) <= min_change * old["median"]:
-        return "same"
-    return "slower" if difference > 0 else "faster"
+def verdict(comparison: Comparison) -> str:
+    """'faster' or 'slower' (the new side against the old), or 'no clear difference'."""
+    if comparison.decided:
+        return "faster" if comparison.faster == "new" else "slower"
+    if math.isnan(comparison.low):
+        return "no clear difference (too few runs)"
+    return "no clear difference"
+
+
+def new_over_old(comparison: Comparison) -> tuple[float, float, float]:
+    """The new side's median time over the old side's, with its interval."""
+    inverted = comparison.faster == "new" or (comparison.faster is None and comparison.a_over_b < 1)
+    low, high = (1 / comparison.high, 1 / comparison.low) if inverted else (comparison.low, comparison.high)
+    return comparison.a_over_b, low, high
 
 
 def compare(old_runs: pd.DataFrame, new_runs: pd.DataFrame, min_change: float):
@@ -81,34 +139,48 @@ def compare(old_runs: pd.DataFrame, new_runs: pd.DataFrame, min_change: float):
                 f"{name} side: {assumed} rows predate recorded backend options; "
                 "matched as if they ran with conf/backend's defaults"
             )
-        sides[name], left_out = side_stats(runs)
-        if left_out:
-            warnings.append(
-                f"{name} side: {left_out} runs of older sets (other commit, machine or libraries) left out"
-            )
+        sides[name], side_warnings = side_stats(runs, name)
+        warnings += side_warnings
     old, new = sides["old"], sides["new"]
-    both = old.index.intersection(new.index)
+    band = max(stats.NOISE_BAND, 1 + min_change)
     rows = []
-    for key in both:
+    for key in old.index.intersection(new.index):
         o, n = old.loc[key], new.loc[key]
+        comparison = stats.compare(key, "new", n.seconds, "old", o.seconds, band=band)
+        ratio, low, high = new_over_old(comparison)
         rows.append(
             n[SHOWN].to_dict()
             | {
-                "old median s": round(o["median"], 5),
-                "new median s": round(n["median"], 5),
-                "ratio": round(n["median"] / o["median"], 3),
-                "verdict": verdict(o, n, min_change),
+                "old median s": round(float(pd.Series(o.seconds).median()), 5),
+                "new median s": round(float(pd.Series(n.seconds).median()), 5),
+                "ratio": round(ratio, 3),
+                "low": round(low, 3),
+                "high": round(high, 3),
+                "old runs": len(o.seconds),
+                "new runs": len(n.seconds),
+                "verdict": verdict(comparison),
                 "accuracy change pp": round(100 * (n.final_acc - o.final_acc), 2),
             }
         )
-    columns = [*SHOWN, "old median s", "new median s", "ratio", "verdict", "accuracy change pp"]
-    matched = pd.DataFrame(rows, columns=columns)
+    matched = pd.DataFrame(rows, columns=COLUMNS)
     unmatched = [
         f"only in {name}: " + ", ".join(f"{k}={v}" for k, v in side.loc[key, SHOWN].items())
         for name, side, other in (("old", old, new), ("new", new, old))
         for key in side.index.difference(other.index)
     ]
     return matched, unmatched, warnings
+
+
+def readable(matched: pd.DataFrame) -> pd.DataFrame:
+    """The matched table for people: the interval as one column ('1.08–1.12'), the runs as 'old / new'."""
+    interval = [
+        "" if math.isnan(low) else f"{low:.2f}–{high:.2f}" for low, high in zip(matched.low, matched.high)
+    ]
+    runs = [f"{o} / {n}" for o, n in zip(matched["old runs"], matched["new runs"])]
+    table = matched.drop(columns=["low", "high", "old runs", "new runs"])
+    table.insert(table.columns.get_loc("ratio") + 1, "95% interval", interval)
+    table.insert(table.columns.get_loc("95% interval") + 1, "runs old / new", runs)
+    return table
 
 
 def environment_warnings(old_runs: pd.DataFrame, new_runs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -139,8 +211,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Compare two runs.parquet files, noise-aware.")
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path)
-    parser.add_argument("--min-change", type=fraction, default=0.05, help="smallest change that counts (5%%)")
-    parser.add_argument("--fail-above", type=fraction, help="exit 1 if anything got slower by more than this")
+    parser.add_argument(
+        "--min-change",
+        type=fraction,
+        default=0.05,
+        help="smallest change that counts: a verdict needs the whole 95%% interval of new/old beyond it "
+        f"(and beyond the noise band, {round(100 * (stats.NOISE_BAND - 1))}%%) (default 5%%)",
+    )
+    parser.add_argument(
+        "--fail-above",
+        type=fraction,
+        help="exit 1 if a configuration is decided slower with the low end of its 95%% interval of "
+        "new/old above 1 + this (10%%: surely over 10%% slower); a change inside the noise never fails",
+    )
     parser.add_argument("--format", choices=["md", "csv"], default="md")
     args = parser.parse_args(argv)
     old_runs, new_runs = results.load(args.old), results.load(args.new)
@@ -151,7 +234,11 @@ def main(argv=None) -> int:
     if args.format == "csv":
         print(matched.to_csv(index=False), end="")
     else:
-        print(markdown_table(matched) if not matched.empty else "No configuration appears on both sides.")
+        print(
+            markdown_table(readable(matched))
+            if not matched.empty
+            else "No configuration appears on both sides."
+        )
         print("\nEnvironment:\n")
         print(markdown_table(env.reset_index(names="")), end="")
     for line in unmatched:
@@ -160,10 +247,11 @@ def main(argv=None) -> int:
         print(f"warning: {warning}", file=sys.stderr)
 
     if args.fail_above is not None:
-        regressed = matched[(matched.verdict == "slower") & (matched.ratio > 1 + args.fail_above)]
+        regressed = matched[(matched.verdict == "slower") & (matched.low > 1 + args.fail_above)]
         if not regressed.empty:
             print(
-                f"{len(regressed)} configuration(s) slower by more than {args.fail_above:.0%}",
+                f"{len(regressed)} configuration(s) slower by more than {args.fail_above:.0%} over the whole "
+                "95% interval",
                 file=sys.stderr,
             )
             return 1
