@@ -131,15 +131,20 @@ def run_seconds(runs: pd.DataFrame) -> pd.Series:
     return timed.groupby("run_id").train_s.median()
 
 
-def times_text(ratio: float) -> str:
-    return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:.0f}×"
+def times_text(ratio: float, digits: int | None = None) -> str:
+    """'1.32×' below 10, '14.2×' from 10 on (or with `digits` decimals)."""
+    digits = (2 if ratio < 10 else 1) if digits is None else digits
+    return f"{ratio:.{digits}f}×"
 
 
 def interval_text(comparison: Comparison) -> str:
     """'1.32× (1.21–1.45×)', or '1.32× (no interval: under 3 runs a side)'."""
     if math.isnan(comparison.low):
         return f"{times_text(comparison.ratio)} (no interval: under {MIN_RUNS} runs a side)"
-    return f"{times_text(comparison.ratio)} ({comparison.low:.2f}–{times_text(comparison.high)})"
+    digits = 2 if comparison.ratio < 10 else 1
+    return (
+        f"{times_text(comparison.ratio)} ({comparison.low:.{digits}f}–{times_text(comparison.high, digits)})"
+    )
 
 
 def decision_text(comparison: Comparison) -> str:
@@ -156,6 +161,6 @@ def comparison_row(comparison: Comparison) -> dict:
         "comparison": comparison.key,
         "faster": comparison.faster or "no clear difference",
         "ratio": times_text(comparison.ratio),
-        "95% interval": "" if undefined else f"{comparison.low:.2f}–{times_text(comparison.high)}",
+        "95% interval": "" if undefined else interval_text(comparison).split(" (", 1)[1].rstrip(")"),
         "runs": " / ".join(f"{n} {side}" for n, side in zip(comparison.runs, comparison.sides)),
     }
