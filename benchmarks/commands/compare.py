@@ -121,13 +121,6 @@ def verdict(comparison: Comparison) -> str:
     return "no clear difference"
 
 
-def new_over_old(comparison: Comparison) -> tuple[float, float, float]:
-    """The new side's median time over the old side's, with its interval."""
-    inverted = comparison.faster == "new" or (comparison.faster is None and comparison.a_over_b < 1)
-    low, high = (1 / comparison.high, 1 / comparison.low) if inverted else (comparison.low, comparison.high)
-    return comparison.a_over_b, low, high
-
-
 def compare(old_runs: pd.DataFrame, new_runs: pd.DataFrame, min_change: float):
     """(matched table, configurations found on one side only as lines, warnings)."""
     warnings = []
@@ -147,7 +140,7 @@ def compare(old_runs: pd.DataFrame, new_runs: pd.DataFrame, min_change: float):
     for key in old.index.intersection(new.index):
         o, n = old.loc[key], new.loc[key]
         comparison = stats.compare(key, "new", n.seconds, "old", o.seconds, band=band)
-        ratio, low, high = new_over_old(comparison)
+        ratio, low, high = comparison.a_over_b  # new over old
         rows.append(
             n[SHOWN].to_dict()
             | {
