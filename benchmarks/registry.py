@@ -74,6 +74,13 @@ def implementations() -> dict[str, type]:
 
 
 @cache
+def preset_backends(preset: str) -> list[str]:
+    """The backends conf/sweep/<preset>.yaml sweeps over."""
+    params = OmegaConf.load(CONF / "sweep" / f"{preset}.yaml").hydra.sweeper.params
+    return str(params.backend).split(",")
+
+
+@cache
 def run_settings():
     """conf/config.yaml's own settings (not its defaults list or Hydra's section)."""
     settings = OmegaConf.load(CONF / "config.yaml")

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import env, results
 from benchmarks.report import __main__ as report_command
 from benchmarks.report import document as report
-from benchmarks.report import plots, summary
+from benchmarks.report import plots, sections, summary
 from benchmarks.report import render as render_module
 from tests.conftest import ROOT, batches, render, synthetic_runs, timings
 
@@ -300,15 +300,101 @@ def test_a_variant_has_one_colour_in_every_plot(tmp_path):
         assert (np.abs(pixels - numpy).max(axis=1) <= 1).any(), name
 
 
-def test_the_first_summary_table_is_compact_and_the_full_one_is_folded_in_html(tmp_path):
-    out = render(tmp_path, synthetic_runs())
-    markdown = (out / "report.md").read_text()
+def summary_tables(markdown: str) -> dict[str, list[pd.DataFrame]]:
+    """The Summary section's tables, per subsection heading, as frames of their cells."""
     section = markdown.split("## Summary per configuration")[1].split("\n## ")[0]
-    first, full = [table for table in section.split("\n\n") if table.startswith("| label")][:2]
-    assert first.splitlines()[0] == "| " + " | ".join(summary.FIRST) + " |"
-    assert "IQR s" in full.splitlines()[0] and "threads" in full.splitlines()[0]
+    tables = {}
+    for part in section.split("\n### ")[1:]:
+        title, _, body = part.partition("\n")
+        frames = []
+        for block in body.split("\n\n"):
+            lines = [line for line in block.strip().splitlines() if line.startswith("|")]
+            if lines:
+                cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+                frames.append(pd.DataFrame(cells[2:], columns=cells[0]))
+        tables[title] = frames
+    return tables
+
+
+def test_the_default_sweep_is_a_compact_table_and_every_other_group_is_folded_in_its_section(tmp_path):
+    out = render(tmp_path, synthetic_runs())
+    tables = summary_tables((out / "report.md").read_text())
+    assert list(tables) == ["The default sweep", "Baselines", "Threads, background load and parallel jobs"]
+    compact, every = tables["The default sweep"]
+    assert [c for c in compact.columns if c in summary.FIRST] == summary.FIRST
+    assert "IQR s" in every.columns and "IQR s" not in compact.columns
+    assert set(compact.label) == {"numpy (cpu)", "torch (cpu)", "torch (cuda)"}
+    (baselines,) = tables["Baselines"]
+    assert set(baselines.label) == {"numpy_loop (cpu)"}
+    (conditions,) = tables["Threads, background load and parallel jobs"]
+    assert {"threads", "background_load"} <= set(conditions.columns)
     page = (out / "report.html").read_text()
-    assert page.count("<details><summary>") == 1 and "<script" not in page
+    summary_html = page.split(">Summary per configuration<")[1].split("<h2>")[0]
+    assert summary_html.count("<details><summary>") == 3 and "<script" not in page
+
+
+def test_every_row_of_a_summary_table_is_told_apart_by_what_it_shows(tmp_path):
+    runs = synthetic_runs()
+    flexibility = runs[(runs.backend == "numpy") & (runs.threads == 1) & (runs.background_load == 0)]
+    flexibility = flexibility.assign(epochs=2, run_id=flexibility.run_id + "-e2", hidden_layers="30")
+    changed = flexibility.assign(activation="tanh", run_id=flexibility.run_id + "-tanh")
+    out = render(tmp_path, pd.concat([runs, flexibility, changed], ignore_index=True))
+    tables = summary_tables((out / "report.md").read_text())
+    assert "Chapter 3's changes" in tables
+    for title, frames in tables.items():
+        for frame in frames:
+            told_by = [
+                c for c in frame.columns if c in ["label", "batch_size", "hidden", *sections.CONDITIONS]
+            ]
+            assert not frame.duplicated(told_by).any(), (title, frame[told_by])
+    sweep = tables["The default sweep"][0]
+    assert "threads" not in sweep.columns  # every row at 1 thread, said above the table
+    (chapter3,) = tables["Chapter 3's changes"]
+    assert set(chapter3.label) == {"numpy (cpu) [epochs=2]", "numpy (cpu, activation=tanh)"}
+
+
+def test_a_configuration_that_never_trained_shows_why_in_its_cells():
+    runs = summary.prepare(synthetic_runs(backends=("numpy",), devices=("cpu",)))
+    refused = runs[runs.run_id == runs.run_id.iloc[0]].assign(
+        run_id="refused", hidden_layers="30,30", status="unsupported", test_acc=np.nan, train_s=np.nan
+    )
+    table = summary.summary_table(summary.prepare(pd.concat([runs, refused])))
+    row = table[table.label.str.contains("layers=30,30")].iloc[0]
+    assert row["median epoch s"] == row["final test acc"] == row["best test acc"] == "unsupported"
+
+
+@pytest.mark.parametrize(
+    ("accuracies", "costs", "note"),
+    [
+        ([0.92, 0.93, 0.94], [0.10, 0.08, 0.07], None),
+        ([0.21, 0.21, 0.21], [0.448, 0.447, 0.447], "saturated"),  # momentum 0.9 at eta 3
+        ([0.17, 0.25, 0.26], [0.50, 0.44, 0.43], "near chance"),  # still learning, slowly
+        ([0.35, 0.38, 0.40], [0.46, 0.45, 0.45], None),  # slow, but past three times chance
+    ],
+)
+def test_an_accuracy_near_chance_is_never_shown_bare(accuracies, costs, note):
+    runs = synthetic_runs(backends=("numpy",), devices=("cpu",))
+    runs = runs[runs.status == "ok"]
+    for run_id in runs.run_id.unique():
+        rows = runs.run_id == run_id
+        runs.loc[rows, "test_acc"], runs.loc[rows, "train_cost"] = accuracies, costs
+    table = summary.summary_table(summary.prepare(runs))
+    final = f"{accuracies[-1]:.2%}"
+    assert (table["final test acc"] == (f"{final} ({note})" if note else final)).all()
+
+
+def test_a_diverged_seed_is_counted_beside_the_accuracy_of_the_others():
+    table = summary.summary_table(summary.prepare(synthetic_runs(backends=("numpy",), devices=("cpu",))))
+    marked = table[table["final test acc"].str.endswith("(1 of 3 diverged)")]
+    assert len(marked) == 1 and marked.iloc[0].batch_size == 10 and marked.iloc[0].hidden == 30
+
+
+def test_what_did_not_run_keeps_its_reasons_out_of_the_table():
+    table, reasons = summary.not_run_table(summary.prepare(synthetic_runs()))
+    assert "error" not in table.columns
+    assert sorted(reasons) == ["CUDA not available", "cost or parameters not finite"]
+    why = {status: reasons[number - 1] for status, number in zip(table.status, table.why)}
+    assert why == {"skipped": "CUDA not available", "diverged": "cost or parameters not finite"}
 
 
 def test_variables_the_project_sets_are_recorded_but_only_the_users_are_flagged(tmp_path):

@@ -8,12 +8,11 @@ import pandas as pd
 
 from benchmarks import configuration, results
 from benchmarks.env import users_speed_env
-from benchmarks.report import across, answers, machines, scaling, source
+from benchmarks.report import across, answers, machines, scaling, sections, source
 from benchmarks.report.flexibility import flexibility_matrix, report_blocks
 from benchmarks.report.plots import NEEDS, PLOTS, draw_all
 from benchmarks.report.render import (
     Answers,
-    Collapsed,
     Figure,
     Heading,
     Missing,
@@ -25,7 +24,6 @@ from benchmarks.report.render import (
 )
 from benchmarks.report.summary import (
     BASELINE,
-    FIRST,
     NOISY_IQR,
     SHOWN,
     distinct_labels,
@@ -104,6 +102,13 @@ def plot_blocks(runs: pd.DataFrame, drawn: dict[str, str | None]) -> list:
     return blocks
 
 
+def by_field(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of few rows and many columns turned to fit a page: a row per field, a column per row."""
+    turned = table.T
+    turned.columns = [f"set {n}" for n in range(1, len(table) + 1)] if len(table) > 1 else ["value"]
+    return turned.reset_index(names="")
+
+
 def claims_json(verdicts: list[answers.Answer]) -> list[dict]:
     return [
         {
@@ -162,7 +167,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             Table(across.environment_frame(across_machines)),
             *across.plot_blocks(runs_all, across_machines, out),
             Text(f"Everything below comes from the newest machine's runs: {described[0]['label']}."),
-            Table(environment_table(runs)),
+            Table(by_field(environment_table(runs))),
         ]
     else:
         blocks += [
@@ -172,7 +177,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             ),
             Answers(verdicts),
             Heading(2, "Environment"),
-            Table(environment_table(runs)),
+            Table(by_field(environment_table(runs))),
         ]
     if speed_env:
         blocks.append(
@@ -214,20 +219,10 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             Table(speed),
         ]
     blocks += scaling.blocks(runs, out)
+    blocks += sections.blocks(runs)
+    code = ["backend", "statements run to train", "logical lines in those files", "files"]
+    not_run, reasons = not_run_table(runs)
     blocks += [
-        Heading(2, "Summary per configuration"),
-        Text(
-            "Time to target is cumulative training time until the validation accuracy first reaches "
-            "`target_accuracy`, without and with setup (compilation, graph capture); a seed that never "
-            "reached it counts as never in the median, and `reached target` says how many did. "
-            "`graphed steps` is the share of an epoch's steps replayed from CUDA graphs."
-        ),
-        Table(summary[FIRST] if not summary.empty else summary),
-        Collapsed(
-            "Every column: threads, load, parallel jobs, epochs, seeds, IQR, throughput, best accuracy, "
-            "time to target with setup, status",
-            summary.drop(columns="noisy") if not summary.empty else summary,
-        ),
         Heading(2, "Ease of use"),
         Text(
             "`statements run to train` counts the statements that execute while a backend is built, "
@@ -238,7 +233,9 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             "in those files` counts every statement of those files (comments and docstrings left out). "
             "Both are counted from the source when this report was made."
         ),
-        Table(ease.drop(columns="name")),
+        Table(ease[code]),
+        Text("What each backend writes itself and what its library does for it:"),
+        Table(ease.drop(columns=["name", *code[1:]])),
         Heading(2, "Flexibility"),
         *report_blocks(runs, matrix, out),
         Heading(3, "Devices and dtypes"),
@@ -248,8 +245,9 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         ),
         Table(flexibility),
         Heading(2, "What did not run"),
-        Text("Diverged runs are listed here and never plotted as times."),
-        Table(not_run_table(runs)),
+        Text("Diverged runs are listed here and never plotted as times. `why` numbers the reason below."),
+        Table(not_run),
+        *[Text(f"{number}. {reason}") for number, reason in enumerate(reasons, start=1)],
         Heading(2, "Noise"),
         Text(f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:"),
         Table(noisy[[*SHOWN, "median epoch s", "IQR s"]] if not noisy.empty else noisy),

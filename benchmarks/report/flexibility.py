@@ -20,7 +20,9 @@ chapter 1's defaults:
 - gradient check: `source.gradient_error` with the change on (float64, a tiny network of the
   change's depth, central differences of the backend's own cost).
 - speed: the median timed epoch with the change, over the median at the defaults, from runs of the
-  same backend at the same other settings (the `flexibility` preset runs them side by side).
+  same backend at the same sizes, epochs and machine conditions (the `flexibility` preset runs them
+  side by side). Each change runs at a learning rate at which it learns (conf/change/); the rate and
+  the initial weights change the numbers trained, not the work timed, so they may differ.
 - accuracy: final and best test accuracy of runs at chapter 3's settings (CHAPTER3), per backend.
 
 A backend refuses a change with its static `unsupported(**settings)`; one without that method whose
@@ -45,7 +47,7 @@ from benchmarks.registry import ROOT, backend_configs, backend_options, implemen
 from benchmarks.report import source
 from benchmarks.report.answers import GRADIENT_OK
 from benchmarks.report.render import Figure, Heading, Missing, Table, Text
-from benchmarks.report.summary import timed
+from benchmarks.report.summary import accuracy_text, learning_note, timed
 
 plt.switch_backend("Agg")
 
@@ -195,7 +197,9 @@ def with_chapter1(runs: pd.DataFrame) -> pd.DataFrame:
 
 def run_change(runs: pd.DataFrame) -> pd.Series:
     """Each row's change: "defaults" at chapter 1's settings, a CHANGES label when exactly that one
-    setting differs, else None. A softmax output's cost is recorded as the log-likelihood: not a change."""
+    setting differs, else None. A softmax output's cost is recorded as the log-likelihood: not a change.
+    Scaled weights beside another change are part of how that change is run, so that it learns
+    (conf/change/relu.yaml): the change is the other one."""
     base = defaults()
     runs = with_chapter1(runs)
     layers = runs.hidden_layers.astype(str)
@@ -215,13 +219,16 @@ def run_change(runs: pd.DataFrame) -> pd.Series:
         for key in differing
     }
     count = sum(d.astype(int) for d in differing.values())
+    besides_init = count - differing["init"].astype(int)
     change = pd.Series("defaults", index=runs.index, dtype=object).where(count == 0, None)
     for key, differs in differing.items():
-        change = change.mask(differs & (count == 1), labels[key])
+        alone = count == 1 if key == "init" else besides_init == 1
+        change = change.mask(differs & alone, labels[key])
     return change.where(change.isin(["defaults", *CHANGES]), None)
 
 
-# What a change is compared at: everything but the change the same.
+# What a change is compared at: the same work on the same machine, everything but the change the same.
+# The learning rate is not among them: each change runs at its own (conf/change/), with the same work.
 SAME = [
     "backend",
     "backend_options",
@@ -229,7 +236,6 @@ SAME = [
     "dtype",
     "batch_size",
     "hidden",
-    "eta",
     "epochs",
     "threads",
     "background_load",
@@ -272,55 +278,75 @@ def flexibility_matrix(runs: pd.DataFrame, names: list[str] | None = None) -> pd
     )
 
 
+def at_chapter3(runs: pd.DataFrame) -> pd.Series:
+    """Whether each row ran at chapter 3's settings (CHAPTER3), every other setting chapter 1's."""
+    runs = with_chapter1(runs)
+    defaults_otherwise = run_change(runs.assign(cost="quadratic", lmbda=0.0)) == "defaults"
+    return (
+        (runs.cost == CHAPTER3["cost"])
+        & (runs.eta == CHAPTER3["eta"])
+        & (runs.lmbda == CHAPTER3["lmbda"])
+        & defaults_otherwise
+    )
+
+
 def chapter3_accuracy(runs: pd.DataFrame) -> pd.DataFrame:
     """Per backend and width, at chapter 3's settings (CHAPTER3, the rest chapter 1's): epochs, seeds,
-    and the median over seeds of the final and of the best test accuracy."""
-    ok = with_chapter1(runs[runs.status == "ok"])
-    ok = ok.assign(change=run_change(ok.assign(cost="quadratic", lmbda=0.0)))
-    at = ok[
-        (ok.cost == CHAPTER3["cost"])
-        & (ok.eta == CHAPTER3["eta"])
-        & (ok.lmbda == CHAPTER3["lmbda"])
-        & (ok.change == "defaults")
-    ]
-    if at.empty:
-        return pd.DataFrame(
-            columns=["backend", "hidden", "epochs", "seeds", "final test acc", "best test acc"]
+    and the median over seeds of the final and of the best test accuracy, marked where the runs did
+    not learn (summary.learning_note); the runs' status where none of them trained."""
+    columns = ["backend", "hidden", "epochs", "seeds", "final test acc", "best test acc"]
+    at = runs[at_chapter3(runs).to_numpy()]
+    rows = []
+    for (backend, hidden, epochs), group in at.groupby(["backend", "hidden", "epochs"], observed=True):
+        per_run = group[group.status == "ok"].sort_values("epoch").groupby("run_id").test_acc
+        note = learning_note(group)
+        absent = ", ".join(sorted(group.status.unique()))
+        rows.append(
+            {
+                "backend": backend,
+                "hidden": hidden,
+                "epochs": epochs,
+                "seeds": group.seed.nunique(),
+                "final test acc": accuracy_text(per_run.last().median(), note) or absent,
+                "best test acc": accuracy_text(per_run.max().median(), note) or absent,
+            }
         )
-    per_run = (
-        at.sort_values("epoch").groupby(["backend", "hidden", "epochs", "run_id"], observed=True).test_acc
-    )
-    per_run = pd.DataFrame({"final": per_run.last(), "best": per_run.max()}).reset_index()
-    table = per_run.groupby(["backend", "hidden", "epochs"], observed=True).agg(
-        seeds=("run_id", "nunique"), final=("final", "median"), best=("best", "median")
-    )
-    table = table.reset_index().rename(columns={"final": "final test acc", "best": "best test acc"})
-    for column in ("final test acc", "best test acc"):
-        table[column] = table[column].map("{:.2%}".format)
-    return table
+    return pd.DataFrame(rows, columns=columns)
 
 
-def cell_text(row) -> str:
-    """'3 stmts · by hand (2) · grad ok · 1.12×', or the refusal."""
+def backprop_text(row) -> str:
+    """'by hand (2)', 'no new backprop', 'autograd' or 'unsupported'; the gradient check only when it
+    fails or did not run ('autograd · grad WRONG (0.3)')."""
     if isinstance(row.unsupported, str):
-        return f"{UNSUPPORTED}: {row.unsupported}"
+        return UNSUPPORTED
     if pd.isna(row["derived statements"]):
         derived = "autograd"
     else:
         derived = f"by hand ({row['derived statements']:.0f})" if row["by hand"] else "no new backprop"
     if pd.isna(row["relative error"]):
-        check = "grad not checked"
-    else:
-        check = (
-            "grad ok" if row["relative error"] < GRADIENT_OK else f"grad WRONG ({row['relative error']:.1g})"
-        )
-    speed = "not timed" if pd.isna(row["speed ratio"]) else f"{row['speed ratio']:.2f}×"
-    return f"{row.statements:.0f} stmt{'' if row.statements == 1 else 's'} · {derived} · {check} · {speed}"
+        return f"{derived} · grad not checked"
+    if row["relative error"] >= GRADIENT_OK:
+        return f"{derived} · grad WRONG ({row['relative error']:.1g})"
+    return derived
 
 
-def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Rows the changes, columns the backends, each cell as `cell_text` writes it."""
-    cells = matrix.assign(cell=[cell_text(row) for _, row in matrix.iterrows()])
+def speed_text(row) -> str:
+    """'1.12×', 'not timed' or 'unsupported'."""
+    if isinstance(row.unsupported, str):
+        return UNSUPPORTED
+    return "not timed" if pd.isna(row["speed ratio"]) else f"{row['speed ratio']:.2f}×"
+
+
+def unsupported_reasons(matrix: pd.DataFrame) -> list[str]:
+    """'numba, hidden=[30,30]: its compiled loop nests have one hidden layer, not 2', per refused cell."""
+    refused = matrix[matrix.unsupported.map(lambda reason: isinstance(reason, str))]
+    return [f"{r.backend}, {r.change}: {r.unsupported}" for r in refused.itertuples()]
+
+
+def matrix_table(matrix: pd.DataFrame, cell=backprop_text) -> pd.DataFrame:
+    """Rows the changes, columns the backends, each cell as `cell` writes it (a few words: the
+    statement counts are in the heatmap, the refusals' reasons in `unsupported_reasons`)."""
+    cells = matrix.assign(cell=[cell(row) for _, row in matrix.iterrows()])
     table = cells.pivot(index="change", columns="backend", values="cell")
     table = table.reindex([c for c in CHANGES if c in table.index])
     return table.reset_index().rename_axis(columns=None)
@@ -389,16 +415,28 @@ def report_blocks(runs: pd.DataFrame, matrix: pd.DataFrame, out: Path) -> list:
     blocks = [
         Heading(3, "Chapter 3's changes, backend by backend"),
         Text(
-            "Each change made on its own, against the same backend at chapter 1's settings. `stmts`: the "
-            "statements that run with the change on and not without it, traced as in Ease of use. `by hand "
-            "(n)`: the change took new backprop, n new statements, read from the trace (the statements "
-            "`gradients` runs and `forward` does not); `autograd`: the framework derives it. `grad ok`: the "
-            f"gradient check (float64, central differences) agrees to {GRADIENT_OK:.0e} with the change on. "
-            "The ratio: epoch time with the change over epoch time at the defaults, run side by side."
+            "Each change made on its own, against the same backend at chapter 1's settings. The heatmap "
+            "counts the statements that run with the change on and not without it, traced as in Ease of "
+            "use."
         ),
-        Table(matrix_table(matrix)),
         Figure(draw_heatmap(matrix, out), "Statements each change took", heatmap_caption(matrix)),
+        Text(
+            "What each change took of the backward pass. `by hand (n)`: new backprop, n new statements, "
+            "read from the trace (the statements `gradients` runs and `forward` does not); `autograd`: "
+            "the framework derives it. Every gradient passes the check (float64, central differences, "
+            f"to {GRADIENT_OK:.0e}) unless marked `grad WRONG`."
+        ),
+        Table(matrix_table(matrix, backprop_text)),
+        Text(
+            "Epoch time with the change over epoch time at chapter 1's settings, run side by side at the "
+            "same sizes and epochs. The learning rate and the initial weights a change trains with "
+            "(conf/change/, named in its label in the summary) change the numbers, not the work an epoch "
+            "does."
+        ),
+        Table(matrix_table(matrix, speed_text)),
     ]
+    if reasons := unsupported_reasons(matrix):
+        blocks.append(Text("Unsupported: " + "; ".join(reasons) + "."))
     if matrix["speed ratio"].isna().all():
         blocks.append(
             Missing(

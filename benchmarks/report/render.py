@@ -183,8 +183,8 @@ def image_uri(path: Path) -> str:
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
 h1, h2, h3 { line-height: 1.2; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
-table { border-collapse: collapse; font-size: .85em; margin: .5em 0 1.5em; display: block; overflow-x: auto; }
-th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; white-space: nowrap; }
+table { border-collapse: collapse; font-size: .8em; margin: .5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: .2em .4em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } code { background: #f3f3f3; padding: 0 .2em; }
 img { max-width: 100%; } figure { margin: 1em 0 2em; } figcaption { font-style: italic; }
 .missing { color: #8a4b00; font-style: italic; } summary { cursor: pointer; margin: .5em 0; }

@@ -287,7 +287,38 @@ def seeds_to_target(group: pd.DataFrame, column: str) -> tuple[str, str]:
     return f"{reached} of {len(per_run)}", f"{median:.2f}" if np.isfinite(median) else "never"
 
 
+# A guess among MNIST's ten digits is right 10% of the time. A configuration whose runs end, on average,
+# under three times that learned next to nothing: `saturated` when their training cost also fell by
+# less than FLAT_COST from the first epoch to the last (the outputs stuck, as at a learning rate far
+# too high), `near chance` when it is still falling (a slow start, as with few large mini-batches).
+NEAR_CHANCE = 0.30
+FLAT_COST = 0.05
+
+
+def learning_note(group: pd.DataFrame) -> str | None:
+    """'diverged' (or '1 of 3 diverged'), 'saturated', 'near chance' (see NEAR_CHANCE), or None: what
+    a configuration's accuracy must be read with."""
+    runs = group.groupby("run_id").status.first()
+    if (diverged := int((runs == "diverged").sum())) > 0:
+        return "diverged" if diverged == len(runs) else f"{diverged} of {len(runs)} diverged"
+    ok = group[group.status == "ok"].sort_values("epoch").groupby("run_id")
+    finals = ok.test_acc.last()
+    if finals.empty or not finals.mean() < NEAR_CHANCE:
+        return None
+    fell = 1 - (ok.train_cost.last() / ok.train_cost.first()).median()
+    return "saturated" if fell <= FLAT_COST else "near chance"
+
+
+def accuracy_text(accuracy: float, note: str | None) -> str:
+    """'96.22%', or '13.22% (saturated)': an accuracy never shown bare when the run did not learn."""
+    if pd.isna(accuracy):
+        return note or ""
+    return f"{accuracy:.2%}" + (f" ({note})" if note else "")
+
+
 def summary_table(runs) -> pd.DataFrame:
+    """One row per configuration and provenance set. A configuration none of whose runs trained shows
+    their status (unsupported, skipped, failed) where its time and accuracy would be."""
     rows = []
     for _, group in runs.groupby(["config_key", "provenance_key", "label"], observed=True):
         times = timed(group).train_s
@@ -297,16 +328,18 @@ def summary_table(runs) -> pd.DataFrame:
         reached, to_target = seeds_to_target(group, "time_to_target_s")
         _, with_setup = seeds_to_target(group, "time_to_target_with_setup_s")
         fraction = timed(group).graph_fraction.median()
+        note = learning_note(group)
+        absent = "" if (group.status == "ok").any() else ", ".join(sorted(group.status.unique()))
         rows.append(
             group.iloc[0][SHOWN].to_dict()
             | {
                 "seeds": group.seed.nunique(),
-                "median epoch s": f"{median:.4f}" if times.size else "",
+                "median epoch s": f"{median:.4f}" if times.size else absent,
                 "IQR s": f"{iqr:.4f}" if times.size else "",
                 "examples/s": f"{timed(group).examples_per_s.median():,.0f}" if times.size else "",
                 "graphed steps": f"{fraction:.0%}" if fraction > 0 else "",
-                "best test acc": f"{group.test_acc.max():.2%}" if group.test_acc.notna().any() else "",
-                "final test acc": f"{finals.mean():.2%}" if finals.notna().any() else "",
+                "best test acc": accuracy_text(group.test_acc.max(), note) or absent,
+                "final test acc": accuracy_text(finals.mean(), note) or absent,
                 "reached target": reached,
                 "time to target s": to_target,
                 "with setup s": with_setup,
@@ -317,12 +350,17 @@ def summary_table(runs) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["label", "hidden", "batch_size"]) if rows else pd.DataFrame()
 
 
-def not_run_table(runs) -> pd.DataFrame:
+def not_run_table(runs) -> tuple[pd.DataFrame, list[str]]:
+    """(one row per run that did not finish ok, the distinct reasons they give): the table's `why`
+    holds a reason's number, so that no sentence sits in its cells."""
     bad = runs[runs.status != "ok"]
     per_run = bad.groupby("run_id").agg(
         **{c: (c, "first") for c in [*SHOWN, "seed", "status", "error"]}, epochs_done=("epoch", "max")
     )
-    return per_run.reset_index(drop=True)
+    errors = per_run.error.fillna("no error recorded").astype(str)
+    reasons = list(dict.fromkeys(errors))
+    why = errors.map(lambda error: reasons.index(error) + 1)
+    return per_run.drop(columns="error").assign(why=why).reset_index(drop=True), reasons
 
 
 def run_requests(runs: pd.DataFrame) -> list[tuple[str, dict]]:
