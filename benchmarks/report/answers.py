@@ -2,11 +2,12 @@
 
 Each verdict is computed from the runs being reported and from what the
 implementations show of themselves (benchmarks.report.source), never written by hand:
-"holds", "does not hold", "holds only ..." or "not measured", with the figures
-behind it. Backends are told apart by what they declare, not by name: their
-`framework` (numpy or torch), whether they use autograd, and the `style` in
-their conf file (idiomatic: the code its framework teaches; tuned: written for
-speed; learner: someone's own file).
+"holds", "does not hold", "holds only in part", "undecided: no clear difference" or
+"not measured", with the figures behind it. A speed claim is tallied from comparisons
+(benchmarks.stats): each names a faster side only beyond the noise, with its interval.
+Backends are told apart by what they declare, not by name: their `framework` (numpy
+or torch), whether they use autograd, and the `style` in their conf file (idiomatic:
+the code its framework teaches; tuned: written for speed; learner: someone's own file).
 """
 
 from collections import Counter
@@ -487,10 +488,11 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
 
 
 def gain_text(g: Gain) -> str:
-    """'numpy 1.62× (1.51–1.70×) as fast', 'torch 3.1× (2.8–3.4×) slower', or 'numpy no clear faster'."""
+    """'numpy 1.62× (1.51–1.70×) as fast', 'torch 3.10× (2.80–3.40×) slower', or 'numpy no clear
+    difference, 1.02× (0.99–1.05×)'."""
     c = g.comparison
     if not c.decided:
-        return f"{g.backend} no clearly faster or slower ({stats.interval_text(c)})"
+        return f"{g.backend} no clear difference, {stats.interval_text(c)}"
     relation = "as fast" if c.faster == c.sides[1] else "slower"
     return f"{g.backend} {stats.interval_text(c)} {relation}"
 
