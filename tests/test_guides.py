@@ -207,9 +207,9 @@ SAMPLE_FIGURES = [
     (READING, r"about (\d+) GFLOP/s in torch's", [lambda: peak("torch")]),
     (
         READING,
-        r"batch 1000, hidden 100,\s+`numpy` reaches about (\d+)% of it, `torch` about (\d+)%, "
+        r"batch 1000, hidden 30,\s+`numpy` reaches about (\d+)% of it, `torch` about (\d+)%, "
         r"`torch_autograd` about (\d+)%\s+and `jax` about (\d+)%",
-        [lambda b=b: share_percent(b, 1000, 100) for b in ("numpy", "torch", "torch_autograd", "jax")],
+        [lambda b=b: share_percent(b, 1000, 30) for b in ("numpy", "torch", "torch_autograd", "jax")],
     ),
     (
         READING,
