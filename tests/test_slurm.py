@@ -138,16 +138,20 @@ def test_polls_slow_down_to_the_longest_pause(tmp_path):
     assert pauses[0] == 2 and max(pauses) == 30 and pauses == sorted(pauses)
 
 
-def test_a_row_names_its_slurm_job_as_sacct_does(monkeypatch):
+def test_a_row_names_its_slurm_job_as_sacct_does_and_the_node_it_ran_on(monkeypatch):
     for variable in ("SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID"):
         monkeypatch.delenv(variable, raising=False)
-    assert env.slurm_job() == {"slurm_job_id": None, "slurm_array_task_id": None}
+    monkeypatch.setenv("SLURM_JOB_PARTITION", "zen4")  # outside a job, nothing of SLURM is recorded
+    outside = {"slurm_job_id": None, "slurm_array_task_id": None, "slurm_partition": None, "slurm_node": None}
+    assert env.slurm_job() == outside
     monkeypatch.setenv("SLURM_JOB_ID", "41")
-    assert env.slurm_job() == {"slurm_job_id": "41", "slurm_array_task_id": None}
+    monkeypatch.setenv("SLURMD_NODENAME", "node7")
+    where = {"slurm_partition": "zen4", "slurm_node": "node7"}
+    assert env.slurm_job() == {"slurm_job_id": "41", "slurm_array_task_id": None} | where
     monkeypatch.setenv("SLURM_JOB_ID", "44")  # task 3 of array 41 has a job id of its own
     monkeypatch.setenv("SLURM_ARRAY_JOB_ID", "41")
     monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "3")
-    assert env.slurm_job() == {"slurm_job_id": "41_3", "slurm_array_task_id": 3}
+    assert env.slurm_job() == {"slurm_job_id": "41_3", "slurm_array_task_id": 3} | where
 
 
 def test_the_report_lists_slurm_jobs_as_sacct_takes_them():
