@@ -17,7 +17,7 @@ data: $(INSTALLED)
 
 test: data
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest tests benchmarks/micro --benchmark-disable
+	$(PY) -m pytest tests benchmarks/micro --benchmark-disable --durations=15
 
 micro: data
 	$(PY) -m pytest benchmarks/micro --benchmark-autosave --benchmark-columns=min,median,iqr,ops,rounds
