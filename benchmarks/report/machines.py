@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from benchmarks.configuration import plain
+from benchmarks.configuration import ENVIRONMENT, plain
 
 # A Zen 4 and a Zen 5 guest differ 2.5× in the fingerprint; a busy machine lowered one machine's by
 # up to 1.4× (docs/fairness.md, "The machine").
@@ -110,17 +110,8 @@ def label(rows: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-IDENTITY = [
-    "cpu_model",
-    *EXACT,
-    "cpu_arch",
-    "logical_cpus",
-    "cuda_device",
-    "python",
-    "numpy",
-    "torch",
-    "blas",
-]
+# What answers.json says of a machine: its environment but the variables, which are per run.
+IDENTITY = [c for c in ENVIRONMENT if c != "speed_env"]
 
 
 def describe(runs: pd.DataFrame) -> list[dict]:
