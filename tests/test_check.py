@@ -96,6 +96,65 @@ def test_each_broken_variant_fails_and_the_message_names_what_is_wrong(broken, t
     assert all(not line.startswith(f"FAIL {n}.") for n in range(1, failing)), "earlier checks pass"
 
 
+NETWORK2 = (ROOT / "tests" / "learners" / "network2.py").read_text()
+SUMMED_W = "            nabla_w = [nw+dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]\n"
+DECAYED_UPDATE = (
+    "self.weights = [(1-eta*(lmbda/n))*w-(eta/len(mini_batch))*nw for w, nw in zip(self.weights, nabla_w)]"
+)
+PLAIN_UPDATE = "self.weights = [w-(eta/len(mini_batch))*nw for w, nw in zip(self.weights, nabla_w)]"
+BIASES_UPDATE = "self.biases = [b-(eta/len(mini_batch))*nb for b, nb in zip(self.biases, nabla_b)]"
+L2_VARIANTS = {
+    "the L2 term summed with each example's gradient": (
+        [
+            (
+                SUMMED_W,
+                "            nabla_w = [nw+dnw+(lmbda/n)*w\n"
+                "                       for nw, dnw, w in zip(nabla_w, delta_nabla_w, self.weights)]\n",
+            ),
+            (DECAYED_UPDATE, PLAIN_UPDATE),
+        ],
+        0,
+        "its L2 term (lmbda=5, n=50000, m=4, eta=0.3) shrinks the weights by eta·lmbda/n",
+    ),
+    "the weights decayed inside the loop over the examples": (
+        [
+            (SUMMED_W, SUMMED_W + "            self.weights = [(1-eta*(lmbda/n))*w for w in self.weights]\n"),
+            (DECAYED_UPDATE, PLAIN_UPDATE),
+        ],
+        1,
+        "the weights decay m times as much as the book's: the L2 term is applied once per example",
+    ),
+    "lmbda divided by the mini-batch size": (
+        [("(1-eta*(lmbda/n))", "(1-eta*(lmbda/len(mini_batch)))")],
+        1,
+        "the L2 term divides lmbda by len(mini_batch) where the book divides it by n",
+    ),
+    "lmbda taken and ignored": ([(DECAYED_UPDATE, PLAIN_UPDATE)], 1, "lmbda does not change the weights"),
+    "the biases decayed too": (
+        [(BIASES_UPDATE, BIASES_UPDATE.replace("[b-", "[(1-eta*(lmbda/n))*b-"))],
+        1,
+        "the biases decay too; the book's L2 regularises only the weights",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", L2_VARIANTS)
+def test_network2s_weight_decay_is_checked_at_chapter_3s_lmbda(case, tmp_path, capsys):
+    edits, code, phrase = L2_VARIANTS[case]
+    source = NETWORK2
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    (tmp_path / "network2.py").write_text(source)
+    returned, lines, _ = checked(capsys, str(tmp_path / "network2.py"), "--quick")
+    assert returned == code
+    verdicts = [line for line in lines if line.startswith(("PASS", "FAIL"))]
+    assert verdicts[0].startswith("PASS 1.")
+    assert verdicts[1].startswith("PASS 2." if code == 0 else "FAIL 2.") and phrase in verdicts[1], verdicts[
+        1
+    ]
+
+
 def test_renamed_methods_and_another_class_name_are_found(tmp_path, capsys):
     path = variant(
         tmp_path,

@@ -108,6 +108,7 @@ def test_the_folder_holds_every_style_the_issue_lists():
         "bias_left_out.py",
         "cross_entropy_delta.py",
         "update_in_loop.py",
+        "l2_in_loop.py",
     ):
         assert style in names
 

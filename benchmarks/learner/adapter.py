@@ -15,6 +15,7 @@ NAME -> EXPR) and `timeout` (seconds any one call may take). A network2-style fi
 keeps its cost in `self.cost`; its `fn(a, y)` is the cost this backend reports.
 """
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -345,6 +346,16 @@ class YourNetwork:
 
     def place(self, x, y):
         return self.columns(x), list(y)
+
+    @contextmanager
+    def regularised(self, lmbda: float):
+        """update_mini_batch called with this value for its L2 parameter, inside the block."""
+        plan, kept = self.plans["update_mini_batch"], self.lmbda
+        self.plans["update_mini_batch"], self.lmbda = plan.with_lmbda(lmbda), float(lmbda)
+        try:
+            yield
+        finally:
+            self.plans["update_mini_batch"], self.lmbda = plan, kept
 
     def train_epoch(self, order, batch_size, eta):
         with np.errstate(over="ignore"):  # exp(-z) -> inf gives sigmoid 0, as it should

@@ -12,7 +12,8 @@ checked, one line per check, in this order:
 1. backprop against central finite differences of its cost (the book's quadratic,
    or the cost class it keeps in self.cost) computed through its own feedforward,
    in float64, on a few real MNIST examples;
-2. one update_mini_batch against the SGD step made from its own backprop;
+2. one update_mini_batch against the SGD step made from its own backprop, and where it
+   takes network2's lmbda, its weight decay at chapter 3's lmbda;
 3. 20 mini-batches in the harness's order against numpy_loop, from the same start;
 4. one epoch of real MNIST in the harness's order: test accuracy at least 90%;
 5. its epoch time beside the project's backends, one after the other in this process.
@@ -46,6 +47,7 @@ HIDDEN, BATCH, ETA = NIELSEN["hidden"], NIELSEN["batch_size"], NIELSEN["eta"]
 GRADIENT_EXAMPLES, ENTRIES_PER_ARRAY, H = 5, 30, 1e-5
 GRADIENT_TOLERANCE = 1e-5
 UPDATE_M, UPDATE_ETA = 4, 0.3
+L2_LMBDA, L2_TOLERANCE = 5.0, 1e-6  # chapter 3's lmbda; its decay is small beside the step, so tighter
 STEPS = 20
 TARGET_ACCURACY = 0.90
 PEERS = ("numpy_loop", "numpy", "torch")
@@ -237,16 +239,24 @@ def hint(wrong: list[str], names: list[str]) -> str:
     return ""
 
 
+def stepped(net: YourNetwork, placed, params) -> list[np.ndarray]:
+    """How far one update_mini_batch of the placed examples moves each array from params."""
+    net.set_parameters(params)
+    net.call("update_mini_batch", list(zip(placed[0], net.targets(placed[1]))), UPDATE_ETA)
+    moved = [p1 - p0 for p0, p1 in zip(params, net.parameters())]
+    net.set_parameters(params)
+    return moved
+
+
 def check_update(net: YourNetwork, data) -> tuple[bool, str]:
-    """2: one update_mini_batch of m examples against -(eta/m) times the sum of its own gradients."""
+    """2: one update_mini_batch of m examples against -(eta/m) times the sum of its own gradients;
+    then, where it takes network2's lmbda, its weight decay at chapter 3's lmbda."""
     params = init_params(layer_sizes(HIDDEN), seed=0)
     x, y = data.train_x[:UPDATE_M], data.train_y[:UPDATE_M]
     placed = net.place(x, y)
     summed = net.gradients(*placed)
     net.set_parameters(params)
-    net.call("update_mini_batch", list(zip(placed[0], net.targets(y))), UPDATE_ETA)
-    moved = [p1 - p0 for p0, p1 in zip(params, net.parameters())]
-    net.set_parameters(params)
+    moved = stepped(net, placed, params)
     names = [name.replace("nabla_", "") for name in array_names(len(params) // 2)]
     decay = UPDATE_ETA * net.lmbda / net.n_train  # network2's L2: w <- (1 - eta·lmbda/n) w - (eta/m)·Σ∇w
     expected = [
@@ -264,25 +274,102 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
     setting = f"m={UPDATE_M}, eta={UPDATE_ETA}" + (
         f", lmbda={net.lmbda:g}, n={net.n_train}" if net.lmbda else ""
     )
-    if not wrong:
+    if wrong:
+        why = ""
+        if factors and np.allclose(factors, UPDATE_M, rtol=1e-3):
+            why = ": the step is m times too large, so the division by len(mini_batch) is missing"
+        elif factors and np.allclose(factors, 1 / UPDATE_M, rtol=1e-3):
+            why = ": the step is m times too small, so it is divided by len(mini_batch) twice"
+        elif factors and np.allclose(factors, UPDATE_ETA, rtol=1e-3):
+            why = ": the step is eta times too small, so eta is applied twice"
+        elif factors and np.allclose(factors, -1, rtol=1e-3):
+            why = ": the step goes uphill; subtract eta/m times the gradient"
+        if not why:
+            why = updated_per_example(net, placed, y, params, moved)
+        found = summary(wrong, names, "weight and bias update")
         return (
-            True,
-            f"update_mini_batch equals -(eta/m)·Σ gradients from {source_} ({setting}): "
-            f"relative error {worst:.1e}",
+            False,
+            f"update_mini_batch against -(eta/m)·Σ gradients from {source_} ({setting}): {found}{why}",
         )
-    why = ""
-    if factors and np.allclose(factors, UPDATE_M, rtol=1e-3):
-        why = ": the step is m times too large, so the division by len(mini_batch) is missing"
-    elif factors and np.allclose(factors, 1 / UPDATE_M, rtol=1e-3):
-        why = ": the step is m times too small, so it is divided by len(mini_batch) twice"
-    elif factors and np.allclose(factors, UPDATE_ETA, rtol=1e-3):
-        why = ": the step is eta times too small, so eta is applied twice"
-    elif factors and np.allclose(factors, -1, rtol=1e-3):
-        why = ": the step goes uphill; subtract eta/m times the gradient"
-    if not why:
-        why = updated_per_example(net, placed, y, params, moved)
-    found = summary(wrong, names, "weight and bias update")
-    return False, f"update_mini_batch against -(eta/m)·Σ gradients from {source_} ({setting}): {found}{why}"
+    line = f"update_mini_batch equals -(eta/m)·Σ gradients from {source_} ({setting}): relative error"
+    line += f" {worst:.1e}"
+    if net.plans["update_mini_batch"].lmbda is None or net.lmbda:
+        return True, line
+    passed, l2_line = check_weight_decay(net, placed, x, params, moved)
+    return passed, f"{line}; {l2_line}" if passed else l2_line
+
+
+def check_weight_decay(net: YourNetwork, placed, x, params, unregularised) -> tuple[bool, str]:
+    """The L2 part of one update: its step at chapter 3's lmbda less its step without L2, against the
+    book's -(eta·lmbda/n)·w on the weights and nothing on the biases. How many times the book's decay
+    it is comes from the first layer's weights on pixels that are blank in every example, which no
+    gradient moves, so it holds wherever in the loop the decay is applied."""
+    with net.regularised(L2_LMBDA):
+        regularised = stepped(net, placed, params)
+    shrink = UPDATE_ETA * L2_LMBDA / net.n_train
+    setting = f"lmbda={L2_LMBDA:g}, n={net.n_train}, m={UPDATE_M}, eta={UPDATE_ETA}"
+    decays = [r - u for r, u in zip(regularised, unregularised)]
+    expected = [-shrink * p if k % 2 == 0 else np.zeros_like(p) for k, p in enumerate(params)]
+    moved = np.concatenate([d.ravel() for d in decays])
+    error = float(
+        np.linalg.norm(moved - np.concatenate([e.ravel() for e in expected]))
+        / np.linalg.norm(np.concatenate([e.ravel() for e in expected]))
+    )
+    if error < L2_TOLERANCE:
+        return True, f"its L2 term ({setting}) shrinks the weights by eta·lmbda/n: relative error {error:.1e}"
+    blank = ~np.any(x != 0, axis=0)
+    ungraded = decays[0][:, blank].ravel(), expected[0][:, blank].ravel()
+    times = float(ungraded[0] @ ungraded[1] / (ungraded[1] @ ungraded[1]))
+    against = f"its L2 term ({setting}) against the book's weight decay -(eta·lmbda/n)·w"
+    biases_decay = all(
+        np.allclose(d, -shrink * times * p, rtol=1e-2, atol=0) for d, p in zip(decays[1::2], params[1::2])
+    )
+    if abs(times - 1) < 1e-3:
+        if biases_decay:
+            return False, (
+                f"{against}: the biases decay too; the book's L2 regularises only the weights "
+                "(self.biases = [b - (eta/len(mini_batch))*nb ...], with no (1 - eta*(lmbda/n)))"
+            )
+        return False, (
+            f"{against}: the weights decay as the book's, but lmbda changes the rest of the step too "
+            f"(relative error {error:.1e}); only (1 - eta*(lmbda/n))*w should depend on lmbda"
+        )
+    return False, f"{against}: {decay_words(times, net.n_train)}"
+
+
+def decay_words(times: float, n: int) -> str:
+    """What a weight decay of `times` the book's means, and where to look."""
+    causes = [
+        (0.0, "lmbda does not change the weights: the L2 term is missing"),
+        (
+            UPDATE_M,
+            "the weights decay m times as much as the book's: the L2 term is applied once per example, "
+            "inside the loop over the mini-batch; apply (1 - eta*(lmbda/n))*w once per mini-batch, after it",
+        ),
+        (
+            2.0,
+            "the weights decay twice as much as the book's: the L2 term is applied twice, e.g. in the "
+            "gradients and again in the update",
+        ),
+        (
+            n / UPDATE_M,
+            "the weights decay n/m times as much as the book's: the L2 term divides lmbda by "
+            "len(mini_batch) where the book divides it by n, the training-set size",
+        ),
+        (
+            n,
+            "the weights decay n times as much as the book's: it has lmbda where the book has lmbda/n",
+        ),
+        (
+            1 / UPDATE_ETA,
+            "the weights decay 1/eta times as much as the book's: eta is left out of the L2 term",
+        ),
+        (-1.0, "the weights grow where they should shrink: the L2 term's sign is flipped"),
+    ]
+    for factor, words in causes:
+        if abs(times - factor) <= 1e-3 * max(abs(factor), 1.0):
+            return words
+    return f"the weights decay {times:.4g} times as much as the book's (with n = {n}, the training-set size)"
 
 
 def updated_per_example(net: YourNetwork, placed, labels, params, moved) -> str:

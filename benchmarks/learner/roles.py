@@ -16,7 +16,7 @@ import ast
 import difflib
 import inspect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from benchmarks.learner.loading import LearnerFileError, LoadedFile
 from benchmarks.learner.places import place
@@ -299,6 +299,11 @@ class CallPlan:
     def arguments(self, *values) -> list:
         return [values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
 
+    def with_lmbda(self, lmbda: float) -> "CallPlan":
+        """The same call with another value for its L2 parameter."""
+        slots = [("lmbda", lmbda) if isinstance(s, tuple) and s[0] == "lmbda" else s for s in self.slots]
+        return replace(self, slots=slots, lmbda=float(lmbda))
+
 
 def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Spelling) -> CallPlan:
     """The arguments for calling the role's method: the role's in the places its names say, network2's
@@ -339,7 +344,7 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
             plan.slots.append(("value", given[p.name]))
             plan.filled[p.name] = given[p.name]
         elif p.name.lower() in LMBDA_NAMES:
-            plan.slots.append(("value", settings["lmbda"]))
+            plan.slots.append(("lmbda", settings["lmbda"]))
             plan.filled[p.name] = settings["lmbda"]
             plan.said.append(f"{p.name}={settings['lmbda']:g}" + ("" if settings["lmbda"] else ", no L2"))
         elif p.name.lower() in SIZE_NAMES:

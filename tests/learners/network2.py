@@ -1,6 +1,7 @@
 # expect: pass
 # shows: update_mini_batch (filled in: lmbda=0, no L2; n=50000, the training-set size)
 # shows: `backprop` matches central differences of the cross-entropy, from your CrossEntropyCost.fn
+# shows: its L2 term (lmbda=5, n=50000, m=4, eta=0.3) shrinks the weights by eta·lmbda/n
 """Chapter 3's network2.py style: a cost class kept in self.cost, L2 and a scaled initialiser."""
 
 import json
