@@ -25,7 +25,7 @@ import pytest
 
 from benchmarks import env
 from benchmarks.learner.bounded import Bounded, LearnerCodeError
-from benchmarks.learner.loading import python2_fixes
+from benchmarks.learner.loading import pylab_imports, python2_fixes
 from benchmarks.learner.roles import CLI, HYDRA, ranked
 from tests.conftest import ROOT, TINY, run_py
 
@@ -174,6 +174,16 @@ def endless(n):
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM on this system")
+def test_pylab_becomes_the_imports_ipython_makes_for_it():
+    namespace = {}
+    exec(pylab_imports("%pylab inline"), namespace)
+    assert namespace["dot"] is np.dot and namespace["np"] is np and callable(namespace["plot"])
+    bare = {}
+    exec(pylab_imports("get_ipython().run_line_magic('pylab', '--no-import-all')"), bare)
+    assert bare["np"] is np and "dot" not in bare
+    assert pylab_imports("%matplotlib inline") is None and pylab_imports("pylab = 1") is None
+
+
 def test_a_call_past_its_time_limit_is_stopped_and_named_with_its_line():
     bounded = Bounded(Path(__file__).parent, 0.2, {}, CLI.timeout)
     with pytest.raises(LearnerCodeError) as stopped:

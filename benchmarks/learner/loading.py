@@ -47,6 +47,20 @@ NOTEBOOK = ".ipynb"
 IPYTHON_LINE = re.compile(r"\s*([%!]|[\w.]+\s*=\s*[%!]\S|[\w.]+\?\??\s*$)")
 # Cell magics whose body is Python that runs as written; any other (%%bash, %%writefile) leaves its cell out
 PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun")
+# `%pylab`, in a notebook or as a script exported from one, and the imports IPython makes for it
+PYLAB = re.compile(r"""\s*(%pylab\b|get_ipython\(\)\.(run_line_magic\(|magic\()\s*['"]pylab\b)(?P<rest>.*)""")
+PYLAB_IMPORTS = (
+    "import numpy; import matplotlib; from matplotlib import pylab, mlab, pyplot; "
+    "import numpy as np; import matplotlib.pyplot as plt"
+)
+PYLAB_STAR_IMPORTS = "; from pylab import *; from numpy import *"
+
+
+def pylab_imports(line: str) -> str | None:
+    """The imports that stand for a `%pylab` line, on one line; None for any other line."""
+    if not (match := PYLAB.match(line)):
+        return None
+    return PYLAB_IMPORTS + ("" if "--no-import-all" in match["rest"] else PYLAB_STAR_IMPORTS)
 
 
 class LearnerFileError(UserError):
@@ -100,7 +114,7 @@ def notebook_code(path: Path) -> tuple[str, list[str], bool]:
     kernel = metadata.get("kernelspec", {}).get("name", "")
     kernel += " " + str(metadata.get("language_info", {}).get("version", ""))
     python2 = bool(re.search(r"python2|(^|\s)2\.\d", kernel))
-    lines, cells, left_out = [], [], []
+    lines, cells, left_out, pylab = [], [], [], []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code":
             continue
@@ -112,7 +126,10 @@ def notebook_code(path: Path) -> tuple[str, list[str], bool]:
                 continue
             source[0] = ""
         for within, line in enumerate(source, start=1):
-            if IPYTHON_LINE.match(line):
+            if imports := pylab_imports(line):
+                pylab.append(f"cell {number}, line {within}")
+                line = imports
+            elif IPYTHON_LINE.match(line):
                 left_out.append(f"cell {number}, line {within} `{line.strip()[:40]}`")
                 indent = line[: len(line) - len(line.lstrip())]
                 line = f"{indent}pass" if indent else ""
@@ -125,13 +142,34 @@ def notebook_code(path: Path) -> tuple[str, list[str], bool]:
     notes = [f"a notebook: its {code_cells} code cells read in order as one file"]
     if python2:
         notes.append("its kernel is Python 2: its cells read as a Python 2 file is read")
+    if pylab:
+        notes.append(pylab_note(pylab))
     if left_out:
         notes.append(f"left out {len(left_out)} IPython magic and shell lines: {'; '.join(left_out)}")
     return "\n".join(lines), notes, python2
 
 
+def pylab_note(places: list[str]) -> str:
+    return (
+        f"%pylab ({', '.join(places)}): run as the imports IPython makes for it, numpy and matplotlib's "
+        "pylab, their names imported with *"
+    )
+
+
+def script_pylab(text: str) -> tuple[str, list[str]]:
+    """A .py file exported from a notebook, its `get_ipython().run_line_magic('pylab', ...)` lines made the
+    imports they stand for; a note saying so."""
+    lines, places = text.split("\n"), []
+    for index, line in enumerate(lines):
+        if imports := pylab_imports(line):
+            lines[index] = imports
+            places.append(f"line {index + 1}")
+    return "\n".join(lines), [pylab_note(places)] if places else []
+
+
 def decoded(path: Path) -> tuple[str, list[str]]:
-    """The file's text with '\\n' line endings, and a note when its bytes are not its encoding's."""
+    """The file's text with '\\n' line endings and its %pylab lines made imports, and a note when its
+    bytes are not its encoding's."""
     data = path.read_bytes()
     if b"\0" in data:
         line = data[: data.index(b"\0")].count(b"\n") + 1
@@ -150,7 +188,8 @@ def decoded(path: Path) -> tuple[str, list[str]]:
             f"line {line} holds bytes that are not UTF-8 (0x{data[start]:02x}), as an editor saving Latin-1 "
             "or Windows-1252 writes them: read as Latin-1"
         ]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), notes
+    text, pylab = script_pylab(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text, notes + pylab
 
 
 def python2_hint(error: SyntaxError, path: Path) -> str:
