@@ -322,7 +322,11 @@ def bind_threads(cores: set[int]) -> None:
 
 
 # A helper may run on any core, whatever cores the run it loads is bound to.
-BUSY = "import os; os.sched_setaffinity(0, range(os.cpu_count()))\nwhile True: pass"
+# A helper says it is spinning (one byte on stdout) and spins until killed
+BUSY = (
+    "import os, sys; os.sched_setaffinity(0, range(os.cpu_count()))\n"
+    "sys.stdout.write('.'); sys.stdout.flush()\nwhile True: pass"
+)
 
 
 @contextlib.contextmanager
@@ -332,16 +336,18 @@ def background_load(processes: int):
     Each helper is a fresh interpreter, not a fork: forking a process in which a
     multithreaded library (JAX) is loaded can deadlock the child."""
     helpers = [
-        subprocess.Popen([sys.executable, "-c", BUSY], stdin=subprocess.DEVNULL) for _ in range(processes)
+        subprocess.Popen([sys.executable, "-c", BUSY], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        for _ in range(processes)
     ]
     try:
-        if helpers:
-            time.sleep(0.3)  # let the helpers start and the scheduler see the load before timing
+        for helper in helpers:
+            helper.stdout.read(1)  # spinning, or gone (b""): timing starts under the load, never before
         yield [helper.pid for helper in helpers]
     finally:
         for helper in helpers:
             helper.kill()
             helper.wait()
+            helper.stdout.close()
 
 
 def machine_times() -> tuple[int, int, int] | None:

@@ -118,6 +118,13 @@ def test_machine_load_counts_other_processes_and_stolen_time_but_not_its_own(mon
     assert load.steal_share == pytest.approx(0.1, abs=0.01)
 
 
+def test_background_load_is_spinning_when_its_block_starts_and_gone_after_it():
+    with env.background_load(2) as helpers:
+        states = [Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] for pid in helpers]
+    assert len(set(helpers)) == 2 and states == ["R", "R"]  # runnable: spinning, not asleep
+    assert all(not Path(f"/proc/{pid}").exists() for pid in helpers)
+
+
 def test_machine_load_is_unknown_without_proc_stat(monkeypatch):
     monkeypatch.setattr(env, "machine_times", lambda: None)
     with env.MachineLoad() as load:
