@@ -366,7 +366,21 @@ def pays_off_from(line: pd.DataFrame) -> int | None:
     return start
 
 
-def thread_comparisons(runs: pd.DataFrame, background_load: int = 0) -> list[Comparison]:
+@dataclass(frozen=True)
+class Gain:
+    """What a second thread makes of one backend at one size: its comparison, and how many times as
+    fast (below 1: slower) 2 threads are, with that interval."""
+
+    comparison: Comparison
+    backend: str
+    hidden: int
+    batch: int
+    gain: float
+    low: float
+    high: float
+
+
+def second_thread_gains(runs: pd.DataFrame, background_load: int = 0) -> list[Gain]:
     """Per (backend, hidden, batch) measured on the CPU at 1 and 2 threads, one run at a time, at this
     background load: 1 thread against 2 (busy runs left out)."""
     data = usual_network(runs)
@@ -384,31 +398,8 @@ def thread_comparisons(runs: pd.DataFrame, background_load: int = 0) -> list[Com
             where = f"{backend}, hidden={hidden}, batch={batch}" + (
                 ", other core busy" if background_load else ""
             )
-            found.append(stats.compare(where, f"{backend} 1 thread", one, f"{backend} 2 threads", two))
-    return found
-
-
-@dataclass(frozen=True)
-class Gain:
-    """What a second thread makes of one backend at one size: its comparison, and how many times as
-    fast (below 1: slower) 2 threads are, with that interval."""
-
-    comparison: Comparison
-    backend: str
-    hidden: int
-    batch: int
-    gain: float
-    low: float
-    high: float
-
-
-def gains_of(comparisons: list[Comparison]) -> list[Gain]:
-    """The gains of thread_comparisons' comparisons (1 thread against 2)."""
-    found = []
-    for c in comparisons:
-        backend, hidden, batch = c.key.split(", ")[:3]
-        gain = c.speed_of(c.sides[1])
-        found.append(Gain(c, backend, int(hidden.split("=")[1]), int(batch.split("=")[1]), *gain))
+            c = stats.compare(where, f"{backend} 1 thread", one, f"{backend} 2 threads", two)
+            found.append(Gain(c, backend, int(hidden), int(batch), *c.speed_of(c.sides[1])))
     return found
 
 
@@ -417,8 +408,8 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     size), told at the largest cell both ran; with where it starts to pay off and, at that cell,
     what share of its library's peak each reaches on one thread."""
     claim = "Hand-written NumPy has no parallelism; frameworks use the hardware better."
-    idle = thread_comparisons(runs)
-    gains = [g for g in gains_of(idle) if g.backend in kinds]
+    idle = second_thread_gains(runs)
+    gains = [g for g in idle if g.backend in kinds]
     if not gains:
         return Answer(
             "Performance",
@@ -449,9 +440,9 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     parts = [gain_text(best[(hidden, batch)][f]) for f in order if f in best[(hidden, batch)]]
     text = f"Idle, at hidden {hidden}, batch {batch}, a second thread makes " + ", ".join(parts)
     text += pays_off_text(gains, batch) + peak_share_text(runs, hidden, batch)
-    busy = thread_comparisons(runs, background_load=1)
-    if busy_gains := gains_of(busy):
-        worst = min(busy_gains, key=lambda g: g.gain)
+    busy = second_thread_gains(runs, background_load=1)
+    if busy:
+        worst = min(busy, key=lambda g: g.gain)
         text += (
             f"; with the other core busy, 2 threads make {gain_text(worst)} at batch {worst.batch}, hidden "
         )
@@ -484,7 +475,7 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     else:
         verdict = UNDECIDED
         text = "Too few runs to tell what a second thread does. " + text
-    return Answer("Performance", claim, verdict, text + ".", idle + busy)
+    return Answer("Performance", claim, verdict, text + ".", [g.comparison for g in idle + busy])
 
 
 def gain_text(g: Gain) -> str:
