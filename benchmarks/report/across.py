@@ -30,7 +30,7 @@ def per_machine(
     runs: pd.DataFrame, judge: Callable[[pd.DataFrame], list[Answer]]
 ) -> list[tuple[dict, list[Answer]]]:
     """(machine, its answers) for each machine in the runs, newest first."""
-    ids = machines.identify(runs)
+    ids = machines.machine_of(runs)
     return [(m, judge(runs[ids == m["id"]])) for m in machines.describe(runs)]
 
 
@@ -203,7 +203,7 @@ def plot_numpy_torch(results, out: Path) -> str | None:
 
 
 def plot_speedup(runs: pd.DataFrame, out: Path) -> str | None:
-    ids = machines.identify(runs)
+    ids = machines.machine_of(runs)
     labels = {m["id"]: m["label"] for m in machines.describe(runs)}
     frames = [speedups(runs[ids == machine]).assign(machine=label) for machine, label in labels.items()]
     frame = (

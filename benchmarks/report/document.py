@@ -136,8 +136,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     tables below them show the newest machine's runs."""
     out.mkdir(parents=True, exist_ok=True)
     left_out = runs.iloc[:0] if left_out is None else left_out
-    if "machine" not in runs:
-        runs = runs.assign(machine=machines.identify(runs))
+    runs = runs.assign(machine=machines.machine_of(runs))
     described = machines.describe(runs)
     across_machines = None
     if len(described) > 1:

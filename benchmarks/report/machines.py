@@ -110,6 +110,12 @@ def label(rows: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def machine_of(runs: pd.DataFrame) -> pd.Series:
+    """Each row's machine: the `machine` column the report's loading adds over all the sets merged,
+    else identified from these rows alone."""
+    return runs["machine"] if "machine" in runs else identify(runs)
+
+
 # What answers.json says of a machine: its environment but the variables, which are per run.
 IDENTITY = [c for c in ENVIRONMENT if c != "speed_env"]
 
@@ -117,9 +123,8 @@ IDENTITY = [c for c in ENVIRONMENT if c != "speed_env"]
 def describe(runs: pd.DataFrame) -> list[dict]:
     """One entry per machine in the runs, newest first: {"id", "label", "identity"}; labels that two
     machines share get the fingerprint to tell them apart."""
-    ids = identify(runs)
     found = []
-    for machine, rows in runs.groupby(ids, observed=True):
+    for machine, rows in runs.groupby(machine_of(runs), observed=True):
         newest = rows.sort_values("started_at").iloc[-1]
         identity = {c: plain(newest.get(c)) for c in IDENTITY if c in rows}
         identity["fingerprint_gflops"] = plain(round(fingerprints(rows).median(), 1))
