@@ -35,6 +35,7 @@ from benchmarks.learner.roles import (
     ETA_NAMES,
     HYDRA,
     Spelling,
+    adopt_top_level_methods,
     find_class,
     find_methods,
     line_of,
@@ -69,6 +70,11 @@ def cost_words(name: str) -> tuple[str, str | None]:
     if "likelihood" in key:
         return "log-likelihood", None
     return name, None
+
+
+class NotGradients(LearnerCodeError):
+    """The file's backprop returns two lists, but of something other than the gradients (activations and
+    deltas, for its update to combine): it is left out, and the update is checked on its own."""
 
 
 class YourNetwork:
@@ -108,6 +114,8 @@ class YourNetwork:
         self.spelling = spelling
         self.bounded = Bounded(self.loaded.path.parent, timeout, self.loaded.failed_imports, spelling.timeout)
         self.cls = find_class(self.loaded, class_name)
+        if adopted := adopt_top_level_methods(self.cls, self.loaded):
+            self.notes.append(adopted)
         self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
         arguments = self.evaluated(parsed_options(arg, "arg", spelling), "arg")
         filled = {"lmbda": float(lmbda), "n": len(train_y)}
@@ -172,6 +180,8 @@ class YourNetwork:
             try:
                 with np.errstate(all="ignore"):  # a backprop called with what it does not expect
                     self.backprop_step(x, y)
+            except NotGradients as e:  # (activations, deltas) for its update to combine
+                self.leave_out_backprop(str(e).split(": ", 1)[1])
             except LearnerCodeError as e:
                 if self.plans["backprop"].as_book:
                     raise
@@ -402,6 +412,11 @@ class YourNetwork:
             if not self.swapped:
                 self.notes.append(f"{name} returns (nabla_w, nabla_b): taken in that order, by their shapes")
                 self.swapped = True
+        if not any(np.shape(a) in weights for a in [*nabla_b, *nabla_w]):
+            raise NotGradients(
+                f"{where}: {name} returns arrays shaped {[np.shape(a) for a in nabla_w]}, none shaped like a "
+                "layer's weights, so not (nabla_b, nabla_w)"
+            )
         for index, (got, want) in enumerate(zip(nabla_w, weights)):
             if np.shape(got) != want:
                 raise LearnerCodeError(

@@ -37,13 +37,29 @@ def one_line(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class FailedImports(dict):
+    """Name -> "line 10 `import x`: why", for each name a failed import would have bound. A name that
+    no failed import names may still have been meant to come from a failed `from helpers import *`."""
+
+    def cause(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        if name in self:
+            return self[name]
+        if "*" in self:
+            return f"perhaps from {self['*']}"
+        return None
+
+
 class Bounded:
     """Calls into the code of the files in `folder`, each limited to `timeout` seconds (0: none)."""
 
     def __init__(self, folder: Path, timeout: float, failed_imports: dict[str, str], timeout_option: str):
         self.folder = folder.resolve()
         self.timeout = float(timeout or 0)
-        self.failed_imports = failed_imports
+        if not isinstance(failed_imports, FailedImports):
+            failed_imports = FailedImports(failed_imports)
+        self.failed_imports = failed_imports  # the loader's own, which grows while the file loads
         self.timeout_option = timeout_option
         self.inside = False
         self.alarms = 0
@@ -115,9 +131,9 @@ class Bounded:
         if frames:
             last = frames[-1]
             where = f"{place(last.filename, last.lineno)} (in {last.name})"
-            if name and name in self.failed_imports:
+            if cause := self.failed_imports.cause(name):
                 return (
-                    f"{where} uses `{name}`, which was not imported: {self.failed_imports[name]}; "
+                    f"{where} uses `{name}`, which was not imported: {cause}; "
                     "install it, or put the file where that import works"
                 )
             return f"{where} raised {kind}: {one_line(error)}; fix that line (the check was calling {what})"

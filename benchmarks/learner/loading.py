@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 
 from benchmarks.errors import UserError
-from benchmarks.learner.bounded import Bounded
+from benchmarks.learner.bounded import Bounded, FailedImports
 from benchmarks.learner.places import CELL_LINES, line_at, lines_at, place
 from benchmarks.registry import ROOT
 
@@ -74,7 +74,7 @@ class LoadedFile:
     tree: ast.Module
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    failed_imports: dict[str, str] = field(default_factory=dict)  # name -> "line 10 `import x`: why"
+    failed_imports: FailedImports = field(default_factory=FailedImports)
 
 
 def resolve(path: str | Path | None) -> Path:
@@ -415,9 +415,9 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
             loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({why})")
             for name in bound_names(node):
                 if name not in namespace:
-                    loaded.failed_imports[name] = f"{line_at(path, node.lineno)} {statement}: {why}"
+                    loaded.failed_imports.setdefault(name, f"{line_at(path, node.lineno)} {statement}: {why}")
         elif e is not None:
-            cause = isinstance(e, NameError) and loaded.failed_imports.get(e.name)
+            cause = isinstance(e, NameError) and loaded.failed_imports.cause(e.name)
             if cause and kind in (ast.FunctionDef, ast.AsyncFunctionDef):
                 # a decorator from a failed import (`@interact(i=(0, 9))`): the rest of the file is still
                 # of use; a later use of the function is told by the import that failed
@@ -445,7 +445,7 @@ def import_failure(error: ImportError, node: ast.stmt) -> str:
 def while_loading(error: Exception, loaded: LoadedFile, node: ast.stmt) -> str:
     lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(loaded.path)]
     line = lines[-1] if lines else node.lineno
-    cause = loaded.failed_imports.get(getattr(error, "name", None) or "")
+    cause = loaded.failed_imports.cause(getattr(error, "name", None))
     if isinstance(error, NameError) and cause:
         return (
             f"{place(loaded.path, line)} uses `{error.name}`, which was not imported: {cause}; "

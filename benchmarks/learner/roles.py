@@ -92,6 +92,8 @@ SIZE_NAMES = {
     "total",
     "size_of_training_set",
 }
+# update_mini_batch(mini_batch, nbatch, eta): the mini-batch's own length, which the update divides by
+BATCH_SIZE_NAMES = {"nbatch", "n_batch", "batch_size", "mini_batch_size", "minibatch_size", "batchsize", "m"}
 ETA_NAMES = {"eta", "learning_rate", "lr", "alpha", "rate", "step_size", "learningrate", "eta0"}
 ARRAY_NAMES = {"x": {"x", "xs", "inputs"}, "y": {"y", "ys", "targets", "labels"}}
 
@@ -180,6 +182,32 @@ def find_class(loaded: LoadedFile, name: str | None) -> type:
             "(Network(sizes) with feedforward and update_mini_batch)"
         )
     raise LearnerFileError(f"{file} has no class Network (its classes: {listed}); pass --class NAME")
+
+
+def adopt_top_level_methods(cls: type, loaded: LoadedFile) -> str | None:
+    """Functions written at the file's top level whose first parameter is `self` (a class body that lost
+    its indentation after __init__, or methods defined in notebook cells of their own) become the class's
+    methods, where it has none of that name; the note that says so, or None."""
+    module = loaded.module
+    adopted = [
+        (name, value)
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and value.__module__ == module.__name__
+        and list(inspect.signature(value).parameters)[:1] == ["self"]
+        and not hasattr(cls, name)
+    ]
+    if not adopted:
+        return None
+    for name, function in adopted:
+        setattr(cls, name, function)
+    lines = sorted(function.__code__.co_firstlineno for _, function in adopted)
+    listed = ", ".join(name for name, _ in adopted)
+    return (
+        f"{listed} ({place(loaded.path, lines[0])} on) take `self` but are written at the top level, outside "
+        f"class {cls.__name__}: taken as its methods; indent them under the class so that your own "
+        f"{cls.__name__}(...).{adopted[0][0]}(...) works"
+    )
 
 
 def ranked(role: str, names: list[str]) -> list[list[str]]:
@@ -284,6 +312,9 @@ def signature_without_self(cls: type, name: str) -> inspect.Signature:
     return signature.replace(parameters=parameters)
 
 
+LENGTH = ("length of the first argument",)  # a slot filled with len(mini_batch)
+
+
 @dataclass
 class CallPlan:
     """How to call a role's method: `slots` in order, each a role parameter's index or a fixed value."""
@@ -297,7 +328,10 @@ class CallPlan:
     as_book: bool = True  # every role parameter found by its name: the method means what the book's does
 
     def arguments(self, *values) -> list:
-        return [values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
+        return [
+            values[slot] if isinstance(slot, int) else len(values[0]) if slot == LENGTH else slot[1]
+            for slot in self.slots
+        ]
 
     def with_lmbda(self, lmbda: float) -> "CallPlan":
         """The same call with another value for its L2 parameter."""
@@ -347,6 +381,10 @@ def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Sp
             plan.slots.append(("lmbda", settings["lmbda"]))
             plan.filled[p.name] = settings["lmbda"]
             plan.said.append(f"{p.name}={settings['lmbda']:g}" + ("" if settings["lmbda"] else ", no L2"))
+        elif role == "update_mini_batch" and p.name.lower() in BATCH_SIZE_NAMES:
+            plan.slots.append(LENGTH)
+            plan.filled[p.name] = "len(mini_batch)"
+            plan.said.append(f"{p.name}=len(mini_batch)")
         elif p.name.lower() in SIZE_NAMES:
             plan.slots.append(("value", settings["n"]))
             plan.filled[p.name] = settings["n"]
@@ -424,7 +462,9 @@ def suggestion(name: str, cls: type, loaded: LoadedFile) -> str:
     a cost class, an activation function or its derivative; 'EXPR' when nothing fits."""
     key, namespace = normalised(name), vars(loaded.module)
     functions = [k for k, v in namespace.items() if inspect.isfunction(v)]
-    strings = compared_strings(loaded.tree, name)
+    strings = compared_strings(loaded.tree, name) or [
+        s for s in keyed_strings(loaded.tree, name) if "sigmoid" in s
+    ]
     if strings:
         return repr(next((s for s in strings if "sigmoid" in s.lower()), strings[0]))
     if "cost" in key or "loss" in key:
@@ -463,6 +503,32 @@ def compared_strings(tree: ast.Module, name: str) -> list[str]:
         )
         if named:
             found += [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+    return list(dict.fromkeys(found))
+
+
+def keyed_strings(tree: ast.Module, name: str) -> list[str]:
+    """The strings in each function where the parameter (or its attribute) is a key into a table of
+    them: `dict(zip(['sigmoid', 'relu'], [sigmoid, relu]))[activation_mode]`."""
+    found = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        keyed = any(
+            isinstance(node, ast.Subscript)
+            and (
+                (isinstance(node.slice, ast.Name) and node.slice.id == name)
+                or (isinstance(node.slice, ast.Attribute) and node.slice.attr == name)
+            )
+            for node in ast.walk(function)
+        )
+        if keyed:
+            found += [
+                node.value
+                for node in ast.walk(function)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.isidentifier()
+            ]
     return list(dict.fromkeys(found))
 
 
