@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.learner import check
+from benchmarks.learner.adapter import LearnerFileError, YourNetwork
 from benchmarks.report import __main__ as report
 from tests.conftest import ROOT, run_py
 
@@ -224,12 +225,12 @@ UNUSABLE = {
         ["--class", "Perceptron"],
         "network.py has no class Perceptron (its classes: Network)",
     ),
-    "missing method": (
-        [("def update_mini_batch(", "def train_on(")],
+    "missing methods": (
+        [("def update_mini_batch(", "def train_on("), ("def backprop(", "def gradients_of(")],
         [],
         f"network.py line {line_of('class Network', [])}: class Network has no update_mini_batch method that "
-        "the tool recognises (its methods: feedforward, SGD, train_on, backprop, evaluate, cost_derivative); "
-        "name it: --method update_mini_batch=NAME",
+        "the tool recognises (its methods: feedforward, SGD, train_on, gradients_of, evaluate, "
+        "cost_derivative); name it: --method update_mini_batch=NAME",
     ),
     "raises on import": (
         RAISES_ON_IMPORT,
@@ -259,6 +260,22 @@ def test_an_unusable_file_exits_2_with_one_line_naming_it(case, tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"error: {message}"), done.stderr
+
+
+def test_a_backprop_without_an_update_is_checked_alone_and_a_run_of_it_is_refused(tmp_path, capsys):
+    path = variant(tmp_path, ("def update_mini_batch(", "def train_on("))
+    code, lines, _ = checked(capsys, path, "--quick")
+    assert code == 0
+    assert [line[:7] for line in lines if line.startswith(("PASS", "FAIL", "SKIP"))] == [
+        "PASS 1.",
+        "SKIP 2.",
+        "SKIP 3.",
+    ]
+    missing = "class Network has no update_mini_batch method that the tool recognises"
+    assert any(missing in line and "--method update_mini_batch=NAME" in line for line in lines)
+    assert lines[-1] == "1 of 1 checks passed, 2 skipped"
+    with pytest.raises(LearnerFileError, match=f"{missing} .*; name it: network_method="):
+        YourNetwork.check_options(path=path)
 
 
 def test_a_learners_file_runs_under_the_harness_beside_the_others(tmp_path):

@@ -15,7 +15,10 @@ NAME -> EXPR) and `timeout` (seconds any one call may take). A network2-style fi
 keeps its cost in `self.cost`; its `fn(a, y)` is the cost this backend reports.
 """
 
+import copy
+import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +42,7 @@ from benchmarks.learner.roles import (
     find_class,
     find_methods,
     line_of,
+    methods_of,
     parsed_options,
     plan_call,
     plan_constructor,
@@ -72,6 +76,39 @@ def cost_words(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+@dataclass(frozen=True)
+class Examples:
+    """How a method takes each example: x as the book's (784, 1) column or flat, (784,); y as the
+    book's one-hot (10, 1) column, flat, (10,), or the digit's label, an int."""
+
+    x: str = "column"
+    y: str = "column"
+
+    def pair(self, x, y) -> tuple:
+        """The book's (column x, one-hot column y) in this form."""
+        if self.y == "label":
+            y = int(np.argmax(parameters.as_numpy(y)))
+        elif self.y == "flat":
+            y = y.reshape(-1)
+        return (x.reshape(-1) if self.x == "flat" else x), y
+
+    def words(self, n_in: int, n_out: int) -> str:
+        """How a method takes each example, against the book."""
+        if self.y == "label":
+            return f"each example's y as the digit's label (an int), not the one-hot ({n_out}, 1) column"
+        return f"each example as flat vectors, x ({n_in},) and y ({n_out},), not the book's columns"
+
+
+BOOK, FLAT, LABELS = Examples(), Examples("flat", "flat"), Examples("column", "label")
+# An error of code that indexes with y (e[y] = 1.0, np.eye(10)[y]): the method wants the digit's label
+INDEXED_BY_Y = re.compile(r"raised (IndexError|TypeError): .*(indices|index|integer)")
+
+
+class WrongLayers(LearnerCodeError):
+    """The network the file builds has another number of weight or bias arrays than layers: a FAIL,
+    found before any check can run."""
+
+
 class NotGradients(LearnerCodeError):
     """The file's backprop returns two lists, but of something other than the gradients (activations and
     deltas, for its update to combine): it is left out, and the update is checked on its own."""
@@ -100,6 +137,7 @@ class YourNetwork:
         spelling: Spelling = HYDRA,
         cost: str | None = "quadratic",
         lmbda=0.0,
+        without_update=False,
         **settings,  # the run's output, activation, momentum...: the file's own code decides (unsupported)
     ):
         self.dtype = np.dtype(dtype)
@@ -117,6 +155,9 @@ class YourNetwork:
         if adopted := adopt_top_level_methods(self.cls, self.loaded):
             self.notes.append(adopted)
         self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
+        self.update_left_out = None
+        if not self.names["update_mini_batch"]:
+            self.leave_out_update(without_update)
         arguments = self.evaluated(parsed_options(arg, "arg", spelling), "arg")
         filled = {"lmbda": float(lmbda), "n": len(train_y)}
         self.backprop_left_out = None
@@ -153,12 +194,16 @@ class YourNetwork:
         self.find_parameter_lists(params, parsed_options(param, "param", spelling))
         self.find_kept_eta()
         self.set_parameters(params)
-        self.lmbda = self.plans["update_mini_batch"].lmbda or 0.0
+        update = self.plans.get("update_mini_batch")
+        self.lmbda = (update.lmbda if update else None) or 0.0
         self.n_train = len(train_y)
         self.own_cost = self.find_cost()
         self.swapped = False
+        self.forms = {role: BOOK for role in ("backprop", "update_mini_batch")}
         self.train_pairs = list(zip(self.columns(train_x), self.targets(train_y)))
         self.probe(cost)
+        if self.forms["update_mini_batch"] != BOOK:
+            self.train_pairs = [self.forms["update_mini_batch"].pair(x, y) for x, y in self.train_pairs]
 
     def probe(self, cost: str | None):
         """One example through feedforward and backprop, so that what cannot work is said now, not
@@ -179,15 +224,82 @@ class YourNetwork:
         if self.names["backprop"]:
             try:
                 with np.errstate(all="ignore"):  # a backprop called with what it does not expect
-                    self.backprop_step(x, y)
+                    self.tried("backprop", lambda: self.backprop_step(x, y), [FLAT, LABELS])
             except NotGradients as e:  # (activations, deltas) for its update to combine
                 self.leave_out_backprop(str(e).split(": ", 1)[1])
             except LearnerCodeError as e:
                 if self.plans["backprop"].as_book:
                     raise
                 self.leave_out_backprop(str(e).split("; it must return")[0])
+        if self.names["update_mini_batch"]:
+            self.probe_update(x, y)
         if mismatch := self.cost_mismatch(cost):
             raise LearnerFileError(mismatch)
+
+    def tried(self, role: str, attempt, others: list[Examples]):
+        """attempt() with the role's examples as the book's; where the method raises or returns what
+        cannot be used, again with each other form in turn (the label only where the code indexes with
+        y), which becomes the role's with a note; the book's error where none works."""
+        try:
+            return attempt()
+        except NotGradients:
+            raise
+        except LearnerCodeError as e:
+            for form in [] if "has not returned after" in str(e) else others:
+                if form == LABELS and not INDEXED_BY_Y.search(str(e)):
+                    continue
+                self.forms[role] = form
+                try:
+                    result = attempt()
+                except LearnerCodeError:
+                    continue
+                self.notes.append(
+                    f"{self.names[role]} takes {form.words(self.shapes[0][1], self.n_out)} (with the book's, "
+                    f"{str(e).split('; fix that line')[0]}): given so"
+                )
+                return result
+            self.forms[role] = BOOK
+            raise e from None
+
+    def probe_update(self, x, y):
+        """One update of one example, on a copy of the network, so that an update written for flat
+        examples or labels is told now; an error it raises in every form is told by the checks."""
+        kept = self.net
+        try:
+            self.net = copy.deepcopy(kept)
+        except Exception:  # noqa: BLE001 - a network that cannot be copied is not probed
+            return
+        try:
+            with np.errstate(all="ignore"):
+                self.tried("update_mini_batch", lambda: self.updated([(x, y)], 1.0), [FLAT, LABELS])
+        except LearnerCodeError:
+            pass
+        finally:
+            self.net = kept
+
+    def updated(self, pairs, eta):
+        self.update(pairs, eta)
+        return self.parameters()
+
+    def update(self, pairs, eta):
+        """update_mini_batch of the book's (column, one-hot column) pairs, each in the form it takes."""
+        form = self.forms["update_mini_batch"]
+        return self.call("update_mini_batch", [form.pair(x, y) for x, y in pairs], eta)
+
+    def leave_out_update(self, allowed: bool):
+        """A class with a backprop but no update_mini_batch (it updates inline, in its SGD loop): the
+        checker runs check 1 alone, with a note; a run, which trains through it, is refused."""
+        methods = ", ".join(methods_of(self.cls)) or "none"
+        missing = f"class {self.cls.__name__} has no update_mini_batch method that the tool recognises"
+        option = self.spelling.option("method", [("update_mini_batch", "NAME")])
+        at = place(self.file, line_of(self.cls))
+        if not allowed:
+            raise LearnerFileError(f"{at}: {missing} (its methods: {methods}); name it: {option}")
+        self.update_left_out = f"{missing} (its methods: {methods})"
+        self.notes.append(
+            f"{self.update_left_out}: the checks that call it (2 to 5) are left out, and check 1 runs on "
+            f"{self.names['backprop']} alone; if one is the update, name it: {option}"
+        )
 
     def leave_out_backprop(self, why: str):
         """A backprop that cannot be called as the book's backprop(x, y) is not used: each check that
@@ -196,6 +308,12 @@ class YourNetwork:
         self.names["backprop"] = None
         self.plans.pop("backprop", None)
         self.backprop_left_out = f"{name} is not the book's backprop(x, y) ({why})"
+        if self.update_left_out:
+            raise LearnerFileError(
+                f"{place(self.file, line_of(self.cls))}: {self.update_left_out}, and "
+                f"{self.backprop_left_out}; the tool needs one of them: "
+                f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}"
+            )
         self.notes.append(
             f"{self.backprop_left_out}: left out; the gradients come from one-example updates of "
             f"{self.names['update_mini_batch']} instead (--method backprop=NAME names another)"
@@ -294,6 +412,7 @@ class YourNetwork:
         for what in ("weights", "biases"):
             if what in self.places:
                 continue
+            self.refuse_miscounted(what, weights, sizes)
             expected = ", ".join(str(s) for s in (weights if what == "weights" else [(n, 1) for n in sizes]))
             listed = ", ".join(vars(self.net)) or "none"
             looked = f"in self.{pointed[what]}" if what in pointed else "in any of its attributes"
@@ -304,11 +423,37 @@ class YourNetwork:
                 f"are there, name the attribute: {self.spelling.option('param', [(what, 'NAME')])}"
             )
 
+    def refuse_miscounted(self, what: str, weights: list[tuple], sizes: list[int]):
+        """WrongLayers where the attribute named for the role (self.weights, self.w...) holds a list of
+        arrays each shaped like one of the layers' but not one per layer (zip(sizes[:1], sizes[1:]))."""
+        expected = weights if what == "weights" else [(n, 1) for n in sizes]
+        fits = (
+            (lambda shape: shape in weights or shape[::-1] in weights)
+            if what == "weights"
+            else (lambda shape: any(shape in ((n, 1), (1, n), (n,)) for n in sizes))
+        )
+        for name, value in vars(self.net).items():
+            if parameters.rank(name, what) > 1 or not isinstance(value, list | tuple) or not value:
+                continue
+            if not all(parameters.is_array(v) for v in value):
+                continue
+            shapes = [tuple(v.shape) for v in value]
+            if len(shapes) != len(expected) and all(fits(shape) for shape in shapes):
+                built_sizes = [weights[0][1], *sizes]
+                raise WrongLayers(
+                    f"{self.where_defined('__init__')}: {self.cls.__name__}({built_sizes}) builds "
+                    f"{len(shapes)} {what[:-1] if what == 'weights' else 'bias'} array"
+                    f"{'s' if len(shapes) != 1 else ''} for its {len(expected)} layers: self.{name} holds "
+                    f"{', '.join(map(str, shapes))}, where the book's holds one per layer, "
+                    f"{', '.join(map(str, expected))}; look at the zip that makes self.{name} "
+                    f"(the book's: zip(sizes[:-1], sizes[1:]))"
+                )
+
     def find_kept_eta(self):
         """For an update_mini_batch(mini_batch) without eta: the attribute the constructor keeps it in
         (self.eta, self.learning_rate, ...), which each call sets; one line where there is none."""
-        plan = self.plans["update_mini_batch"]
-        if plan.kept_eta is None:
+        plan = self.plans.get("update_mini_batch")
+        if plan is None or plan.kept_eta is None:
             return
         kept = [
             name
@@ -369,7 +514,7 @@ class YourNetwork:
 
     def train_epoch(self, order, batch_size, eta):
         with np.errstate(over="ignore"):  # exp(-z) -> inf gives sigmoid 0, as it should
-            for k in range(0, len(order), batch_size):
+            for k in range(0, len(order), batch_size):  # train_pairs are in the form the update takes
                 self.call("update_mini_batch", [self.train_pairs[i] for i in order[k : k + batch_size]], eta)
 
     def output(self, result) -> np.ndarray:
@@ -396,7 +541,7 @@ class YourNetwork:
     def backprop_step(self, x, y) -> list[np.ndarray]:
         """[dW1, db1, ...] of one example from the learner's backprop, in the harness's orientation."""
         with np.errstate(over="ignore"):
-            result = self.call("backprop", x, y)
+            result = self.call("backprop", *self.forms["backprop"].pair(x, y))
         name, where = self.names["backprop"], self.where("backprop")
         shape = "(nabla_b, nabla_w), two lists with one array per layer"
         if not (
@@ -451,7 +596,7 @@ class YourNetwork:
             else:
                 before = self.parameters()
                 with np.errstate(over="ignore"):
-                    self.call("update_mini_batch", [(xi, yi)], 1.0)
+                    self.update([(xi, yi)], 1.0)
                 step = [p0 - p1 for p0, p1 in zip(before, self.parameters())]
                 self.set_parameters(before)
             grads = [g + np.asarray(s, dtype=np.float64).reshape(g.shape) for g, s in zip(grads, step)]
@@ -491,17 +636,21 @@ class YourNetwork:
         for out, target in zip(self.forward(x), self.targets(y)):
             a = np.asarray(out, dtype=np.float64).reshape(target.shape)
             if self.own_cost:
-                value = self.bounded.call(
-                    self.own_cost[1].split("from your ")[-1],
-                    self.own_cost[0],
-                    parameters.like(a, self.example),
-                    parameters.like(parameters.as_numpy(target).astype(np.float64), self.example),
-                )
-                total += float(np.sum(parameters.as_numpy(value)))
+                total += self.own_example_cost(a, parameters.as_numpy(target).astype(np.float64))
             else:
                 diff = np.ravel(a) - parameters.as_numpy(target).ravel()
                 total += 0.5 * float(diff @ diff)
         return total / len(x)
+
+    def own_example_cost(self, a: np.ndarray, y: np.ndarray) -> float:
+        """The file's own cost (self.cost.fn) of one output column a and one-hot column y."""
+        value = self.bounded.call(
+            self.own_cost[1].split("from your ")[-1],
+            self.own_cost[0],
+            parameters.like(a, self.example),
+            parameters.like(y, self.example),
+        )
+        return float(np.sum(parameters.as_numpy(value)))
 
     def parameters(self):
         """The current [W1, b1, ...] as float64, in the harness's orientation; an array whose shape the

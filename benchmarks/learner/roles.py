@@ -236,7 +236,8 @@ def chosen(cls: type, role: str, taken: list[str]) -> list[str]:
 
 
 def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelling: Spelling) -> dict:
-    """Role -> method name (None for a backprop the class lacks); --method always wins."""
+    """Role -> method name (None for a backprop, or an update beside a backprop, the class lacks);
+    --method always wins."""
     file, methods = loaded.path.name, methods_of(cls)
     listed = ", ".join(methods) or "none"
     for role, name in explicit.items():
@@ -258,7 +259,7 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
         candidates = chosen(cls, role, list(names.values()))
         if len(candidates) > 1:
             unsure[role] = candidates
-        elif not candidates and role in REQUIRED:
+        elif not candidates and role in REQUIRED and not (role == "update_mini_batch" and names["backprop"]):
             missing.append(role)
         names[role] = candidates[0] if len(candidates) == 1 else None
     if missing or unsure:
