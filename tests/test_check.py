@@ -131,10 +131,15 @@ L2_VARIANTS = {
         "the L2 term divides lmbda by len(mini_batch) where the book divides it by n",
     ),
     "lmbda taken and ignored": ([(DECAYED_UPDATE, PLAIN_UPDATE)], 1, "lmbda does not change the weights"),
-    "the biases decayed too": (
+    "the biases decayed too, a convention": (
         [(BIASES_UPDATE, BIASES_UPDATE.replace("[b-", "[(1-eta*(lmbda/n))*b-"))],
+        0,
+        "and the biases too, which the book leaves out",
+    ),
+    "the biases decayed twice as much as the weights": (
+        [(BIASES_UPDATE, BIASES_UPDATE.replace("[b-", "[(1-2*eta*(lmbda/n))*b-"))],
         1,
-        "the biases decay too; the book's L2 regularises only the weights",
+        "the weights decay as the book's, but lmbda changes the rest of the step too",
     ),
 }
 
