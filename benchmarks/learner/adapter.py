@@ -143,6 +143,7 @@ class YourNetwork:
         self.dtype = np.dtype(dtype)
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.loaded = load_definitions(path, timeout, spelling.timeout)
+        self.cls = find_class(self.loaded, class_name)  # its note among the file's
         self.module, self.skipped, self.notes = (
             self.loaded.module,
             self.loaded.skipped,
@@ -151,7 +152,6 @@ class YourNetwork:
         self.file = self.loaded.path.name
         self.spelling = spelling
         self.bounded = Bounded(self.loaded.path.parent, timeout, self.loaded.failed_imports, spelling.timeout)
-        self.cls = find_class(self.loaded, class_name)
         if adopted := adopt_top_level_methods(self.cls, self.loaded):
             self.notes.append(adopted)
         self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
@@ -189,7 +189,7 @@ class YourNetwork:
             self.cls,
             *self.constructor.arguments(sizes),
             at=(self.file, line_of(self.cls, "__init__")),
-            **keywords,
+            **keywords | self.constructor.keyword_sizes(sizes),
         )
         self.find_parameter_lists(params, parsed_options(param, "param", spelling))
         self.find_kept_eta()

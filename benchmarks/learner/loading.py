@@ -75,6 +75,7 @@ class LoadedFile:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failed_imports: FailedImports = field(default_factory=FailedImports)
+    classes: list[type] = field(default_factory=list)  # every class the file defines, a redefined one too
 
 
 def resolve(path: str | Path | None) -> Path:
@@ -114,11 +115,14 @@ def notebook_code(path: Path) -> tuple[str, list[str], bool]:
     kernel = metadata.get("kernelspec", {}).get("name", "")
     kernel += " " + str(metadata.get("language_info", {}).get("version", ""))
     python2 = bool(re.search(r"python2|(^|\s)2\.\d", kernel))
-    lines, cells, left_out, pylab = [], [], [], []
+    lines, cells, left_out, pylab, indented = [], [], [], [], []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code":
             continue
         source = cell.source.replace("\r\n", "\n").split("\n")
+        if indent := leading_indent(source):
+            source = [line.removeprefix(indent) for line in source]
+            indented.append(f"cell {number} ({len(indent.expandtabs(8))} columns)")
         first = source[0].strip()
         if first.startswith("%%"):
             left_out.append(f"cell {number}, line 1 `{first[:40]}`")
@@ -146,7 +150,19 @@ def notebook_code(path: Path) -> tuple[str, list[str], bool]:
         notes.append(pylab_note(pylab))
     if left_out:
         notes.append(f"left out {len(left_out)} IPython magic and shell lines: {'; '.join(left_out)}")
+    if indented:
+        notes.append(
+            f"{', '.join(indented)} start{'s' * (len(indented) == 1)} indented: read without that "
+            "indentation, as IPython runs a cell"
+        )
     return "\n".join(lines), notes, python2
+
+
+def leading_indent(source: list[str]) -> str:
+    """The indentation of a cell's first line that is not blank, which IPython takes off each of its
+    lines that starts with it (its leading_indent transformation); '' where there is none."""
+    first = next((line for line in source if line.strip()), "")
+    return first[: len(first) - len(first.lstrip())]
 
 
 def pylab_note(places: list[str]) -> str:
@@ -394,7 +410,8 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
     bounded = Bounded(folder, timeout, loaded.failed_imports, timeout_option)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     namespace.update({name: value for name, value in PYTHON_2_NAMES.items() if name in used})
-    for node in tree.body:
+    deferred = []
+    for index, node in enumerate(tree.body):
         kind = type(node)
         if is_main_guard(node):
             loaded.skipped.append(f"{line_at(path, node.lineno)} the `if __name__ == '__main__'` block")
@@ -406,29 +423,91 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
         if not (definition or docstring or imports or constant):
             loaded.skipped.append(f"{line_at(path, node.lineno)} `{snippet(source, node)}`")
             continue
-        statement = f"`{snippet(source, node)}`"
-        e = bounded.call(f"loading {statement}", executed, node, path, namespace, at=(path.name, node.lineno))
-        if e is None and kind is ast.ClassDef and isinstance(namespace.get(node.name), type):
-            namespace[node.name].__firstlineno__ = node.lineno
-        elif isinstance(e, ImportError):
-            why = import_failure(e, node)
-            loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({why})")
-            for name in bound_names(node):
-                if name not in namespace:
-                    loaded.failed_imports.setdefault(name, f"{line_at(path, node.lineno)} {statement}: {why}")
-        elif e is not None:
-            cause = isinstance(e, NameError) and loaded.failed_imports.cause(e.name)
-            if cause and kind in (ast.FunctionDef, ast.AsyncFunctionDef):
-                # a decorator from a failed import (`@interact(i=(0, 9))`): the rest of the file is still
-                # of use; a later use of the function is told by the import that failed
-                where = line_at(path, node.lineno)
-                loaded.skipped.append(f"{where} {statement} (uses `{e.name}`: {cause})")
-                loaded.failed_imports[node.name] = f"{where} {statement} needed `{e.name}`: {cause}"
-                continue
-            if definition or imports:
-                raise LearnerFileError(while_loading(e, loaded, node))
-            loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({type(e).__name__}: {e})")
+        e = bounded_exec(bounded, node, source, path, namespace)
+        later = defined_by(tree.body[index + 1 :] + [node for node, _, _ in deferred])
+        if isinstance(e, NameError) and e.name in later and may_wait(node, path):
+            deferred.append((node, e.name, later[e.name]))  # run again once the cell that defines it has run
+            continue
+        told(e, node, source, loaded)
+    for node, name, definer in deferred:
+        rebound = set(defined_by([node])) & set(defined_by([n for n in tree.body if n.lineno > node.lineno]))
+        kept = {name: namespace[name] for name in rebound if name in namespace}
+        e = bounded_exec(bounded, node, source, path, namespace)
+        told(e, node, source, loaded)
+        namespace.update(kept)  # a name the file defines again further down keeps that later definition
+        if e is None:
+            loaded.notes.append(
+                f"{line_at(path, node.lineno)} `{snippet(source, node)}` uses `{name}`, which "
+                f"{line_at(path, definer.lineno)} `{snippet(source, definer)}` defines and had not run yet: "
+                "run after the rest, as when a notebook's cells are run out of order; put it below the cell "
+                "it needs, so that Run All works"
+            )
     return loaded
+
+
+def bounded_exec(bounded: Bounded, node: ast.stmt, source: str, path: Path, namespace: dict):
+    statement = f"loading `{snippet(source, node)}`"
+    return bounded.call(statement, executed, node, path, namespace, at=(path.name, node.lineno))
+
+
+def told(e: Exception | None, node: ast.stmt, source: str, loaded: LoadedFile) -> None:
+    """What a statement's running left: a class recorded, a failed import or a skipped statement said;
+    a definition or import that failed for another reason refused in one line."""
+    path, namespace, kind = loaded.path, vars(loaded.module), type(node)
+    statement = f"`{snippet(source, node)}`"
+    definition = kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    imports = kind in (ast.Import, ast.ImportFrom, ast.Try)
+    if e is None and kind is ast.ClassDef and isinstance(namespace.get(node.name), type):
+        namespace[node.name].__firstlineno__ = node.lineno
+        loaded.classes.append(namespace[node.name])
+    elif isinstance(e, ImportError):
+        why = import_failure(e, node)
+        loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({why})")
+        for name in bound_names(node):
+            if name not in namespace:
+                loaded.failed_imports.setdefault(name, f"{line_at(path, node.lineno)} {statement}: {why}")
+    elif e is not None:
+        cause = isinstance(e, NameError) and loaded.failed_imports.cause(e.name)
+        if cause and kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            # a decorator from a failed import (`@interact(i=(0, 9))`): the rest of the file is still
+            # of use; a later use of the function is told by the import that failed
+            where = line_at(path, node.lineno)
+            loaded.skipped.append(f"{where} {statement} (uses `{e.name}`: {cause})")
+            loaded.failed_imports[node.name] = f"{where} {statement} needed `{e.name}`: {cause}"
+            return
+        if definition or imports:
+            raise LearnerFileError(while_loading(e, loaded, node))
+        loaded.skipped.append(f"{line_at(path, node.lineno)} {statement} ({type(e).__name__}: {e})")
+
+
+def may_wait(node: ast.stmt, path: Path) -> bool:
+    """Whether a statement that needs a name defined further down may run after the rest: in a notebook,
+    whose cells are often run out of order, a definition or the setting of an attribute
+    (`Network.feedforward = feedforward`), which rebinds no name that later cells could have used."""
+    if path.suffix != NOTEBOOK:
+        return False
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return True
+    return isinstance(node, ast.Assign) and all(isinstance(t, ast.Attribute) for t in node.targets)
+
+
+def defined_by(nodes: list[ast.stmt]) -> dict[str, ast.stmt]:
+    """Each name the statements bind at the top level (a def, a class, an import, an assignment's
+    target), with the first statement that binds it."""
+    names = {}
+    for node in nodes:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound = [node.name]
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound = bound_names(node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        else:
+            bound = []
+        for name in bound:
+            names.setdefault(name, node)
+    return names
 
 
 def import_failure(error: ImportError, node: ast.stmt) -> str:

@@ -18,8 +18,10 @@ import inspect
 import re
 from dataclasses import dataclass, field, replace
 
+from benchmarks.configuration import NIELSEN
+from benchmarks.fairness import layer_sizes
 from benchmarks.learner.loading import LearnerFileError, LoadedFile
-from benchmarks.learner.places import place
+from benchmarks.learner.places import line_at, place
 
 
 def normalised(name: str) -> str:
@@ -160,6 +162,37 @@ def line_of(cls: type, name: str | None = None) -> int:
 
 
 def find_class(loaded: LoadedFile, name: str | None) -> type:
+    """The network class: --class's, else Network, else the only class or the only one with an update.
+    Where the file defines it more than once, the last definition that has the methods the tool needs
+    (a notebook's later cell that writes a part of the class again), with a note saying which."""
+    cls = named_class(loaded, name)
+    definitions = [c for c in loaded.classes if c.__qualname__ == cls.__qualname__]
+    if has_roles(cls, loaded) or len(definitions) < 2:
+        return cls
+    complete = [c for c in definitions if has_roles(c, loaded)]
+    if not complete:
+        return cls
+    taken = max(complete, key=line_of)
+    lacks = [role for role in REQUIRED if not role_names(cls, loaded, role)]
+    places = "; ".join(line_at(loaded.path, line_of(c)) for c in sorted(definitions, key=line_of))
+    loaded.notes.append(
+        f"class {cls.__name__} is defined {len(definitions)} times ({places}); the last, at "
+        f"{line_at(loaded.path, line_of(cls))}, has no {' or '.join(lacks)}, so the tool takes the one at "
+        f"{line_at(loaded.path, line_of(taken))}, the last that has them"
+    )
+    return taken
+
+
+def role_names(cls: type, loaded: LoadedFile, role: str) -> list[str]:
+    names = methods_of(cls) + [name for name, _ in top_level_methods(cls, loaded)]
+    return next((candidates for candidates in ranked(role, names) if candidates), [])
+
+
+def has_roles(cls: type, loaded: LoadedFile) -> bool:
+    return all(role_names(cls, loaded, role) for role in REQUIRED)
+
+
+def named_class(loaded: LoadedFile, name: str | None) -> type:
     classes = classes_of(loaded.module)
     file = loaded.path.name
     listed = ", ".join(sorted(classes)) or "none"
@@ -188,15 +221,7 @@ def adopt_top_level_methods(cls: type, loaded: LoadedFile) -> str | None:
     """Functions written at the file's top level whose first parameter is `self` (a class body that lost
     its indentation after __init__, or methods defined in notebook cells of their own) become the class's
     methods, where it has none of that name; the note that says so, or None."""
-    module = loaded.module
-    adopted = [
-        (name, value)
-        for name, value in vars(module).items()
-        if inspect.isfunction(value)
-        and value.__module__ == module.__name__
-        and list(inspect.signature(value).parameters)[:1] == ["self"]
-        and not hasattr(cls, name)
-    ]
+    adopted = top_level_methods(cls, loaded)
     if not adopted:
         return None
     for name, function in adopted:
@@ -208,6 +233,20 @@ def adopt_top_level_methods(cls: type, loaded: LoadedFile) -> str | None:
         f"class {cls.__name__}: taken as its methods; indent them under the class so that your own "
         f"{cls.__name__}(...).{adopted[0][0]}(...) works"
     )
+
+
+def top_level_methods(cls: type, loaded: LoadedFile) -> list[tuple[str, object]]:
+    """(name, function) for each function at the file's top level whose first parameter is `self` and
+    whose name the class does not have."""
+    module = loaded.module
+    return [
+        (name, value)
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and value.__module__ == module.__name__
+        and list(inspect.signature(value).parameters)[:1] == ["self"]
+        and not hasattr(cls, name)
+    ]
 
 
 def ranked(role: str, names: list[str]) -> list[list[str]]:
@@ -297,6 +336,41 @@ def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], 
                 f"{place(loaded.path, line_of(cls, update))}: {update} takes arrays "
                 f"{', '.join(parameter_names(cls, update)[:2])} with the examples as columns; {needs}"
             )
+        if passed := passed_together(cls, update, loaded):
+            called, (inputs, labels) = passed
+            signature = f"{update}({', '.join(parameter_names(cls, update))})"
+            raise LearnerFileError(
+                f"{place(loaded.path, line_of(cls, update))}: {signature} passes {inputs} and {labels} "
+                f"as they are to {called}: it takes the mini-batch's inputs and their labels as two arrays, "
+                f"not (x, y) pairs; {needs}"
+            )
+
+
+def passed_together(cls: type, name: str, loaded: LoadedFile) -> tuple[str, tuple[str, str]] | None:
+    """Where the method hands its first parameter and another of its parameters straight to one of the
+    class's methods, `self.backprop(mini_batch, labels)`: that method's name and the two parameters."""
+    function = getattr(inspect.getattr_static(cls, name), "__func__", inspect.getattr_static(cls, name))
+    line, own = function.__code__.co_firstlineno, parameter_names(cls, name)
+    node = next(
+        (
+            n
+            for n in ast.walk(loaded.tree)
+            if isinstance(n, ast.FunctionDef) and n.name == function.__name__ and n.lineno == line
+        ),
+        None,
+    )
+    if node is None or len(own) < 2:
+        return None
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        method = call.func
+        if not (isinstance(method, ast.Attribute) and isinstance(method.value, ast.Name)):
+            continue
+        names = [a.id for a in call.args if isinstance(a, ast.Name)]
+        labels = names[1] if len(names) > 1 and names[1] in own[1:] else None
+        known = ETA_NAMES | LMBDA_NAMES | SIZE_NAMES | BATCH_SIZE_NAMES
+        if method.value.id == "self" and names[:1] == [own[0]] and labels and labels.lower() not in known:
+            return method.attr, (own[0], labels)
+    return None
 
 
 def parameter_names(cls: type, name: str) -> list[str]:
@@ -412,9 +486,15 @@ class ConstructorPlan:
     spread: bool  # Network(*sizes)
     keywords: dict[str, object]
     said: str
+    sizes_keyword: str | None = None  # Network(size=sizes): an __init__(**kwargs) reads kwargs['size']
 
     def arguments(self, sizes: list[int]) -> list:
+        if self.sizes_keyword:
+            return []
         return list(sizes) if self.spread else [sizes] if self.takes_sizes else []
+
+    def keyword_sizes(self, sizes: list[int]) -> dict[str, list[int]]:
+        return {self.sizes_keyword: list(sizes)} if self.sizes_keyword else {}
 
 
 def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spelling) -> ConstructorPlan:
@@ -454,16 +534,61 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
             f"{spelling.option('init', pairs)}"
         )
     first = parameters[0].name if parameters else ""
-    shown = ", ".join([f"*{first}" if spread else first, *(f"{k}={v}" for k, v in given.items())])
-    return ConstructorPlan(bool(parameters), spread, dict(given), f"{cls.__name__}({shown})")
+    keyword = sizes_keyword(cls, loaded) if takes_any else None
+    sizes = f"{keyword}=sizes" if keyword else f"*{first}" if spread else first
+    shown = ", ".join([sizes, *(f"{k}={v}" for k, v in given.items())])
+    return ConstructorPlan(bool(parameters), spread, dict(given), f"{cls.__name__}({shown})", keyword)
+
+
+SIZES_WORDS = ("size", "layer", "shape", "dim", "topolog", "architect", "struct", "neuron")
+
+
+def sizes_keyword(cls: type, loaded: LoadedFile) -> str | None:
+    """The key under which an __init__(self, *args, **kwargs) reads the layer sizes from its keywords,
+    `kwargs['sizes']` or `kwargs.pop('size', None)`; None where it reads none."""
+    init = inspect.getattr_static(cls, "__init__")
+    keywords = next(
+        (p.name for p in inspect.signature(init).parameters.values() if p.kind == p.VAR_KEYWORD), None
+    )
+    line = init.__code__.co_firstlineno
+    defined = [
+        node
+        for node in ast.walk(loaded.tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "__init__" and node.lineno <= line
+    ]
+    if not keywords or not defined:
+        return None
+    keys = []
+    for node in ast.walk(max(defined, key=lambda node: node.lineno)):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            read, key = node.value, node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            read, key = node.func.value, node.args[0]
+            if node.func.attr not in ("get", "pop", "setdefault"):
+                continue
+        else:
+            continue
+        if isinstance(read, ast.Name) and read.id == keywords and isinstance(key, ast.Constant):
+            keys.append(str(key.value))
+    sized = [k for k in keys if any(w in normalised(k) for w in SIZES_WORDS)]
+    return next((k for k in sized if not any(w in normalised(k) for w in ("batch", "step"))), None)
 
 
 def suggestion(name: str, cls: type, loaded: LoadedFile) -> str:
     """A value for a constructor parameter, from what the file defines: a string it is compared with,
-    a cost class, an activation function or its derivative; 'EXPR' when nothing fits."""
+    a cost class, an activation function or its derivative; 'EXPR' when nothing fits. Where the code
+    takes the parameter one entry per layer (zips it with the weights), a list of one per layer."""
+    elements = layer_elements(loaded.tree, name)
+    value = single_value(name, [name, *(elements or [])], loaded)
+    if elements is None or value == "EXPR":
+        return value
+    return f"[{', '.join([value] * (len(layer_sizes(NIELSEN['hidden'])) - 1))}]"
+
+
+def single_value(name: str, compared: list[str], loaded: LoadedFile) -> str:
     key, namespace = normalised(name), vars(loaded.module)
     functions = [k for k, v in namespace.items() if inspect.isfunction(v)]
-    strings = compared_strings(loaded.tree, name) or [
+    strings = [s for n in compared for s in compared_strings(loaded.tree, n)] or [
         s for s in keyed_strings(loaded.tree, name) if "sigmoid" in s
     ]
     if strings:
@@ -489,6 +614,42 @@ def suggestion(name: str, cls: type, loaded: LoadedFile) -> str:
         if plain:
             return plain[0]
     return "EXPR"
+
+
+def layer_elements(tree: ast.Module, name: str) -> list[str] | None:
+    """Where the code goes through the parameter (or the attribute it is kept in) one entry per layer,
+    in a loop over it or over a zip of it with the weights, or indexes it with a layer's number: the names
+    its entries take in those loops (perhaps none); None where it is used whole."""
+
+    def is_it(node) -> bool:
+        return (isinstance(node, ast.Name) and node.id == name) or (
+            isinstance(node, ast.Attribute) and node.attr == name
+        )
+
+    found = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and is_it(node.value):
+            index = node.slice
+            if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+                found = found or []
+        if not isinstance(node, ast.For | ast.comprehension):
+            continue
+        iterated, target = node.iter, node.target
+        if isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Name):
+            if iterated.func.id == "enumerate" and iterated.args:
+                iterated = iterated.args[0]
+                target = target.elts[1] if isinstance(target, ast.Tuple) and len(target.elts) == 2 else None
+            elif iterated.func.id == "zip":
+                positions = [k for k, argument in enumerate(iterated.args) if is_it(argument)]
+                if positions:
+                    found = found or []
+                    if isinstance(target, ast.Tuple) and len(target.elts) == len(iterated.args):
+                        element = target.elts[positions[0]]
+                        found += [element.id] if isinstance(element, ast.Name) else []
+                continue
+        if is_it(iterated):
+            found = (found or []) + ([target.id] if isinstance(target, ast.Name) else [])
+    return None if found is None else list(dict.fromkeys(found))
 
 
 def compared_strings(tree: ast.Module, name: str) -> list[str]:
