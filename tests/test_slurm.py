@@ -296,28 +296,42 @@ def test_cancelled_job_is_named_and_a_rerun_completes_just_it(tmp_path, sacct):
     assert set(survivors.index) < set(runs.index), "the finished run must not run again"
 
 
-@pytest.mark.parametrize("warning_s", [20, 0], ids=["warned", "killed"])
 @pytest.mark.slurm
 @needs_cluster
-def test_job_past_its_time_limit_leaves_a_failed_row_or_none(tmp_path, warning_s):
+def test_jobs_past_their_time_limit_leave_a_failed_row_or_none(tmp_path):
     """Warned by submitit's signal before the limit, the run is recorded as failed; without the
-    warning SLURM kills it at the limit, and the launcher names it as lost."""
+    warning SLURM kills it at the limit, and the launcher names it as lost. The two sweeps wait
+    for SLURM's clock at once, their jobs sharing the node."""
     long_job = ["backend.net._target_=tests.synthetic.Sleepy", "+backend.net.epoch_sleep_s=20", "epochs=10"]
-    limits = ["hydra.launcher.timeout_min=1", f"hydra.launcher.signal_delay_s={warning_s}"]
-    # SLURM enforces limits every 30 s, then kills after KillWait (5 s); the result grace follows.
-    done = finish(sweep(tmp_path, *long_job, *limits, "seed=0"), timeout=60 + 30 + 5 + RETURNS_WITHIN_S)
-    assert "Traceback" not in done.output
-    runs = (
-        runs_in(tmp_path)
-        if (tmp_path / "runs.parquet").exists()
-        else pd.DataFrame(columns=["status", "error"])
-    )
-    timed_out = runs[runs.status == "failed"]
-    lost = done.output.count(") lost: killed at its time limit")
-    assert len(runs) == len(timed_out) and timed_out.error.str.contains("timed-out").all()
-    assert len(timed_out) + lost == 1, done.output
-    if warning_s == 0:
-        assert lost == 1 and done.returncode == 1
+    settings = ["hydra.launcher.exclusive=false", "hydra.launcher.timeout_min=1", "seed=0"]
+    sweeps = {
+        warning_s: sweep(
+            tmp_path / str(warning_s), *long_job, *settings, f"hydra.launcher.signal_delay_s={warning_s}"
+        )
+        for warning_s in (20, 0)
+    }
+    try:
+        for warning_s, running in sweeps.items():
+            # SLURM enforces limits every 30 s, then kills after KillWait (5 s); the result grace follows.
+            done = finish(running, timeout=60 + 30 + 5 + RETURNS_WITHIN_S)
+            assert "Traceback" not in done.output
+            results = tmp_path / str(warning_s)
+            runs = (
+                runs_in(results)
+                if (results / "runs.parquet").exists()
+                else pd.DataFrame(columns=["status", "error"])
+            )
+            timed_out = runs[runs.status == "failed"]
+            lost = done.output.count(") lost: killed at its time limit")
+            assert len(runs) == len(timed_out) and timed_out.error.str.contains("timed-out").all()
+            assert len(timed_out) + lost == 1, done.output
+            if warning_s == 0:
+                assert lost == 1 and done.returncode == 1
+    finally:  # a failed check leaves no sweep behind
+        for running in sweeps.values():
+            if running.poll() is None:
+                running.kill()
+                running.communicate()
 
 
 @pytest.mark.slurm
