@@ -70,11 +70,14 @@ def test_a_job_that_leaves_its_result_is_not_lost(tmp_path):
     assert 10 < clock.t < 20
 
 
-def test_a_cancelled_job_is_lost_once_its_result_cannot_still_arrive(tmp_path):
+@pytest.mark.parametrize("result_grace_s", [slurm.RESULT_GRACE_S, 1])
+def test_a_cancelled_job_is_lost_once_its_result_cannot_still_arrive(tmp_path, result_grace_s):
     clock, job = Clock(), stand_in_job(tmp_path, "5_1")
-    lost = follow([job], lambda t: ({"5_1": ("CANCELLED", "None")}, "squeue"), clock)
+    lost = follow(
+        [job], lambda t: ({"5_1": ("CANCELLED", "None")}, "squeue"), clock, result_grace_s=result_grace_s
+    )
     assert lost == {"5_1": slurm.WHY_ENDED["CANCELLED"]}
-    assert slurm.RESULT_GRACE_S <= clock.t < slurm.RESULT_GRACE_S + 10
+    assert result_grace_s <= clock.t < result_grace_s + 10
 
 
 def test_a_failed_job_is_lost_with_its_last_error_line(tmp_path):
