@@ -108,6 +108,7 @@ def wait(
     *,
     grace_s: float = 300,
     poll_max_s: float = 30,
+    result_grace_s: float = RESULT_GRACE_S,
     states=scheduler_states,
     now=time.monotonic,
     sleep=time.sleep,
@@ -115,7 +116,8 @@ def wait(
     """Wait until every job has left its result or is lost; returns {job id: why} for those lost.
 
     `jobs` are submitit jobs (job_id, paths.result_pickle, paths.stderr). Polls start every
-    2 s and slow down to every `poll_max_s` as the wait grows.
+    2 s and slow down to every `poll_max_s` as the wait grows; an ended job's result is awaited
+    for `result_grace_s` more.
     """
     waiting = {job.job_id: job for job in jobs}
     lost = {}
@@ -133,14 +135,17 @@ def wait(
         else:
             follow.last_answer = t
             for job_id, job in waiting.items():
-                if why := judge(job, *known.get(job_id, ("", "")), t, follow, grace_s, source):
+                state, reason = known.get(job_id, ("", ""))
+                if why := judge(job, state, reason, t, follow, grace_s, source, result_grace_s):
                     lost[job_id] = why
             waiting = {job_id: job for job_id, job in waiting.items() if job_id not in lost}
         if waiting:
             sleep(min(poll_max_s, 2 + (now() - follow.start) / 10))
 
 
-def judge(job, state: str, reason: str, t: float, follow: Follow, grace_s: float, source: str) -> str | None:
+def judge(
+    job, state: str, reason: str, t: float, follow: Follow, grace_s: float, source: str, result_grace_s: float
+) -> str | None:
     """Why the job is lost, or None while it may still leave its result."""
     job_id = job.job_id
     if not state:
@@ -152,7 +157,7 @@ def judge(job, state: str, reason: str, t: float, follow: Follow, grace_s: float
         return f"can never start ({reason}: it asks for more than the partition allows); cancelled"
     if state not in ENDED:
         return None
-    if t - follow.ended_at.setdefault(job_id, t) <= RESULT_GRACE_S:
+    if t - follow.ended_at.setdefault(job_id, t) <= result_grace_s:
         return None
     return WHY_ENDED.get(state) or f"{state.lower()}: {last_line(job.paths.stderr) or 'no error output'}"
 

@@ -41,6 +41,8 @@ if SlurmLauncher is not None:
         grace_s: int = 300
         # The longest pause between two polls of the scheduler.
         poll_max_s: int = 30
+        # How long an ended job's result file may take to appear (a shared file system's delay).
+        result_grace_s: int = 15
 
     ConfigStore.instance().store(
         group="hydra/launcher",
@@ -50,9 +52,11 @@ if SlurmLauncher is not None:
     )
 
     class BoundedSlurmLauncher(SlurmLauncher):
-        def __init__(self, grace_s: int = 300, poll_max_s: int = 30, **params) -> None:
+        def __init__(
+            self, grace_s: int = 300, poll_max_s: int = 30, result_grace_s: int = 15, **params
+        ) -> None:
             super().__init__(**params)
-            self.grace_s, self.poll_max_s = grace_s, poll_max_s
+            self.grace_s, self.poll_max_s, self.result_grace_s = grace_s, poll_max_s, result_grace_s
 
         def request(self, overrides) -> tuple[int, str]:
             """(cores, partition) a job asks for: the preset's cpus_per_task, else those its run uses;
@@ -98,7 +102,9 @@ if SlurmLauncher is not None:
             self.names, self.lost, jobs = {}, {}, []
             for request, numbered in by_request.items():
                 jobs += self.submit_or_lose(request, numbered)
-            self.lost |= slurm.wait(jobs, grace_s=self.grace_s, poll_max_s=self.poll_max_s)
+            self.lost |= slurm.wait(
+                jobs, grace_s=self.grace_s, poll_max_s=self.poll_max_s, result_grace_s=self.result_grace_s
+            )
             returns = [done for job in jobs if job.job_id not in self.lost and (done := self.result(job))]
             for job_id, why in self.lost.items():
                 log.error(f"job {job_id} ({self.names[job_id]}) lost: {why}")
