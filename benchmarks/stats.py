@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 CONFIDENCE = 0.95
 # A ratio within 3% of 1 is no difference worth a claim, however narrow its interval: run-to-run
@@ -77,6 +76,8 @@ def median_ratio_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, f
         return ratio, math.nan, math.nan
     if np.ptp(a) == 0 and np.ptp(b) == 0:
         return ratio, ratio, ratio
+    from scipy import stats  # half a second to import: paid by what computes intervals, not by every command
+
     with warnings.catch_warnings():  # a degenerate resample distribution is handled by min/max below
         warnings.simplefilter("ignore")
         result = stats.bootstrap(
