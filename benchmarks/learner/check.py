@@ -69,6 +69,11 @@ def array_names(n_layers: int) -> list[str]:
     return names
 
 
+def factor_of(got: np.ndarray, expected: np.ndarray) -> float:
+    """The multiple of `expected` nearest to `got` (least squares)."""
+    return float(got.ravel() @ expected.ravel() / max(expected.ravel() @ expected.ravel(), 1e-300))
+
+
 def diagnose(got: np.ndarray, expected: np.ndarray) -> tuple[float, str | None]:
     """(relative error, what is wrong in words, or None when it is right)."""
     if got.shape != expected.shape:
@@ -79,7 +84,7 @@ def diagnose(got: np.ndarray, expected: np.ndarray) -> tuple[float, str | None]:
         return relative, None
     if np.linalg.norm(got) < 1e-12 * scale:
         return relative, "is zero where the gradient is not"
-    factor = float(got.ravel() @ expected.ravel() / max(expected.ravel() @ expected.ravel(), 1e-300))
+    factor = factor_of(got, expected)
     residual = np.linalg.norm(got - factor * expected) / scale
     if residual < 1e-3:
         if abs(factor + 1) < 1e-3:
@@ -155,16 +160,26 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
     return False, f"{against}: {summary(wrong, names, 'array')}{hint(wrong, names)}"
 
 
-def same(got: list[np.ndarray], expected: list[np.ndarray]) -> bool:
+def relative_error(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
     got, expected = np.concatenate([g.ravel() for g in got]), np.concatenate([e.ravel() for e in expected])
-    return bool(np.linalg.norm(got - expected) <= 1e-6 * max(np.linalg.norm(expected), 1e-300))
+    return float(np.linalg.norm(got - expected) / max(np.linalg.norm(expected), 1e-300))
+
+
+def same(got: list[np.ndarray], expected: list[np.ndarray]) -> bool:
+    return relative_error(got, expected) <= 1e-6
+
+
+def reference_gradients(start: list[np.ndarray], data, **settings) -> list[np.ndarray]:
+    """numpy_loop's summed gradients at `start` on the examples check 1 uses, under these settings."""
+    x, y = data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES]
+    reference = NumpyLoop(start, data.train_x[:1], data.train_y[:1], dtype="float64", **settings)
+    return reference.gradients(*reference.place(x, y))
 
 
 def known_mistake(net: YourNetwork, data, analytic: list[np.ndarray]) -> str | None:
     """Words for the mistake whose gradients the learner's equal, from numpy_loop made to make it:
     the cross-entropy's output delta under the quadratic cost, or the biases left out of the forward
     pass inside backprop; None when it is none of these."""
-    x, y = data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES]
     params = init_params(layer_sizes(HIDDEN), seed=0)
     without_biases = [p if k % 2 == 0 else np.zeros_like(p) for k, p in enumerate(params)]
     mistakes = [
@@ -189,8 +204,7 @@ def known_mistake(net: YourNetwork, data, analytic: list[np.ndarray]) -> str | N
             )
         )
     for start, settings, words in mistakes:
-        reference = NumpyLoop(start, data.train_x[:1], data.train_y[:1], dtype="float64", **settings)
-        if same(analytic, reference.gradients(*reference.place(x, y))):
+        if same(analytic, reference_gradients(start, data, **settings)):
             return words
     return None
 
@@ -205,10 +219,7 @@ def cost_disagrees(net: YourNetwork, data, analytic: list[np.ndarray]) -> str | 
     setting = net.cost_setting
     if not net.own_cost or setting not in FORMULAS:
         return None
-    x, y = data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES]
-    params = init_params(layer_sizes(HIDDEN), seed=0)
-    reference = NumpyLoop(params, data.train_x[:1], data.train_y[:1], dtype="float64", cost=setting)
-    if not same(analytic, reference.gradients(*reference.place(x, y))):
+    if not same(analytic, reference_gradients(init_params(layer_sizes(HIDDEN), seed=0), data, cost=setting)):
         return None
     a, target = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
     theirs, book = net.own_example_cost(a, target), COSTS[setting][0](a[:, 0], target[:, 0])
@@ -298,7 +309,7 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
         worst = max(worst, relative)
         if problem:
             wrong.append(f"{name} {problem}")
-            factors.append(float(got.ravel() @ want.ravel() / max(want.ravel() @ want.ravel(), 1e-300)))
+            factors.append(factor_of(got, want))
     source_ = "its own backprop" if net.names["backprop"] else "its one-example updates"
     setting = f"m={UPDATE_M}, eta={UPDATE_ETA}" + (
         f", lmbda={net.lmbda:g}, n={net.n_train}" if net.lmbda else ""
@@ -349,8 +360,7 @@ def check_weight_decay(net: YourNetwork, placed, x, params, unregularised) -> tu
             "leaves out: a convention that changes little, chapter 3 says"
         )
     blank = ~np.any(x != 0, axis=0)
-    ungraded = decays[0][:, blank].ravel(), expected[0][:, blank].ravel()
-    times = float(ungraded[0] @ ungraded[1] / (ungraded[1] @ ungraded[1]))
+    times = factor_of(decays[0][:, blank], expected[0][:, blank])
     against = f"its L2 term ({setting}) against the book's weight decay -(eta·lmbda/n)·w"
     if abs(times - 1) < 1e-3:
         return False, (
@@ -358,11 +368,6 @@ def check_weight_decay(net: YourNetwork, placed, x, params, unregularised) -> tu
             f"(relative error {error:.1e}); only (1 - eta*(lmbda/n))*w should depend on lmbda"
         )
     return False, f"{against}: {decay_words(times, net.n_train)}"
-
-
-def relative_error(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
-    got, expected = np.concatenate([g.ravel() for g in got]), np.concatenate([e.ravel() for e in expected])
-    return float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
 
 
 def decay_words(times: float, n: int) -> str:
