@@ -9,6 +9,7 @@ the learner's runs in the kernel, a call that never returns ends in one line, an
 What comes back says which checks passed, and shows as a table in Jupyter.
 """
 
+import ast
 import html
 import inspect
 import os
@@ -96,7 +97,8 @@ def check(
     if not inspect.isclass(network):
         return refused(
             repr(network)[:60],
-            f"check() takes your network class or the path of your file, not {type(network).__name__}",
+            f"check() takes your network class, as in check(Network), or the path of your file; "
+            f"this is {'an instance of ' if hasattr(network, '__dict__') else 'a '}{type(network).__name__}",
         )
     options += ["--class", network.__name__]
     shell = running_ipython()
@@ -134,15 +136,27 @@ def notebook_name(shell) -> str:
 
 
 def write_cells(shell, path: Path) -> None:
-    """A notebook of the cells this kernel ran, as typed (magics and all), cell N being In [N]."""
+    """A notebook of the cells this kernel ran, as typed (magics and all), cell N being In [N]; a cell
+    that did not compile ran nothing, and is left empty."""
     import nbformat
 
-    typed = shell.history_manager.input_hist_raw[1:]
+    history = shell.history_manager
+    typed, ran = history.input_hist_raw[1:], history.input_hist_parsed[1:]
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python", "version": platform.python_version()}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in typed]
+    notebook.cells = [
+        nbformat.v4.new_code_cell(source if compiles(code) else "") for source, code in zip(typed, ran)
+    ]
     nbformat.write(notebook, path)
+
+
+def compiles(code: str) -> bool:
+    try:
+        compile(code, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def refused(subject: str, why: str) -> Checked:

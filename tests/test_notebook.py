@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from benchmarks import check
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.mnist
@@ -43,10 +44,13 @@ def jupyter_path(tmp_path_factory):
     return folder
 
 
-def executed(cells: list[str], folder, jupyter_path, monkeypatch) -> list[dict]:
-    """Each cell's outputs after running the notebook in a kernel started in `folder`."""
+def executed(cells: list[str], folder, jupyter_path, monkeypatch, raising=()) -> list[dict]:
+    """Each cell's outputs after running the notebook in a kernel started in `folder`; the cells
+    numbered in `raising` (from 0) are expected to raise."""
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    for number in raising:
+        notebook.cells[number].metadata["tags"] = ["raises-exception"]
     NotebookClient(
         notebook, timeout=600, kernel_name=KERNEL, resources={"metadata": {"path": str(folder)}}
     ).execute()
@@ -102,19 +106,20 @@ def test_check_of_the_class_a_cell_defined_prints_the_commands_lines_and_returns
     assert lines[: len(expected) - 1] == expected[:-1]
 
 
-def test_a_planted_mistake_is_diagnosed_in_the_cell_and_the_result_says_which_check_failed(
+def test_a_planted_mistake_is_diagnosed_in_the_cell_and_a_cell_that_did_not_compile_is_passed_over(
     tmp_path, jupyter_path, monkeypatch
 ):
     cells = [
+        "def half_typed(:",
         SIGN_FLIPPED,
         "from backprop_bench import check\nchecked = check(Network, quick=True)",
         "[(number, verdict) for number, verdict, _ in checked.checks]",
     ]
-    outputs = executed(cells, tmp_path, jupyter_path, monkeypatch)
-    lines = stream(outputs[1], "stdout")
+    outputs = executed(cells, tmp_path, jupyter_path, monkeypatch, raising=[0])
+    lines = stream(outputs[2], "stdout")
     (failed,) = [line for line in lines if line.startswith("FAIL 1.")]
     assert "every array has its sign flipped" in failed and "(y - a), not (a - y)" in failed
-    (shown,) = [o for o in outputs[2] if o["output_type"] == "execute_result"]
+    (shown,) = [o for o in outputs[3] if o["output_type"] == "execute_result"]
     assert shown["data"]["text/plain"] == "[(1, 'FAIL'), (2, 'PASS'), (3, 'FAIL')]"
 
 
@@ -145,3 +150,15 @@ def test_check_of_a_saved_notebook_checks_that_file(tmp_path, jupyter_path, monk
     assert stream(outputs[0], "stdout") == expected and expected[-1] == "3 of 3 checks passed"
     (shown,) = [o for o in outputs[1] if o["output_type"] == "execute_result"]
     assert shown["data"]["text/plain"] == "True"
+
+
+def test_check_of_something_neither_a_class_nor_a_path_refuses_it_in_one_line(capsys):
+    class Network:
+        pass
+
+    checked = check(Network())
+    assert checked.returncode == 2 and checked.checks == [] and not checked.passed
+    assert capsys.readouterr().err == (
+        "error: check() takes your network class, as in check(Network), or the path of your file; "
+        "this is an instance of Network\n"
+    )
