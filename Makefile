@@ -9,7 +9,7 @@ RESULTS ?= results
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[dev,cluster,numba,jax]'
+	$(PY) -m pip install --quiet -e '.[bench,dev,cluster,numba,jax]'
 	touch $@
 
 data: $(INSTALLED)

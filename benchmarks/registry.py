@@ -3,9 +3,14 @@
 A backend is one YAML file in conf/backend naming its implementation's class in
 impls/. Nothing here is written per backend; the harness, the report and the
 commands all learn what exists from these functions.
+
+In the checkout, impls/ and conf/ lie beside this package, `benchmarks`. Installed
+with pip, this package is `backprop_bench`, and impls/ and conf/ lie inside it
+(pyproject.toml's package-dir); `qualified` turns conf's names into that layout's.
 """
 
 import importlib
+import importlib.metadata
 import re
 import tomllib
 from functools import cache
@@ -13,39 +18,69 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-ROOT = Path(__file__).resolve().parent.parent
-CONF = ROOT / "conf"
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+CONF = PACKAGE / "conf" if (PACKAGE / "conf").is_dir() else ROOT / "conf"
 BACKENDS = CONF / "backend"
+DISTRIBUTION = "backprop-bench"
+# Where conf's top-level package names are imported from: themselves in the checkout, this package inside it.
+IMPLS = "impls" if __package__ == "benchmarks" else f"{__package__}.impls"
+HOMES = {"benchmarks": __package__, "impls": IMPLS}
+
+
+def qualified(target: str) -> str:
+    """A dotted name as conf/ writes it (`impls.numpy_batch.NumpyBatch`), as this installation imports it."""
+    top, dot, rest = target.partition(".")
+    return HOMES.get(top, top) + dot + rest
 
 
 @cache
 def backend_configs() -> dict:
     """Backend name -> its conf/backend file, for every backend configured."""
-    configs = (OmegaConf.load(path) for path in sorted(BACKENDS.glob("*.yaml")))
+    configs = [OmegaConf.load(path) for path in sorted(BACKENDS.glob("*.yaml"))]
+    for conf in configs:
+        conf.net._target_ = qualified(conf.net._target_)
     return {conf.name: conf for conf in configs}
 
 
 @cache
 def optional_extras() -> dict[str, str]:
     """Top-level module of each optional dependency -> the extra of pyproject.toml that installs it."""
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        extras = tomllib.load(f)["project"].get("optional-dependencies", {})
     modules = {}
-    for extra, requirements in extras.items():
+    for extra, requirements in extras_declared().items():
         for requirement in requirements:
             modules.setdefault(re.split(r"[\[<>=~!; ]", requirement, maxsplit=1)[0].replace("-", "_"), extra)
     return modules
+
+
+def extras_declared() -> dict[str, list[str]]:
+    """Each extra's requirements: from pyproject.toml in the checkout, else from the installed metadata."""
+    if (ROOT / "pyproject.toml").is_file():
+        with open(ROOT / "pyproject.toml", "rb") as f:
+            return tomllib.load(f)["project"].get("optional-dependencies", {})
+    extras = {}
+    for requirement in importlib.metadata.requires(DISTRIBUTION) or []:
+        if found := re.search(r"extra == \"([^\"]+)\"", requirement):
+            extras.setdefault(found[1], []).append(requirement)
+    return extras
+
+
+def install_command(extra: str) -> str:
+    """How to install an extra, in the checkout or where pip installed this package."""
+    where = "." if (ROOT / "pyproject.toml").is_file() else DISTRIBUTION
+    return f"pip install '{where}[{extra}]'"
 
 
 def missing_dependency(error: ImportError) -> str | None:
     """'needs numba, ...: pip install '.[numba]'' when the error is an optional dependency missing."""
     module = (getattr(error, "name", None) or "").split(".")[0]
     extra = optional_extras().get(module)
-    return f"needs {module}, which is not installed: pip install '.[{extra}]'" if extra else None
+    return f"needs {module}, which is not installed: {install_command(extra)}" if extra else None
 
 
 def import_class(target: str) -> type:
-    module, _, name = target.rpartition(".")
+    """The class (or any attribute) a dotted name of conf/ names."""
+    module, _, name = qualified(target).rpartition(".")
     return getattr(importlib.import_module(module), name)
 
 

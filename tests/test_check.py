@@ -2,10 +2,14 @@
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
+import torch
 
+from benchmarks.data import load_mnist
 from benchmarks.learner import check
 from benchmarks.learner.adapter import LearnerFileError, YourNetwork
 from benchmarks.report import __main__ as report
@@ -47,9 +51,29 @@ def test_a_correct_file_passes_every_check_and_is_timed(capsys):
     ]
     assert "skipped 5 top-level statements (the script part)" in lines[1]
     assert "No module named 'mnist_loader'" in lines[1] and "`net.SGD(" in lines[1]
-    for backend in ("| yours (network.py) |", "| numpy_loop |", "| numpy |", "| torch |"):
+    versions = f"(numpy {np.__version__})", f"(torch {torch.__version__})"
+    for backend in (
+        "yours (network.py)",
+        f"numpy_loop {versions[0]}",
+        f"numpy {versions[0]}",
+        f"torch {versions[1]}",
+    ):
+        backend = f"| {backend} |"
         assert any(line.startswith(backend) for line in lines)
     assert lines[-1] == "4 of 4 checks passed"
+
+
+def test_each_peer_is_timed_with_its_librarys_version_and_one_whose_library_is_missing_says_how_to_get_it(
+    monkeypatch,
+):
+    monkeypatch.setattr(check, "PEERS", {"numpy": "numpy", "torch": "a_library_not_installed_here"})
+    yours = SimpleNamespace(module=SimpleNamespace(__file__="network.py"))
+    table, missing = check.timing_table(yours, 1.0, load_mnist())
+    assert list(table.backend) == ["yours (network.py)", f"numpy (numpy {np.__version__})"]
+    assert missing == [
+        "torch is not timed: a_library_not_installed_here is not installed here "
+        "(pip install a_library_not_installed_here)"
+    ]
 
 
 BROKEN = {

@@ -25,6 +25,8 @@ one fails, 2 when the file cannot be used at all (one line says why and what to 
 """
 
 import argparse
+import importlib.metadata
+import importlib.util
 import inspect
 import sys
 from pathlib import Path
@@ -52,7 +54,7 @@ UPDATE_M, UPDATE_ETA = 4, 0.3
 L2_LMBDA, L2_TOLERANCE = 5.0, 1e-6  # chapter 3's lmbda; its decay is small beside the step, so tighter
 STEPS = 20
 TARGET_ACCURACY = 0.90
-PEERS = ("numpy_loop", "numpy", "torch")
+PEERS = {"numpy_loop": "numpy", "numpy": "numpy", "torch": "torch"}  # each with the library it runs on
 
 __all__ = ["LearnerCodeError", "main"]
 
@@ -483,19 +485,28 @@ def check_epoch(options: dict, data) -> tuple[bool, str, YourNetwork, float]:
     return False, line + f", below {TARGET_ACCURACY:.0%}", net, epoch.seconds
 
 
-def timing_table(net: YourNetwork, seconds: float, data) -> pd.DataFrame:
+def timing_table(net: YourNetwork, seconds: float, data) -> tuple[pd.DataFrame, list[str]]:
     """5: an epoch of each of the project's backends at the same settings, in this process, built
-    and timed as `make perf` builds and times them."""
+    and timed as `make perf` builds and times them, each named with the version of the library it
+    runs on, whichever is installed; and a line for each left out because its library is not."""
     setting = SimpleNamespace(hidden=HIDDEN, batch_size=BATCH, eta=ETA, dtype="float32")
     order = epoch_order(0, 1, len(data.train_y))
-    rows = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}]
-    for name in PEERS:
+    rows, missing = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}], []
+    for name, library in PEERS.items():
+        if importlib.util.find_spec(library) is None:
+            missing.append(f"{name} is not timed: {library} is not installed here (pip install {library})")
+            continue
         peer = timing.build(name, 1, setting, data, "cpu")
-        rows.append({"backend": name, "s/epoch": timing.time_epoch(peer, 1, order, setting)[0]})
+        rows.append(
+            {
+                "backend": f"{name} ({library} {importlib.metadata.version(library)})",
+                "s/epoch": timing.time_epoch(peer, 1, order, setting)[0],
+            }
+        )
     table = pd.DataFrame(rows)
     table["yours takes"] = [f"{seconds / s:.2f}×" for s in table["s/epoch"]]
     table["s/epoch"] = table["s/epoch"].map("{:.3f}".format)
-    return table
+    return table, missing
 
 
 def dtype_note(net: YourNetwork) -> str | None:
@@ -566,7 +577,10 @@ def run(options: dict, quick: bool) -> int:
                 f"     5. epoch time beside the project's backends (batch {BATCH}, hidden {HIDDEN}, float32, "
                 f"1 thread, one after the other in this process):\n"
             )
-            print(markdown_table(timing_table(trained, seconds, data)))
+            table, missing = timing_table(trained, seconds, data)
+            print(markdown_table(table))
+            for line in missing:
+                print(f"note: {line}")
             if note := dtype_note(trained):
                 print(note)
         else:
