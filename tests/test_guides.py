@@ -15,6 +15,7 @@ import math
 import re
 import shutil
 import subprocess
+from enum import Enum
 
 import pandas as pd
 import yaml
@@ -195,7 +196,7 @@ FENCE_BLOCK = re.compile(r"^```\n(.*?)^```", re.M | re.S)
 def test_the_layout_names_every_folder_and_module():
     entries = layout_entries()
     listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    folders = sorted({path.split("/")[0] for path in listed.splitlines() if "/" in path} - {".ci", ".github"})
+    folders = sorted({path.split("/")[0] for path in listed.splitlines() if "/" in path})
     folders = [name for name in folders if not name.startswith(".")]
     missing = [name for name in folders if name not in entries]
     for folder in LAYOUT_FOLDERS:
@@ -207,7 +208,9 @@ def test_the_layout_names_every_folder_and_module():
         p.stem for p in sorted((ROOT / "hydra_plugins" / "backprop_bench").glob("*.py")) if p.stem[0] != "_"
     ]
     missing += [
-        f"hydra_plugins/{m}" for m in plugins if m.split("_")[0] not in entries.get("hydra_plugins", "")
+        f"hydra_plugins/{m}"
+        for m in plugins
+        if m.split("_")[0] not in entries.get("hydra_plugins", "").lower()
     ]
     samples = [p.name for p in sorted((ROOT / "docs").iterdir()) if p.is_dir()]
     missing += [f"docs/{s}/" for s in samples if f"{s}/" not in entries.get("docs", "")]
@@ -252,6 +255,8 @@ def schema_options() -> dict[str, object]:
 
 def written(value) -> set[str]:
     """How a default may be written in the table."""
+    if isinstance(value, Enum):
+        return {value.value}
     if value is None:
         return {"null", "none"}
     if isinstance(value, bool):
@@ -270,8 +275,8 @@ def test_the_options_table_names_every_setting_with_its_default():
     for name, value in options.items():
         if isinstance(value, (dict, DictConfig)):
             continue  # a backend's own options: its conf file's `net`
-        said = {word.strip("`") for word in re.findall(r"[\w.`-]+", rows[name].lower())}
-        if not written(value) & said:
+        cell = rows[name].lower()
+        if not any(re.search(rf"(?<![\w.]){re.escape(form)}(?![\w.])", cell) for form in written(value)):
             wrong.append(f"{name}: {rows[name]!r}, not {value!r}")
     assert not wrong, f'{doc}, "Options": defaults that differ from a default run: {wrong}'
     net = {
