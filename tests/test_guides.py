@@ -25,8 +25,9 @@ from omegaconf import DictConfig, OmegaConf
 import impls
 from benchmarks import config, configuration, results, stats
 from benchmarks.commands import docs
+from benchmarks.report import __main__ as report_command
 from benchmarks.report import answers, document, render
-from tests.conftest import ROOT
+from tests.conftest import ROOT, synthetic_runs
 
 
 def section(doc: str, heading: str) -> str:
@@ -375,7 +376,7 @@ def test_every_generated_block_is_the_samples():
     assert not stale, f"blocks that differ from the committed samples: {stale}; run `make docs`"
 
 
-def test_every_generator_writes_a_block_and_every_figure_names_its_machine():
+def test_every_generator_writes_a_block_and_every_page_names_its_samples_machine():
     text = "\n".join(page.read_text() for page in docs.pages(ROOT))
     used = {match.group(2) for match in docs.BLOCK.finditer(text)}
     assert used == set(docs.BLOCKS), f"generators without a block: {set(docs.BLOCKS) - used}"
@@ -385,8 +386,12 @@ def test_every_generator_writes_a_block_and_every_figure_names_its_machine():
             assert "sample-machine" in page_text or "scale-machine" in page_text, (
                 f"{page.relative_to(ROOT)} quotes a sample without naming its machine"
             )
-        assert "this machine" not in page_text or not re.search(
-            r"sample machine|on this machine[^,]*sample", page_text
+        opened, closed = page_text.count("<!-- generated:"), page_text.count("<!-- /generated -->")
+        assert opened == closed == len(docs.BLOCK.findall(page_text)), (
+            f"{page.relative_to(ROOT)}: {opened} generated blocks opened, {closed} closed"
+        )
+        assert "the sample machine" not in page_text, (
+            f"{page.relative_to(ROOT)} says 'the sample machine': name which sample's"
         )
 
 
@@ -441,19 +446,28 @@ def test_a_regenerated_sample_fails_until_make_docs(tmp_path):
     assert "Zen 5, 2 cores" in (tmp_path / "README.md").read_text()
 
 
-def test_the_readme_answers_are_the_terminals():
-    """answers.json read back prints as the answers it was written from (claims_json's inverse)."""
-    decided = stats.Comparison(
-        "a, batch=10", ("numpy", "torch"), "torch", 1.5, 1.2, 1.8, (5, 5), (1.5, 1.2, 1.8)
-    )
+def test_the_readme_answers_are_what_the_report_prints(tmp_path, capsys):
+    """What `make docs` writes into the README from answers.json is what the report command prints."""
+    path = tmp_path / "runs.parquet"
+    synthetic_runs().to_parquet(path)
+    assert report_command.main([str(path)]) == 0
+    shown = capsys.readouterr().out.strip()
+    saved = json.loads((tmp_path / "report" / "answers.json").read_text())
+    runs = results.load(path).run_id.nunique()
+    assert shown == report_command.printed(runs, [path], document.answers_text(saved), tmp_path / "report")
+
+
+def test_answers_json_reads_back_as_the_answers_it_was_written_from():
+    """claims_from_json undoes claims_json, undecided comparisons and missing intervals included."""
+    decided = stats.Comparison("a", ("numpy", "torch"), "torch", 1.5, 1.2, 1.8, (5, 5), (1.5, 1.2, 1.8))
     undecided = stats.Comparison("b", ("numpy", "torch"), None, 1.02, 0.9, 1.1, (5, 5), (0.98, 0.91, 1.11))
     few = stats.Comparison("c", ("x", "y"), None, 1.3, math.nan, math.nan, (2, 2), (1.3, math.nan, math.nan))
     given = [
         answers.Answer("Performance", "A claim.", "holds only in part", "Why.", [decided, undecided, few]),
         answers.Answer("Flexibility", "Another.", "not measured", "No runs."),
     ]
-    saved = json.loads(json.dumps(document.claims_json(given)))
-    assert render.as_text(document.claims_from_json(saved)) == render.as_text(given)
+    saved = {"claims": json.loads(json.dumps(document.claims_json(given)))}
+    assert document.answers_text(saved) == render.as_text(given)
 
 
 def test_numbas_compile_time_is_paid_once_in_the_sample():

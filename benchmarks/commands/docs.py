@@ -20,9 +20,9 @@ import pandas as pd
 
 from benchmarks import stats
 from benchmarks.errors import UserError, command
-from benchmarks.report import machines, render, summary
+from benchmarks.report import machines, summary
 from benchmarks.report.__main__ import printed
-from benchmarks.report.document import claims_from_json, load
+from benchmarks.report.document import answers_text, claims_from_json, load
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["README.md", "docs/*.md"]
@@ -136,7 +136,7 @@ def step_us(samples: Samples, backend: str, batch: int) -> float:
 
 def readme_answers(samples: Samples) -> str:
     """What `python -m benchmarks.report docs/report/runs.parquet --out docs/report` prints."""
-    text = render.as_text(claims_from_json(samples.answers["claims"]))
+    text = answers_text(samples.answers)
     n_runs = samples.runs.run_id.nunique()
     return "\n```\n" + printed(n_runs, ["docs/report/runs.parquet"], text, Path("docs/report")) + "\n```\n"
 
@@ -257,7 +257,8 @@ def batch10_peaks(samples: Samples) -> str:
     return (
         f"An epoch at batch 10, hidden 30 is {gflop:.1f} GFLOP. Every run records the peak of its library's "
         f"own large matrix product, measured as it starts (`peak_gflops`, with its `peak_source`): on one "
-        f"core of the report sample's machine, about {about(peaks['numpy'])} GFLOP/s in NumPy's "
+        f"core of the report sample's machine ({samples.answers['machine']['label']}), "
+        f"about {about(peaks['numpy'])} GFLOP/s in NumPy's "
         "`numpy.matmul`, "
         f"about {about(peaks['jax'])} GFLOP/s in `jax.numpy.dot` and about {about(peaks['torch'])} GFLOP/s "
         f"in `torch.mm`, so the floor is {floors['numpy']:.2f} s per epoch for NumPy, "

@@ -146,6 +146,12 @@ def claims_from_json(claims: list[dict]) -> list[answers.Answer]:
     ]
 
 
+def answers_text(saved: dict) -> str:
+    """The answers as the terminal shows them, from a one-machine answers.json (the README quotes the
+    sample's through benchmarks.commands.docs)."""
+    return as_text(claims_from_json(saved["claims"]))
+
+
 def answers_json(runs: pd.DataFrame, verdicts: list[answers.Answer]) -> dict:
     """What answers.json holds: the machine the runs were measured on, and every claim's verdict with
     the comparisons it was built from (benchmarks.stats.Comparison.as_dict)."""
