@@ -333,6 +333,12 @@ def perf(samples: Samples) -> str:
     )
 
 
+def peers_overhead(samples: Samples) -> str:
+    overhead = samples.peers.harness_overhead_s.dropna().median()
+    share_ = overhead / peer_medians(samples).min()
+    return f"{overhead * 1e3:.2f} ms per epoch, {share_:.2%} of the fastest epoch"
+
+
 def peers_table(samples: Samples) -> str:
     m = peer_medians(samples)
     pairs = [("numpy", "numpy_loop"), ("numba", "numpy"), ("jax", "numpy")]
@@ -455,6 +461,7 @@ BLOCKS = {
     "profile": profile,
     "peers-machine": peers_machine,
     "peers-table": peers_table,
+    "peers-overhead": peers_overhead,
     "batch10-peaks": batch10_peaks,
     "batch10-shares": batch10_shares,
     "batch10-epochs": batch10_epochs,
