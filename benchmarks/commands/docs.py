@@ -142,24 +142,23 @@ def readme_answers(samples: Samples) -> str:
 
 
 def load_spread(samples: Samples) -> str:
-    runs = samples.runs
-    default = samples.idle
-    per_run = default.groupby(["config_key", "run_id"], observed=True).train_s.median()
+    runs, idle = samples.runs, samples.idle
+    per_run = idle.groupby(["config_key", "run_id"], observed=True).train_s.median()
     per = per_run.groupby(level=0).agg(["min", "max", "size"])
     per = per[per["size"] >= stats.MIN_RUNS]
     spread = per["max"] / per["min"] - 1
-    example = run_seconds(runs, backend="numpy", batch_size=10, hidden=30, threads=1, background_load=0)
-    decided = [c for claim in samples.answers["claims"] for c in claim["comparisons"] if c["ratio"]]
-    narrowest = min(c["ratio"] for c in decided if c["faster"])
-    widest = max(c["ratio"] for c in decided if not c["faster"])
+    numpy = idle[(idle.backend == "numpy") & (idle.batch_size == 10) & (idle.hidden == 30)]
+    example = numpy.groupby("run_id").train_s.median()
+    compared = [c for claim in samples.answers["claims"] for c in claim["comparisons"] if c["ratio"]]
+    narrowest = min(c["ratio"] for c in compared if c["faster"])
+    widest = max(c["ratio"] for c in compared if not c["faster"])
     return (
         f"`others_cores` at most {runs.others_cores.max():.3f}, `steal_share` at most "
-        f"{runs.steal_share.max():.1%} in every run): the runs of one configuration of the default sweep "
-        f"still spread by {spread.min():.0%} to {spread.max():.0%}, slowest over fastest "
-        f"(`numpy` at batch 10, "
-        f"hidden 30: {example.min():.2f} to {example.max():.2f} s per epoch over {len(example)} runs); the "
-        f"narrowest difference its answers decide is {stats.times_text(narrowest)}, the widest they leave "
-        f"undecided {stats.times_text(widest)}"
+        f"{runs.steal_share.max():.1%} in every run): the runs of one configuration, at 1 thread on the "
+        f"idle machine, still spread by {spread.min():.0%} to {spread.max():.0%}, slowest over fastest "
+        f"(`numpy` at batch 10, hidden 30: {example.min():.2f} to {example.max():.2f} s per epoch over "
+        f"{len(example)} runs); the narrowest difference its answers decide is "
+        f"{stats.times_text(narrowest)}, the widest they leave undecided {stats.times_text(widest)}"
     )
 
 
