@@ -17,9 +17,11 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+from omegaconf import OmegaConf
 
 from benchmarks import stats
 from benchmarks.errors import UserError, command
+from benchmarks.registry import CONF
 from benchmarks.report import machines, summary
 from benchmarks.report.__main__ import printed
 from benchmarks.report.document import answers_text, claims_from_json, load
@@ -340,8 +342,7 @@ def peers_overhead(samples: Samples) -> str:
 
 def peers_table(samples: Samples) -> str:
     m = peer_medians(samples)
-    pairs = [("numpy", "numpy_loop"), ("numba", "numpy"), ("jax", "numpy")]
-    pairs += [(b, "torch_naive") for b in ("torch", "torch_eager", "torch_autograd")]
+    pairs = [(pair.backend, pair.peer) for pair in OmegaConf.load(CONF / "peers.yaml").pairs]
     rows = [
         "| backend | median s/epoch, idle | its peer, s/epoch idle | speed-up, idle "
         "| speed-up, other core busy |",
@@ -349,11 +350,8 @@ def peers_table(samples: Samples) -> str:
     ]
     named = set()
     for backend, peer in pairs:
-        ways = (
-            [(True, "1 thread"), (False, "its default threads")]
-            if peer == "torch_naive"
-            else [(True, "1 thread")]
-        )
+        # a peer left at its library's default threads (torch_naive) is timed pinned to 1 thread too
+        ways = [(True, "1 thread")] + [(False, "its default threads")] * ((0, peer, False) in m.index)
         for i, (pinned, how) in enumerate(ways):
             label = f"`{peer}`, {how}"
             shown = "" if (peer, pinned) in named else f": {seconds(m[0, peer, pinned])}"
