@@ -315,9 +315,8 @@ def peer_medians(samples: Samples) -> pd.Series:
 def peers_machine(samples: Samples) -> str:
     first = samples.peers.sort_values("started_at").iloc[0]
     return (
-        f"docs/report/peers.parquet, made on {first.started_at:%Y-%m-%d} on the host `{first.hostname}`, "
-        "which it "
-        f'records only as "{first.cpu_model}"'
+        f"made on {first.started_at:%Y-%m-%d} on the host `{first.hostname}`, which it records only as "
+        f'"{first.cpu_model}", not the CPU\'s identity'
     )
 
 
@@ -330,7 +329,7 @@ def perf(samples: Samples) -> str:
         f"{seconds(m[1, 'torch_naive', False])} s with the other core busy; pinned to 1 thread it took "
         f"{seconds(m[0, 'torch_naive', True])} and {seconds(m[1, 'torch_naive', True])} s, and the same "
         f"maths by hand (`torch`) on 1 thread {seconds(m[0, 'torch', True])} and "
-        f"{seconds(m[1, 'torch', True])} s ({peers_machine(samples)})"
+        f"{seconds(m[1, 'torch', True])} s (docs/report/peers.parquet, {peers_machine(samples)})"
     )
 
 
