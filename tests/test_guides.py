@@ -450,7 +450,7 @@ def test_a_regenerated_sample_fails_until_make_docs(tmp_path):
 def test_the_readme_answers_are_what_the_report_prints(tmp_path, capsys):
     """What `make docs` writes into the README from answers.json is what the report command prints."""
     path = tmp_path / "runs.parquet"
-    synthetic_runs().to_parquet(path)
+    synthetic_runs(devices=("cpu",)).to_parquet(path)
     assert report_command.main([str(path)]) == 0
     shown = capsys.readouterr().out.strip()
     saved = json.loads((tmp_path / "report" / "answers.json").read_text())
