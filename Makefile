@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 RESULTS ?= results
 
-.PHONY: bench test data micro perf gpu scale profile report nielsen nielsen3 flexibility compare check lint format slurm-up slurm-down steady
+.PHONY: bench test data micro perf gpu scale profile report nielsen nielsen3 flexibility compare check lint format slurm-up slurm-down steady docs
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,7 @@ gpu: data
 	$(PY) -m benchmarks.commands.peers --device cuda --results-dir $(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
 
-# How cost grows with hidden size (the report's Scaling section), about 11 minutes on 2 cores: the `scale`
+# How cost grows with hidden size (the report's Scaling section): the `scale`
 # preset, hidden 3000 at batch 1000, numba at 1 thread, Nielsen's loop where an epoch takes seconds; its own
 # report.
 scale: data
@@ -72,7 +72,7 @@ nielsen: data
 	$(PY) run.py -m +sweep=nielsen results_dir=$(RESULTS)/nielsen
 	$(PY) -m benchmarks.commands.headline $(RESULTS)/nielsen/runs.parquet
 
-# Chapter 3's headline results beside the book's, 4 minutes on 2 cores: the `nielsen3` preset,
+# Chapter 3's headline results beside the book's: the `nielsen3` preset,
 # then its initialisation comparison (eta 0.1, lmbda 5, 30 hidden, N(0, 1) against scaled).
 nielsen3: data
 	$(PY) run.py -m +sweep=nielsen3 results_dir=$(RESULTS)/nielsen3
@@ -85,6 +85,11 @@ flexibility: data
 	$(PY) run.py -m +sweep=flexibility results_dir=$(RESULTS)
 	$(PY) run.py -m +sweep=flexibility change=chapter3 epochs=30 backend=numpy,numba,torch,torch_autograd,jax results_dir=$(RESULTS)
 	$(PY) -m benchmarks.report $(RESULTS)/runs.parquet
+
+# After a sample in docs/ is regenerated: write its figures into the README and the guides (their
+# <!-- generated: NAME --> blocks; benchmarks/commands/docs.py). The tests fail until this has run.
+docs: $(INSTALLED)
+	$(PY) -m benchmarks.commands.docs
 
 # make compare OLD=old/runs.parquet NEW=results/runs.parquet
 compare: $(INSTALLED)
@@ -114,7 +119,8 @@ format: $(INSTALLED)
 
 # Do the answers hold still on this machine? The answer-bearing sweeps twice, afresh (each folder emptied
 # first, so that nothing is resumed), into $(RESULTS)/steady-a and steady-b, then every speed comparison whose
-# decision changed between them; exit 1 if one changed sides. Twice the sweeps' time: about 15 minutes on 2 cores.
+# decision changed between them; exit 1 if one changed sides. Twice the sweeps' time
+# (docs/reading-the-report.md, how long the targets take).
 steady: data
 	rm -rf $(RESULTS)/steady-a $(RESULTS)/steady-b
 	$(call answer_sweeps,$(RESULTS)/steady-a)

@@ -7,19 +7,27 @@ the guide fails here, naming what is missing and where. A figure quoted from a c
 so that a regenerated sample that disagrees names the line to update.
 """
 
+import ast
+import dataclasses
 import inspect
+import json
+import math
 import re
-from functools import cache
-from pathlib import Path
+import shutil
+import subprocess
+from enum import Enum
 
 import pandas as pd
-import pytest
 import yaml
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
 
 import impls
-from benchmarks import configuration, results
-from benchmarks.report import scaling, summary
-from tests.conftest import ROOT
+from benchmarks import config, configuration, results, stats
+from benchmarks.commands import docs
+from benchmarks.report import __main__ as report_command
+from benchmarks.report import answers, document, render
+from tests.conftest import ROOT, synthetic_runs
 
 
 def section(doc: str, heading: str) -> str:
@@ -166,107 +174,301 @@ def test_every_conf_folder_is_in_the_layout():
     assert folders and not missing, f'docs/how-it-works.md, "The layout", does not name conf/ {missing}'
 
 
-# Figures quoted from the committed samples. Each is read back from the sample; a figure written
-# "about X" may differ from it by 10% (at least one unit of its last digit), any other by half a unit
-# of its last digit, as rounding allows.
+LAYOUT_FOLDERS = ["benchmarks", "benchmarks/report", "benchmarks/commands", "benchmarks/learner"]
+
+
+def layout_entries() -> dict[str, str]:
+    """The layout block of how-it-works.md as {folder: its description}, continuation lines joined."""
+    block = FENCE_BLOCK.search(section("docs/how-it-works.md", "The layout")).group(1)
+    entries: dict[str, str] = {}
+    folder = ""
+    for line in block.splitlines():
+        if line and not line[0].isspace():
+            folder, _, line = line.partition(" ")
+            folder = folder.rstrip("/")
+            entries[folder] = ""
+        entries[folder] += " " + line.strip()
+    return entries
+
+
+FENCE_BLOCK = re.compile(r"^```\n(.*?)^```", re.M | re.S)
+
+
+def test_the_layout_names_every_folder_and_module():
+    entries = layout_entries()
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    folders = sorted({path.split("/")[0] for path in listed.splitlines() if "/" in path})
+    folders = [name for name in folders if not name.startswith(".")]
+    missing = [name for name in folders if name not in entries]
+    for folder in LAYOUT_FOLDERS:
+        modules = [p.stem for p in sorted((ROOT / folder).glob("*.py")) if not p.stem.startswith("_")]
+        missing += [
+            f"{folder}/{m}.py" for m in modules if not re.search(rf"\b{m}\b", entries.get(folder, ""))
+        ]
+    plugins = [
+        p.stem for p in sorted((ROOT / "hydra_plugins" / "backprop_bench").glob("*.py")) if p.stem[0] != "_"
+    ]
+    missing += [
+        f"hydra_plugins/{m}"
+        for m in plugins
+        if m.split("_")[0] not in entries.get("hydra_plugins", "").lower()
+    ]
+    samples = [p.name for p in sorted((ROOT / "docs").iterdir()) if p.is_dir()]
+    missing += [f"docs/{s}/" for s in samples if f"{s}/" not in entries.get("docs", "")]
+    assert not missing, f'docs/how-it-works.md, "The layout", does not name {missing}'
+
+
+def option_rows() -> dict[str, str]:
+    """configuration.md's option tables as {option: its default cell}; a row naming several options
+    gives each its value from a default cell of as many comma-separated values, else the whole cell."""
+    rows = {}
+    for names, default in re.findall(
+        r"^\| (`[^|]+) \| ([^|]*) \|", section("docs/configuration.md", "Options"), re.M
+    ):
+        options = re.findall(r"`([\w.]+)`", names)
+        values = [v.strip() for v in default.split(",")]
+        for i, option in enumerate(options):
+            rows[option] = values[i] if len(values) == len(options) else default.strip()
+    return rows
+
+
+def schema_options() -> dict[str, object]:
+    """Every setting of the run's schema (benchmarks/config.py) with its value in a default run
+    (conf/config.yaml and the default backend's file); `backend.name` is the `backend` option."""
+    config.register()
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("config")
+    found = {}
+    for field in dataclasses.fields(config.BenchConfig):
+        if dataclasses.is_dataclass(field.type):
+            for inner in dataclasses.fields(field.type):
+                if inner.name != "_target_":
+                    key = (
+                        "backend"
+                        if (field.name, inner.name) == ("backend", "name")
+                        else f"{field.name}.{inner.name}"
+                    )
+                    found[key] = OmegaConf.select(cfg, f"{field.name}.{inner.name}")
+        else:
+            found[field.name] = cfg[field.name]
+    return found
+
+
+def written(value) -> set[str]:
+    """How a default may be written in the table."""
+    if isinstance(value, Enum):
+        return {value.value}
+    if value is None:
+        return {"null", "none"}
+    if isinstance(value, bool):
+        return {str(value).lower()}
+    if isinstance(value, float):
+        return {repr(value), f"{value:g}"}
+    return {str(value)}
+
+
+def test_the_options_table_names_every_setting_with_its_default():
+    doc, rows = "docs/configuration.md", option_rows()
+    options = schema_options()
+    missing = [name for name in options if name not in rows]
+    assert not missing, f'{doc}, "Options": no row for {missing} of benchmarks/config.py\'s schema'
+    wrong = []
+    for name, value in options.items():
+        if isinstance(value, (dict, DictConfig)):
+            continue  # a backend's own options: its conf file's `net`
+        cell = rows[name].lower()
+        if not any(re.search(rf"(?<![\w.]){re.escape(form)}(?![\w.])", cell) for form in written(value)):
+            wrong.append(f"{name}: {rows[name]!r}, not {value!r}")
+    assert not wrong, f'{doc}, "Options": defaults that differ from a default run: {wrong}'
+    net = {
+        key
+        for path in (ROOT / "conf" / "backend").glob("*.yaml")
+        for key in yaml.safe_load(path.read_text()).get("net", {})
+    }
+    interpolated = {"path", "init", "method", "arg", "param", "timeout"}  # yours's, set by the network* rows
+    unnamed_net = [
+        key
+        for key in sorted(net - {"_target_"} - interpolated)
+        if f"`backend.net.{key}" not in section(doc, "Options") and f"`{key}`" not in section(doc, "Options")
+    ]
+    assert not unnamed_net, f'{doc}, "Options": the backends\' options {unnamed_net} are not named'
+
+
+def verdict_words() -> set[str]:
+    """Every verdict benchmarks/report/answers.py can give: the third argument of each Answer(...), each
+    value of a `verdict` variable and each value `tally` returns, read from the module's source."""
+    tree = ast.parse(inspect.getsource(answers))
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+    }
+
+    def values(node) -> list[str]:
+        if isinstance(node, ast.IfExp):
+            return values(node.body) + values(node.orelse)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.Name) and node.id in constants:
+            return [constants[node.id]]
+        return []
+
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Answer" and len(node.args) >= 3:
+            found.update(values(node.args[2]))
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "verdict" for t in node.targets):
+            found.update(values(node.value))
+        if isinstance(node, ast.FunctionDef) and node.name == "tally":
+            found.update(
+                v for ret in ast.walk(node) if isinstance(ret, ast.Return) for v in values(ret.value)
+            )
+    return found
+
+
+def test_every_verdict_the_answers_give_is_named():
+    words = verdict_words()
+    assert {"holds", "does not hold", "not measured"} <= words, f"verdicts not found in answers.py: {words}"
+    doc = "docs/reading-the-report.md"
+    opening = section(doc, "Reading the report")
+    missing = [word for word in sorted(words) if word.split(":")[0] not in opening.replace("\n", " ")]
+    assert not missing, (
+        f"{doc}, its opening list of verdicts, does not name {missing} (benchmarks/report/answers.py)"
+    )
+
+
+# A target's time is given once, in reading-the-report.md's table; elsewhere a duration is a SLURM
+# time limit or a progress line's "time left".
+DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:[ -]min(?:ute)?s?\b)")
+NOT_A_TARGETS_TIME = re.compile(r"^\s*(?:under `slurm_|left\b)")
+
+
+def test_each_targets_time_is_given_in_one_place():
+    table = section(READING, "How long the targets take")
+    assert re.search(r"`make bench` \| \d+ min", table), f"{READING}: no time for make bench"
+    files = [ROOT / "README.md", ROOT / "Makefile", *sorted((ROOT / "docs").glob("*.md"))]
+    files += [
+        *sorted((ROOT / "conf").rglob("*.yaml")),
+        *sorted((ROOT / "benchmarks" / "report").glob("*.py")),
+    ]
+    stated = []
+    for path in files:
+        text = path.read_text().replace(table, "")
+        for match in DURATION.finditer(text):
+            if not NOT_A_TARGETS_TIME.match(text[match.end() : match.end() + 20]):
+                stated.append(f"{path.relative_to(ROOT)}:{line_of(text, match.start())} {match.group()!r}")
+    assert not stated, f"a target's time outside {READING}'s table (say it there, once): {stated}"
+
+
+# Figures quoted from the committed samples: `make docs` writes them into marked blocks.
 SAMPLE = ROOT / "docs" / "report"
-SCALE_SAMPLE = ROOT / "docs" / "report-scale"
 READING = "docs/reading-the-report.md"
-
-
-@cache
-def sample_epochs() -> pd.DataFrame:
-    """The sample's timed epochs at one thread, alone on an idle machine, as the report plots them."""
-    runs = summary.standard(summary.prepare(results.load(SAMPLE / "runs.parquet")))
-    return summary.timed(runs)[lambda epochs: epochs.threads == 1]
-
-
-def epoch_s(backend: str, batch: int, hidden: int) -> float:
-    epochs = sample_epochs()
-    chosen = epochs[(epochs.backend == backend) & (epochs.batch_size == batch) & (epochs.hidden == hidden)]
-    assert len(chosen), f"the sample has no timed epoch of {backend} at batch {batch}, hidden {hidden}"
-    return chosen.train_s.median()
-
-
-def peak(backend: str) -> float:
-    return sample_epochs()[lambda epochs: epochs.backend == backend].peak_gflops.median()
-
-
-def share_percent(backend: str, batch: int, hidden: int) -> float:
-    achieved = summary.flops_per_example(hidden) * 50_000 / epoch_s(backend, batch, hidden) / 1e9
-    return 100 * achieved / peak(backend)
-
-
-def step_us(backend: str, batch: int, hidden: int) -> float:
-    return epoch_s(backend, batch, hidden) / (50_000 / batch) * 1e6
-
-
-SAMPLE_FIGURES = [
-    (READING, r"about (\d+) GFLOP/s in\s+NumPy's OpenBLAS", [lambda: peak("numpy")]),
-    (READING, r"about (\d+) GFLOP/s in JAX's", [lambda: peak("jax")]),
-    (READING, r"about (\d+) GFLOP/s in torch's", [lambda: peak("torch")]),
-    (
-        READING,
-        r"batch 1000, hidden 30,\s+`numpy` reaches about (\d+)% of it, `torch` about (\d+)%, "
-        r"`torch_autograd` about (\d+)%\s+and `jax` about (\d+)%",
-        [lambda b=b: share_percent(b, 1000, 30) for b in ("numpy", "torch", "torch_autograd", "jax")],
-    ),
-    (
-        READING,
-        r"At batch 10, hidden 30 they reach about (\d+)% \(`numpy`, about\s+(\d+) µs a step\), "
-        r"about (\d+)% \(`torch`, about (\d+) µs\), about (\d+)% \(`torch_autograd`,\s+about (\d+) µs\), "
-        r"about (\d+)% \(`numba`, about (\d+) µs\) and about (\d+)% \(`jax`, about\s+(\d+) µs\)",
-        [
-            figure
-            for b in ("numpy", "torch", "torch_autograd", "numba", "jax")
-            for figure in (lambda b=b: share_percent(b, 10, 30), lambda b=b: step_us(b, 10, 30))
-        ],
-    ),
-    (
-        READING,
-        r"against about ([\d.]+), ([\d.]+) and ([\d.]+) s in the sample's",
-        [lambda b=b: epoch_s(b, 10, 30) for b in ("numpy", "torch", "torch_autograd")],
-    ),
-    (READING, r"`numba`, about (\d+) µs a step in the sample", [lambda: step_us("numba", 10, 30)]),
-    (READING, r"at about (\d+)% of the BLAS\s+peak", [lambda: share_percent("numba", 10, 30)]),
-    (
-        READING,
-        r"about ([\d.]+) s an epoch at batch 1000\s+against about ([\d.]+) s at batch 10, where `numpy` "
-        r"goes from about ([\d.]+) to about\s+([\d.]+) s",
-        [
-            lambda: epoch_s("numba", 1000, 30),
-            lambda: epoch_s("numba", 10, 30),
-            lambda: epoch_s("numpy", 10, 30),
-            lambda: epoch_s("numpy", 1000, 30),
-        ],
-    ),
-    (READING, r"`jax`, about (\d+) µs a step in the sample", [lambda: step_us("jax", 10, 30)]),
-]
-
-
-def tolerance(text: str, start: int, shown: str) -> float:
-    unit = 10.0 ** -len(shown.partition(".")[2])
-    if re.search(r"about\s*$", text[max(0, start - 12) : start]):
-        return max(0.1 * float(shown), unit)
-    return unit / 2
 
 
 def line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
-@pytest.mark.parametrize(
-    ("doc", "pattern", "sources"), SAMPLE_FIGURES, ids=[f"{doc}: {p[:40]}" for doc, p, _ in SAMPLE_FIGURES]
-)
-def test_each_figure_quoted_from_the_sample_is_the_samples(doc, pattern, sources):
-    text = (ROOT / doc).read_text()
-    match = re.search(pattern, text)
-    assert match, f"{doc} no longer says /{pattern}/: update this test with the text that replaced it"
-    for i, source in enumerate(sources, start=1):
-        shown, value = match.group(i), source()
-        assert abs(float(shown) - value) <= tolerance(text, match.start(i), shown) + 1e-9, (
-            f"{doc}:{line_of(text, match.start(i))} says {shown} where the sample has {value:.4g}"
+def test_every_generated_block_is_the_samples():
+    stale = docs.stale(ROOT, docs.Samples(ROOT / "docs"))
+    assert not stale, f"blocks that differ from the committed samples: {stale}; run `make docs`"
+
+
+def test_every_generator_writes_a_block_and_every_page_names_its_samples_machine():
+    text = "\n".join(page.read_text() for page in docs.pages(ROOT))
+    used = {match.group(2) for match in docs.BLOCK.finditer(text)}
+    assert used == set(docs.BLOCKS), f"generators without a block: {set(docs.BLOCKS) - used}"
+    for page in docs.pages(ROOT):
+        page_text = page.read_text()
+        if docs.BLOCK.search(page_text):
+            assert "sample-machine" in page_text or "scale-machine" in page_text, (
+                f"{page.relative_to(ROOT)} quotes a sample without naming its machine"
+            )
+        opened, closed = page_text.count("<!-- generated:"), page_text.count("<!-- /generated -->")
+        assert opened == closed == len(docs.BLOCK.findall(page_text)), (
+            f"{page.relative_to(ROOT)}: {opened} generated blocks opened, {closed} closed"
         )
+        assert "the sample machine" not in page_text, (
+            f"{page.relative_to(ROOT)} says 'the sample machine': name which sample's"
+        )
+
+
+SAMPLE_FILES = [
+    "report/runs.parquet",
+    "report/answers.json",
+    "report/peers.parquet",
+    "report-scale/runs.parquet",
+    "report-scale/profile.txt",
+    "report-machines/answers.json",
+]
+
+
+def test_a_regenerated_sample_fails_until_make_docs(tmp_path):
+    """A sample changed under the guides makes every block that quotes it stale; the command then
+    rewrites them and the check passes."""
+    for name in SAMPLE_FILES:
+        (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "docs" / name, tmp_path / "docs" / name)
+    for page in docs.pages(ROOT):
+        shutil.copy(page, tmp_path / page.relative_to(ROOT))
+    samples = tmp_path / "docs"
+    runs = pd.read_parquet(samples / "report" / "runs.parquet")
+    runs.loc[runs.backend.isin(["torch", "numba", "jax"]), "train_s"] *= 1.5
+    runs.loc[runs.hidden == 100, "test_acc"] -= 0.01
+    runs.loc[(runs.hidden == 30) & (runs.batch_size == 1000), "test_acc"] = 0.9
+    runs["peak_gflops"] *= 1.2
+    runs.to_parquet(samples / "report" / "runs.parquet")
+    saved = json.loads((samples / "report" / "answers.json").read_text())
+    saved["machine"]["label"] = "Zen 5, 2 cores, OpenBLAS SkylakeX"
+    for claim in saved["claims"]:
+        for comparison in claim["comparisons"]:
+            comparison["ratio"] = round(comparison["ratio"] * 1.1, 4)
+    (samples / "report" / "answers.json").write_text(json.dumps(saved))
+    peers = pd.read_parquet(samples / "report" / "peers.parquet")
+    peers.loc[peers.backend == "torch_naive", "train_s"] *= 2
+    peers["started_at"] += pd.Timedelta(days=1)
+    peers["harness_overhead_s"] *= 3
+    peers.to_parquet(samples / "report" / "peers.parquet")
+    scale = pd.read_parquet(samples / "report-scale" / "runs.parquet")
+    scale.loc[scale.threads == 2, "train_s"] *= 1.3
+    scale["peak_gflops"] *= 0.9  # its fingerprint, in rows older than fingerprint_gflops
+    scale.to_parquet(samples / "report-scale" / "runs.parquet")
+    profile = samples / "report-scale" / "profile.txt"
+    profile.write_text(profile.read_text().replace("16.3 ms per step", "17.3 ms per step"))
+
+    changed = docs.Samples(samples)
+    stale = {entry.split(": ")[1] for entry in docs.stale(tmp_path, changed)}
+    unchanged = {"fingerprints"}  # report-machines was left as it was
+    assert stale == set(docs.BLOCKS) - unchanged, f"not found stale: {set(docs.BLOCKS) - unchanged - stale}"
+    docs.write(tmp_path, changed)
+    assert docs.stale(tmp_path, changed) == []
+    assert "Zen 5, 2 cores" in (tmp_path / "README.md").read_text()
+
+
+def test_the_readme_answers_are_what_the_report_prints(tmp_path, capsys):
+    """What `make docs` writes into the README from answers.json is what the report command prints."""
+    path = tmp_path / "runs.parquet"
+    synthetic_runs(devices=("cpu",)).to_parquet(path)
+    assert report_command.main([str(path)]) == 0
+    shown = capsys.readouterr().out.strip()
+    saved = json.loads((tmp_path / "report" / "answers.json").read_text())
+    runs = results.load(path).run_id.nunique()
+    assert shown == report_command.printed(runs, [path], document.answers_text(saved), tmp_path / "report")
+
+
+def test_answers_json_reads_back_as_the_answers_it_was_written_from():
+    """claims_from_json undoes claims_json, undecided comparisons and missing intervals included."""
+    decided = stats.Comparison("a", ("numpy", "torch"), "torch", 1.5, 1.2, 1.8, (5, 5), (1.5, 1.2, 1.8))
+    undecided = stats.Comparison("b", ("numpy", "torch"), None, 1.02, 0.9, 1.1, (5, 5), (0.98, 0.91, 1.11))
+    few = stats.Comparison("c", ("x", "y"), None, 1.3, math.nan, math.nan, (2, 2), (1.3, math.nan, math.nan))
+    given = [
+        answers.Answer("Performance", "A claim.", "holds only in part", "Why.", [decided, undecided, few]),
+        answers.Answer("Flexibility", "Another.", "not measured", "No runs."),
+    ]
+    saved = {"claims": json.loads(json.dumps(document.claims_json(given)))}
+    assert document.answers_text(saved) == render.as_text(given)
 
 
 def test_numbas_compile_time_is_paid_once_in_the_sample():
@@ -278,114 +480,3 @@ def test_numbas_compile_time_is_paid_once_in_the_sample():
         f"{READING}, numba's bullet: the sample's first setup is {setups.iloc[0]:.2f} s, the later ones' "
         f"median {setups.iloc[1:].median():.3f} s"
     )
-
-
-def profile_steps() -> dict[str, tuple[float, float, float]]:
-    """profile.txt's `== backend: MS ms per step, SHARE% of PEAK` lines."""
-    text = (SCALE_SAMPLE / "profile.txt").read_text()
-    found = re.findall(r"^== (\w+): ([\d.]+) ms per step, (\d+)% of ([\d.]+)", text, re.M)
-    return {backend: tuple(map(float, figures)) for backend, *figures in found}
-
-
-def profile_kinds(backend: str) -> dict[str, int]:
-    """The `share of step` of each kind of operation in profile.txt's table for the backend."""
-    text = (SCALE_SAMPLE / "profile.txt").read_text()
-    table = text.partition(f"== {backend}:")[2].partition("\n\n")[0]
-    return {kind: int(share) for kind, share in re.findall(r"^(\w[\w ]*?)\s+[\d.]+\s+(\d+)%$", table, re.M)}
-
-
-KINDS = {
-    "GEMMs": "GEMM",
-    "elementwise": "elementwise",
-    "gathers": "copies and gathers",
-    "Python between operations": "outside operations",
-}
-
-
-def test_the_profile_table_is_profile_txts():
-    text = (ROOT / READING).read_text()
-    rows = re.findall(r"^\| (\w+) \| ([\d.]+) \| (\d+)% of (?:numpy's )?(\d+)(.*)\|(.*)\|$", text, re.M)
-    steps = profile_steps()
-    assert len(rows) == len(steps) >= 4, (
-        f"{READING}: the profile table has {len(rows)} rows, profile.txt {steps}"
-    )
-    for backend, ms, share, gflops, _, rest in rows:
-        line = line_of(text, text.index(f"| {backend} | {ms} |"))
-        assert (float(ms), float(share), float(gflops)) == steps[backend], (
-            f"{READING}:{line} says {ms} ms, {share}% of {gflops} for {backend}; profile.txt has "
-            f"{steps[backend]}"
-        )
-        kinds = profile_kinds(backend)
-        for word, percent in re.findall(
-            r"(GEMMs|elementwise|gathers|Python between operations)[^,%|]*?(\d+)%", rest
-        ):
-            in_profile = kinds[KINDS[word]]
-            assert in_profile == int(percent), (
-                f"{READING}:{line} says {word} {percent}% for {backend}; profile.txt has {in_profile}%"
-            )
-
-
-def peer_medians() -> pd.Series:
-    peers = pd.read_parquet(SAMPLE / "peers.parquet")
-    return peers.groupby(["background_load", "backend", "pinned"]).train_s.median()
-
-
-def test_the_peers_table_is_peers_parquets():
-    """The make perf table in reading-the-report.md, from docs/report/peers.parquet, as
-    benchmarks.commands.peers computes it: medians per backend, ratios of medians."""
-    text = (ROOT / READING).read_text()
-    medians = peer_medians()
-    rows = re.finditer(
-        r"^\| (`(\w+)`)? \| ([\d.]*) \| `(\w+)`, (1 thread|its default)[^|:]*:? ?([\d.]*) \| "
-        r"([\d.]+)× \| ([\d.]+)× \|$",
-        text,
-        re.M,
-    )
-    backend, checked = None, 0
-    for row in rows:
-        backend = row.group(2) or backend
-        peer, pinned = row.group(4), row.group(5) == "1 thread"
-        line = line_of(text, row.start())
-        quoted = [(row.group(3), medians[0, backend, True]), (row.group(6), medians[0, peer, pinned])]
-        quoted += [(row.group(7), medians[0, peer, pinned] / medians[0, backend, True])]
-        quoted += [(row.group(8), medians[1, peer, pinned] / medians[1, backend, True])]
-        for shown, value in quoted:
-            if shown:
-                assert abs(float(shown) - value) <= tolerance(text, 0, shown) + 1e-9, (
-                    f"{READING}:{line} says {shown} where docs/report/peers.parquet gives {value:.4g}"
-                )
-        checked += 1
-    assert checked >= 6, f"{READING}: the peers table was not found"
-    overhead = pd.read_parquet(SAMPLE / "peers.parquet").harness_overhead_s.dropna().median()
-    assert overhead < 0.01 * medians.min(), (
-        f"{READING}: the harness's overhead is {overhead:.2g} s, not under 1%"
-    )
-
-
-def test_the_readme_prints_the_report_beside_the_parquet_it_read():
-    readme = (ROOT / "README.md").read_text()
-    runs, parquet = re.search(r"^Answers, from (\d+) runs in (\S+):$", readme, re.M).groups()
-    report = re.search(r"^Full report: (\S+) and", readme, re.M).group(1)
-    assert Path(report) == Path(parquet).parent / "report" / "report.md", (
-        f"README.md:{line_of(readme, readme.index('Full report:'))}: the report goes into report/ beside "
-        f"{parquet}, not to {report}"
-    )
-    sample = results.load(SAMPLE / "runs.parquet").run_id.nunique()
-    assert int(runs) == sample, f"README.md says {runs} runs; docs/report/runs.parquet holds {sample}"
-
-
-def test_make_scales_duration_is_one_figure_everywhere():
-    """The measured time of `make scale` (reading-the-report.md, the samples) rounded to minutes is what
-    the Makefile, the preset and the report's note say."""
-    measured = re.search(
-        r"`make scale` on the same machine \((\d+) min (\d+) s\)", (ROOT / READING).read_text()
-    )
-    assert measured, f"{READING} no longer says how long `make scale` took"
-    minutes = round(int(measured.group(1)) + int(measured.group(2)) / 60)
-    for path, text in [
-        ("Makefile", (ROOT / "Makefile").read_text().partition("\nscale:")[0].rpartition("\n\n")[2]),
-        ("conf/sweep/scale.yaml", (ROOT / "conf" / "sweep" / "scale.yaml").read_text()),
-        ("benchmarks/report/scaling.py", scaling.NEEDS),
-    ]:
-        said = re.findall(r"(\d+) minutes", text)
-        assert said == [str(minutes)], f"{path} says {said} minutes for make scale; it took {minutes}"

@@ -8,6 +8,15 @@ from benchmarks.errors import command
 from benchmarks.report.document import load, write_report
 
 
+def printed(n_runs: int, parquets: list, answers: str, out: Path) -> str:
+    """What the command prints: the answers as text, between the runs they came from and the report's
+    files (the README quotes it, written by benchmarks.commands.docs)."""
+    return (
+        f"Answers, from {n_runs} runs in {', '.join(map(str, parquets))}:\n\n{answers}\n\n"
+        f"Full report: {out / 'report.md'} and {out / 'report.html'} (one file, opens in any browser)"
+    )
+
+
 @command
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Answers, plots and tables from a runs.parquet")
@@ -28,9 +37,7 @@ def main(argv=None) -> int:
     first = args.parquet[0]
     out = args.out or (first if first.is_dir() else first.parent) / "report"
     text = write_report(runs, out, left_out)
-    print(f"Answers, from {runs.run_id.nunique()} runs in {', '.join(map(str, args.parquet))}:\n")
-    print(text)
-    print(f"\nFull report: {out / 'report.md'} and {out / 'report.html'} (one file, opens in any browser)")
+    print(printed(runs.run_id.nunique(), args.parquet, text, out))
     return 0
 
 

@@ -2,11 +2,12 @@
 benchmarks.report.render writes out as Markdown and HTML."""
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import configuration, results
+from benchmarks import configuration, results, stats
 from benchmarks.env import users_speed_env
 from benchmarks.report import across, answers, machines, scaling, sections, source
 from benchmarks.report.flexibility import flexibility_matrix, report_blocks
@@ -121,6 +122,34 @@ def claims_json(verdicts: list[answers.Answer]) -> list[dict]:
         }
         for number, a in enumerate(verdicts, start=1)
     ]
+
+
+def claims_from_json(claims: list[dict]) -> list[answers.Answer]:
+    """The answers back from answers.json's claims, as claims_json wrote them. A comparison's
+    `a_over_b` is not saved: it is rebuilt from the faster side, and unknown (NaN) where none is."""
+    nan = (math.nan,) * 3
+
+    def comparison(row: dict) -> stats.Comparison:
+        values = [math.nan if row[f] is None else row[f] for f in ("ratio", "low", "high")]
+        ratio, low, high = values
+        sides = tuple(row["sides"])
+        a_over_b = {sides[1]: (ratio, low, high), sides[0]: (1 / ratio, 1 / high, 1 / low)}
+        return stats.Comparison(
+            row["key"], sides, row["faster"], *values, tuple(row["runs"]), a_over_b.get(row["faster"], nan)
+        )
+
+    return [
+        answers.Answer(
+            c["question"], c["claim"], c["verdict"], c["evidence"], list(map(comparison, c["comparisons"]))
+        )
+        for c in claims
+    ]
+
+
+def answers_text(saved: dict) -> str:
+    """The answers as the terminal shows them, from a one-machine answers.json (the README quotes the
+    sample's through benchmarks.commands.docs)."""
+    return as_text(claims_from_json(saved["claims"]))
 
 
 def answers_json(runs: pd.DataFrame, verdicts: list[answers.Answer]) -> dict:
