@@ -364,7 +364,7 @@ def test_report_opens_with_the_answers_and_prints_them(tmp_path, capsys):
         ahead = comparison["ahead"]
         assert ahead in comparison["sides"]
         assert f"no clear difference ({ahead} ahead)" in markdown
-        assert f"no clear difference ({ahead} ahead {comparison['ratio']:.2f}×" in printed
+        assert f"{comparison['key']}: no clear difference ({ahead} ahead " in printed
     # every line of the learner's comparison not judged is listed, with why, in all three places
     page = (out / "report.html").read_text()
     assert [entry["line"] for entry in saved["not_judged"]] == [e.line for e in answers.NOT_JUDGED]
