@@ -332,10 +332,12 @@ def summarize(rows: list[dict]) -> None:
     graphs = ""
     if last["cuda_graphs"]:
         graphs = f", {last['graph_fraction']:.0%} of steps replayed from CUDA graphs"
+    part = f" ({last['epoch_examples']:,} examples)" if last.get("epoch_examples") else ""
     log.info(
-        "%s: %s, median epoch %.3f s, test accuracy %.2f%% after %d epochs%s",
+        "%s: %s, median epoch%s %.3f s, test accuracy %.2f%% after %d epochs%s",
         label(last),
         last["status"],
+        part,
         float(np.median(timed)),
         100 * last["test_acc"],
         last["epoch"],
