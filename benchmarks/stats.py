@@ -161,14 +161,17 @@ def times_text(ratio: float, digits: int | None = None) -> str:
     return f"{ratio:.{digits}f}×"
 
 
-def interval_text(comparison: Comparison) -> str:
-    """'1.32× (1.21–1.45×)', or '1.32× (no interval: under 3 runs a side)'."""
+def interval_range(comparison: Comparison) -> str:
+    """'1.21–1.45×', or 'no interval: under 5 runs a side'."""
     if math.isnan(comparison.low):
-        return f"{times_text(comparison.ratio)} (no interval: under {MIN_RUNS} runs a side)"
+        return f"no interval: under {MIN_RUNS} runs a side"
     digits = 2 if comparison.ratio < 10 else 1
-    return (
-        f"{times_text(comparison.ratio)} ({comparison.low:.{digits}f}–{times_text(comparison.high, digits)})"
-    )
+    return f"{comparison.low:.{digits}f}–{times_text(comparison.high, digits)}"
+
+
+def interval_text(comparison: Comparison) -> str:
+    """'1.32× (1.21–1.45×)', or '1.32× (no interval: under 5 runs a side)'."""
+    return f"{times_text(comparison.ratio)} ({interval_range(comparison)})"
 
 
 def undecided_text(comparison: Comparison) -> str:
@@ -176,8 +179,10 @@ def undecided_text(comparison: Comparison) -> str:
     much, and the interval that leaves it undecided."""
     if comparison.ahead is None:
         return "no clear difference (equal medians)"
-    said = f"{comparison.ahead} ahead {interval_text(comparison)}"
-    return f"no clear difference ({said.replace(' (', ', ').rstrip(')')})"
+    return (
+        f"no clear difference ({comparison.ahead} ahead {times_text(comparison.ratio)}, "
+        f"{interval_range(comparison)})"
+    )
 
 
 def decision_text(comparison: Comparison) -> str:
@@ -195,6 +200,6 @@ def comparison_row(comparison: Comparison) -> dict:
         "faster": comparison.faster
         or (f"no clear difference ({comparison.ahead} ahead)" if comparison.ahead else "no clear difference"),
         "ratio": times_text(comparison.ratio),
-        "95% interval": "" if undefined else interval_text(comparison).split(" (", 1)[1].rstrip(")"),
+        "95% interval": "" if undefined else interval_range(comparison),
         "runs": " / ".join(f"{n} {side}" for n, side in zip(comparison.runs, comparison.sides)),
     }

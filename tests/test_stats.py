@@ -63,6 +63,11 @@ def test_an_undecided_comparison_names_the_side_that_was_ahead_by_how_much_and_t
     assert stats.decision_text(stats.compare("k", "a", [1.0] * 5, "b", [1.0] * 5)) == (
         "no clear difference (equal medians)"
     )
+    named = stats.compare("k", "numpy (cpu)", [1.0] * 2, "torch (cuda)", [1.1] * 2)
+    assert (
+        stats.decision_text(named)
+        == "no clear difference (numpy (cpu) ahead 1.10×, no interval: under 5 runs a side)"
+    )
 
 
 def noise(shape: str, n: int, rng) -> np.ndarray:
