@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from benchmarks.report import answers, plots, summary, takeaways
+from benchmarks.report import across, answers, plots, summary, takeaways
 from benchmarks.report import render as render_module
 from benchmarks.report.answers import Backend
 from benchmarks.report.render import as_text
@@ -488,3 +488,20 @@ def test_marks_in_an_answer_stay_marks_in_markdown_and_html():
         r"; \* a re-derived gradient): softmax 1 (torch_naive) against 5\* (numpy_loop), `make x*`"
         in markdown
     )
+
+
+@pytest.mark.parametrize(
+    ("verdict", "outcome"),
+    [
+        ("holds", True),
+        ("holds where the data decide", True),
+        ("holds only in part", None),
+        (answers.UNDECIDED, None),
+        (answers.TOO_FEW, None),
+        ("does not hold where the data decide", False),
+        ("does not hold", False),
+        ("not measured", None),
+    ],
+)
+def test_across_machines_a_verdict_counts_as_holding_or_not_wherever_the_data_decide(verdict, outcome):
+    assert across.holds(verdict) is outcome
