@@ -38,6 +38,11 @@ class Output(Enum):
     softmax = "softmax"
 
 
+class Evaluate(Enum):
+    every = "every"  # after every epoch
+    last = "last"  # after the last epoch only
+
+
 class Init(Enum):
     normal = "normal"
     scaled = "scaled"
@@ -75,6 +80,10 @@ class BenchConfig:
     hidden: Any = NIELSEN["hidden"]
     eta: float = NIELSEN["eta"]
     epochs: int = NIELSEN["epochs"]
+    # Train and time each epoch on the first this many examples of its shuffled order (None: all of
+    # them), where a whole epoch of a large network takes too long for a sweep; recorded with the run.
+    epoch_examples: int | None = None
+    evaluate: Evaluate = Evaluate.every
     seed: int = 0
     dtype: DType = DType.float32
     cost: Cost = Cost.quadratic
@@ -133,6 +142,11 @@ def check(cfg) -> None:
         ("lmbda", math.isfinite(cfg.lmbda) and cfg.lmbda >= 0, "must be a finite number, 0 or above"),
         ("momentum", 0 <= cfg.momentum < 1, "must be at least 0 and below 1"),
         ("epochs", cfg.epochs >= 1, "must be at least 1"),
+        (
+            "epoch_examples",
+            cfg.epoch_examples is None or cfg.epoch_examples >= cfg.batch_size,
+            "must be null (the whole training set) or at least batch_size",
+        ),
         ("threads", 1 <= cfg.threads <= cores, f"must be between 1 and this machine's {cores} cores"),
         ("background_load", 0 <= cfg.background_load <= cores, f"must be between 0 and {cores}"),
         ("target_accuracy", 0 <= cfg.target_accuracy <= 1, "must be between 0 and 1"),

@@ -149,6 +149,10 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
     n_train = len(data.train_y)
     if cfg.batch_size > n_train:
         raise ConfigError(f"batch_size={cfg.batch_size}: must be at most the {n_train:,} training examples")
+    if (cfg.epoch_examples or 0) > n_train:
+        raise ConfigError(
+            f"epoch_examples={cfg.epoch_examples}: must be at most the {n_train:,} training examples"
+        )
     pinned = cfg.threads if cfg.backend.pin_threads else None
     base = {
         "run_id": uuid.uuid4().hex,
@@ -258,16 +262,19 @@ def train(cfg: DictConfig, data, device: str, base: dict, rows: list[dict], help
 def train_epochs(cfg, data, net, epochs, setup, placed, rows, base) -> tuple[str, float]:
     """Train and evaluate epoch by epoch, a row each; (status, training seconds to the target)."""
     test, val, train_set = placed
-    n_train = len(data.train_y)
+    examples = cfg.epoch_examples or len(data.train_y)
     status, elapsed, time_to_target = "ok", 0.0, math.nan
     for epoch in epochs:
-        order = epoch_order(cfg.seed, epoch, n_train)
+        order = epoch_order(cfg.seed, epoch, len(data.train_y))[:examples]
         with Timer(net.synchronize) as training:
             net.train_epoch(order, cfg.batch_size, cfg.eta)
+        evaluated = enum_value(cfg.evaluate) == "every" or epoch == cfg.epochs
+        test_acc = val_acc = train_cost = math.nan
         with Timer(net.synchronize) as evaluation:
-            test_acc = net.evaluate(*test) / len(data.test_y)
-            val_acc = net.evaluate(*val) / len(data.val_y)
-            train_cost = net.cost(*train_set)
+            if evaluated:
+                test_acc = net.evaluate(*test) / len(data.test_y)
+                val_acc = net.evaluate(*val) / len(data.val_y)
+                train_cost = net.cost(*train_set)
         elapsed += training.seconds
         # The clock stops on validation accuracy, so that the test set only reports.
         if math.isnan(time_to_target) and val_acc >= cfg.target_accuracy:
@@ -279,10 +286,10 @@ def train_epochs(cfg, data, net, epochs, setup, placed, rows, base) -> tuple[str
                 "epoch": epoch,
                 "setup_s": setup.seconds,
                 "train_s": training.seconds,
-                "eval_s": evaluation.seconds,
+                "eval_s": evaluation.seconds if evaluated else math.nan,
                 "elapsed_train_s": elapsed,
                 "warmup": epoch == 1,
-                "examples_per_s": n_train / training.seconds,
+                "examples_per_s": examples / training.seconds,
                 "test_acc": test_acc,
                 "val_acc": val_acc,
                 "train_cost": train_cost,
@@ -291,7 +298,7 @@ def train_epochs(cfg, data, net, epochs, setup, placed, rows, base) -> tuple[str
             }
         )
         epochs.set_postfix(epoch_s=f"{training.seconds:.3f}", test_acc=f"{test_acc:.4f}")
-        if not all_finite(net, train_cost):
+        if not all_finite(net, train_cost if evaluated else 0.0):
             status = "diverged"
             break
     return status, time_to_target
@@ -325,10 +332,12 @@ def summarize(rows: list[dict]) -> None:
     graphs = ""
     if last["cuda_graphs"]:
         graphs = f", {last['graph_fraction']:.0%} of steps replayed from CUDA graphs"
+    part = f" ({last['epoch_examples']:,} examples)" if last.get("epoch_examples") else ""
     log.info(
-        "%s: %s, median epoch %.3f s, test accuracy %.2f%% after %d epochs%s",
+        "%s: %s, median epoch%s %.3f s, test accuracy %.2f%% after %d epochs%s",
         label(last),
         last["status"],
+        part,
         float(np.median(timed)),
         100 * last["test_acc"],
         last["epoch"],

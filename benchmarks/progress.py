@@ -18,7 +18,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 
-from benchmarks import configuration, registry, results
+from benchmarks import configuration, registry, results, stats
 from benchmarks.launchers import sweep_batch_size
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def run_name(cfg) -> str:
 def outcome(cfg, results_dir: Path, since: float, status) -> str:
     """'0.131 s/epoch, 92.1%' from the run file this job wrote after `since`; else what happened."""
     if status == "ok" and (rows := this_run(cfg, results_dir, since)) is not None:
+        rows = stats.whole_epochs(rows)  # an epoch cut short, at the rate it trained
         timed = rows[~rows.warmup.astype(bool)].train_s
         seconds = timed.median() if len(timed) else rows.train_s.median()
         return f"{seconds:.3f} s/epoch, {rows.sort_values('epoch').test_acc.iloc[-1]:.1%}"
@@ -85,9 +86,15 @@ def this_run(cfg, results_dir: Path, since: float) -> pd.DataFrame | None:
     ]
     for path in sorted(files, key=lambda path: path.stat().st_mtime, reverse=True):
         rows = pd.read_parquet(path)
-        if all((rows[key] == value).all() for key, value in wanted.items() if key in rows):
+        if all(same(rows[key], value) for key, value in wanted.items() if key in rows):
             return rows
     return None
+
+
+def same(column: pd.Series, value) -> bool:
+    """Whether every row holds `value`; None (a setting left unset, e.g. epoch_examples) is held as
+    missing."""
+    return bool(column.isna().all() if value is None else (column == value).all())
 
 
 class Progress(Callback):

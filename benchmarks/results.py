@@ -18,7 +18,7 @@ from hydra.experimental.callback import Callback
 from benchmarks.configuration import CHAPTER_1
 from benchmarks.errors import UserError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -33,6 +33,7 @@ COLUMNS = {
     "hidden": "int64",
     "eta": "float64",
     "epochs": "int64",
+    "epoch_examples": "Int64",  # the examples each epoch trained on when cut short; NA: all of them
     "epoch": "int64",
     "seed": "int64",
     "dtype": "string",
@@ -146,6 +147,8 @@ ADDED = {
             "slurm_node",
         )
     },
+    # Every epoch before version 9 trained on the whole training set.
+    9: {"epoch_examples": None},
 }
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ construction and warm-up. Each run gives one number, the median of its timed epo
 a run share everything that makes runs differ, so they are not independent). Two sides are
 compared by the ratio of the medians of those numbers, with a 95% percentile-bootstrap interval
 over them (scipy.stats.bootstrap, runs resampled within each side, a fixed seed so that the same
-runs always give the same interval). docs/fairness.md says why this method.
+runs always give the same interval), from MIN_RUNS runs a side. docs/fairness.md says why this method
+and why that many: tests/test_stats.py simulates the noise this machine shows and checks coverage.
 
 A side is faster only when the whole interval lies beyond the noise band; otherwise there is no
 clear difference, and the comparison says so instead of naming a winner.
@@ -18,16 +19,21 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from benchmarks.data import SPLITS
+
 CONFIDENCE = 0.95
 # A ratio within 3% of 1 is no difference worth a claim, however narrow its interval: run-to-run
 # drift of one machine's state (frequency, cache placement) that repetitions in one sweep share.
 NOISE_BAND = 1.03
-MIN_RUNS = 3  # fewer runs on a side leave the interval undefined
+# Fewer runs on a side leave the interval undefined: at 3 a side, the percentile bootstrap of a median
+# ratio covers the truth in under 90% of trials with skewed or bimodal noise; at 5, in over 94%.
+MIN_RUNS = 5
 RESAMPLES = 2000
 # A run is "busy" when, during its training, other processes took this many cores on average, or
 # the hypervisor stole this share of the machine's time (docs/fairness.md, "Load").
 BUSY_CORES = 0.25
 BUSY_STEAL = 0.05
+TRAINING_EXAMPLES = SPLITS["train"]  # a whole epoch's
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,12 @@ class Comparison:
         return self.faster is not None
 
     @property
+    def ahead(self) -> str | None:
+        """The side with the lower median time, decided or not; None where the medians are equal."""
+        a_over_b = self.a_over_b[0]
+        return None if a_over_b == 1 else self.sides[1] if a_over_b > 1 else self.sides[0]
+
+    @property
     def slower(self) -> str | None:
         return None if self.faster is None else next(s for s in self.sides if s != self.faster)
 
@@ -62,8 +74,8 @@ class Comparison:
 
     def as_dict(self) -> dict:
         row = asdict(self)
-        del row["a_over_b"]  # said by `faster` and `ratio`
-        row["sides"], row["runs"] = list(self.sides), list(self.runs)
+        del row["a_over_b"]  # said by `faster` (or `ahead`) and `ratio`
+        row["sides"], row["runs"], row["ahead"] = list(self.sides), list(self.runs), self.ahead
         for field in ("ratio", "low", "high"):
             row[field] = None if math.isnan(row[field]) else round(row[field], 4)
         return row
@@ -126,9 +138,20 @@ def without_busy(runs: pd.DataFrame, by: str = "config_key") -> tuple[pd.DataFra
     return kept, left_out, runs[~idle_there][by].nunique()
 
 
+def whole_epochs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows with `train_s` of an epoch cut short (`epoch_examples`) scaled to the whole training
+    set's examples at the rate it trained, so that runs that timed part of an epoch compare with runs
+    that timed all of it; the same rows again when already scaled."""
+    if "epoch_examples" not in runs or runs.epoch_examples.isna().all():
+        return runs
+    part = runs.epoch_examples.notna()
+    return runs.assign(train_s=runs.train_s.mask(part, TRAINING_EXAMPLES / runs.examples_per_s))
+
+
 def run_seconds(runs: pd.DataFrame) -> pd.Series:
-    """Each run's median seconds per timed epoch (past warm-up, runs that finished ok), by run_id."""
-    timed = runs[(runs.status == "ok") & ~runs.warmup.astype(bool)]
+    """Each run's median seconds per timed epoch (past warm-up, runs that finished ok), whole epochs
+    (whole_epochs), by run_id."""
+    timed = whole_epochs(runs[(runs.status == "ok") & ~runs.warmup.astype(bool)])
     return timed.groupby("run_id").train_s.median()
 
 
@@ -138,21 +161,35 @@ def times_text(ratio: float, digits: int | None = None) -> str:
     return f"{ratio:.{digits}f}×"
 
 
-def interval_text(comparison: Comparison) -> str:
-    """'1.32× (1.21–1.45×)', or '1.32× (no interval: under 3 runs a side)'."""
+def interval_range(comparison: Comparison) -> str:
+    """'1.21–1.45×', or 'no interval: under 5 runs a side'."""
     if math.isnan(comparison.low):
-        return f"{times_text(comparison.ratio)} (no interval: under {MIN_RUNS} runs a side)"
+        return f"no interval: under {MIN_RUNS} runs a side"
     digits = 2 if comparison.ratio < 10 else 1
+    return f"{comparison.low:.{digits}f}–{times_text(comparison.high, digits)}"
+
+
+def interval_text(comparison: Comparison) -> str:
+    """'1.32× (1.21–1.45×)', or '1.32× (no interval: under 5 runs a side)'."""
+    return f"{times_text(comparison.ratio)} ({interval_range(comparison)})"
+
+
+def undecided_text(comparison: Comparison) -> str:
+    """'no clear difference (numpy ahead 1.14×, 1.02–1.18×)': the side whose median was lower, by how
+    much, and the interval that leaves it undecided."""
+    if comparison.ahead is None:
+        return "no clear difference (equal medians)"
     return (
-        f"{times_text(comparison.ratio)} ({comparison.low:.{digits}f}–{times_text(comparison.high, digits)})"
+        f"no clear difference ({comparison.ahead} ahead {times_text(comparison.ratio)}, "
+        f"{interval_range(comparison)})"
     )
 
 
 def decision_text(comparison: Comparison) -> str:
-    """'torch faster 1.32× (1.21–1.45×)' or 'no clear difference, 1.02× (0.98–1.06×)'."""
+    """'torch faster 1.32× (1.21–1.45×)' or 'no clear difference (numpy ahead 1.02×, 0.98–1.06×)'."""
     if comparison.decided:
         return f"{comparison.faster} faster {interval_text(comparison)}"
-    return f"no clear difference, {interval_text(comparison)}"
+    return undecided_text(comparison)
 
 
 def comparison_row(comparison: Comparison) -> dict:
@@ -160,8 +197,9 @@ def comparison_row(comparison: Comparison) -> dict:
     undefined = math.isnan(comparison.low)
     return {
         "comparison": comparison.key,
-        "faster": comparison.faster or "no clear difference",
+        "faster": comparison.faster
+        or (f"no clear difference ({comparison.ahead} ahead)" if comparison.ahead else "no clear difference"),
         "ratio": times_text(comparison.ratio),
-        "95% interval": "" if undefined else interval_text(comparison).split(" (", 1)[1].rstrip(")"),
+        "95% interval": "" if undefined else interval_range(comparison),
         "runs": " / ".join(f"{n} {side}" for n, side in zip(comparison.runs, comparison.sides)),
     }

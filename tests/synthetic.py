@@ -107,3 +107,13 @@ class Sleepy(NumpyBatch):
     def train_epoch(self, order, batch_size, eta):
         super().train_epoch(order, batch_size, eta)
         time.sleep(self.epoch_sleep_s)
+
+
+class CountsExamples(NumpyBatch):
+    """Trains normally, and keeps how many examples each epoch trained on, in `trained`."""
+
+    trained: list[int] = []
+
+    def train_epoch(self, order, batch_size, eta):
+        CountsExamples.trained.append(len(order))
+        super().train_epoch(order, batch_size, eta)

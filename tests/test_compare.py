@@ -140,8 +140,23 @@ def test_two_runs_a_side_give_no_interval_and_no_verdict(tmp_path, capsys):
     table = matched(old, new)
     assert set(table.verdict) == {"no clear difference (too few runs)"}
     assert table.low.isna().all() and table.ratio.tolist() == pytest.approx([2.0] * len(CONFIGS), rel=0.05)
-    assert run_compare(tmp_path, old, new, "--fail-above", "10%") == 0
+    assert run_compare(tmp_path, old, new) == 0
     assert "| 2 / 2 | no clear difference (too few runs) |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n_runs", [1, 2, 4])
+def test_the_gate_never_passes_a_doubling_it_has_too_few_runs_to_decide(tmp_path, capsys, n_runs):
+    """A +sweep=quick result set (one run a side) against a copy with every time doubled."""
+    old = runs(n_runs=n_runs)
+    new = old.assign(train_s=old.train_s * 2)
+    assert run_compare(tmp_path, old, new, "--fail-above", "10%") == 1
+    err = capsys.readouterr().err
+    assert f"{len(CONFIGS)} configuration(s) have under 5 runs a side" in err
+    assert f"{len(CONFIGS)} configuration(s) slower by more than 10% by their medians" in err
+    # the same runs, unchanged, pass, but not silently
+    assert run_compare(tmp_path, old, old, "--fail-above", "10%") == 0
+    err = capsys.readouterr().err
+    assert "judged them from their medians alone" in err and "0 slower by more than 10%" in err
 
 
 def test_change_below_min_change_is_no_clear_difference_even_without_noise():
@@ -161,7 +176,7 @@ def test_busy_runs_are_left_out_where_idle_ones_exist_and_said(capsys):
     assert set(table.verdict) == {"no clear difference"} and (table["new runs"] == 5).all()
     [warning] = [w for w in warnings if "other work took the machine" in w]
     assert warning.startswith("new side: 7 runs were made while") and "7 left out" in warning
-    only_busy = runs(scale=1.5, configs=[("numpy", 10)], n_runs=3, steal_share=0.5)
+    only_busy = runs(scale=1.5, configs=[("numpy", 10)], n_runs=5, steal_share=0.5)
     table, _, warnings = compare.compare(runs(configs=[("numpy", 10)]), only_busy, 0.05)
     assert table.verdict.tolist() == ["slower"]
     assert any("1 configuration(s) have busy runs only and are compared from them" in w for w in warnings)

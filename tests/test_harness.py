@@ -13,6 +13,7 @@ from hydra import compose, initialize_config_dir
 
 from benchmarks import config, configuration, harness, results
 from tests.conftest import ROOT, TINY, run_py
+from tests.synthetic import CountsExamples
 
 config.register()
 
@@ -441,3 +442,41 @@ def test_headline_prints_chapter_3_medians_beside_the_books_figures(tmp_path, ca
     assert "book 95.49%" in line and "chap3.html#using_the_cross-entropy_to_classify_mnist_digits" in line
     [chapter_1] = [line for line in lines if "Nielsen: 95.42%" in line]
     assert chapter_1.startswith("numpy: median of best over 1 seeds"), "chapter 3's runs are not chapter 1's"
+
+
+def test_part_of_an_epoch_is_trained_timed_and_recorded_and_evaluated_after_the_last_only(tmp_path):
+    counting = "backend.net._target_=tests.synthetic.CountsExamples"
+    cfg = make_config(tmp_path, counting, "epochs=3", "epoch_examples=50", "evaluate=last", "batch_size=10")
+    assert harness.run(cfg, multirun=False) == "ok"
+    runs = load(tmp_path)
+    assert CountsExamples.trained[-3:] == [50, 50, 50]
+    assert (runs.epoch_examples == 50).all() and runs.schema_version.eq(results.SCHEMA_VERSION).all()
+    assert runs.examples_per_s.tolist() == pytest.approx((50 / runs.train_s).tolist())
+    assert runs.test_acc.isna().tolist() == [True, True, False] and runs.eval_s.isna().tolist() == [
+        True
+    ] * 2 + [False]
+    # a whole epoch is another configuration, that keeps the key runs had before epoch_examples existed
+    harness.run(make_config(tmp_path, "epochs=3", "batch_size=10"), multirun=False)
+    runs = configuration.with_keys(results.load(tmp_path / "runs.parquet"))
+    assert runs.config_key.nunique() == 2
+    whole = runs[runs.epoch_examples.isna()].iloc[0].to_dict()
+    assert configuration.config_hash(whole) == configuration.config_hash(whole | {"epoch_examples": None})
+    assert configuration.config_hash(whole) == configuration.digest(
+        whole, [c for c in configuration.CONFIGURATION if c != "epoch_examples"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "epoch_examples=5",
+            "epoch_examples=5: must be null (the whole training set) or at least batch_size",
+        ),
+        ("epoch_examples=500", "epoch_examples=500: must be at most the 200 training examples"),
+    ],
+)
+def test_an_epoch_length_a_run_cannot_use_is_one_line(tmp_path, override, message):
+    done = run_py(override, "batch_size=10", f"results_dir={tmp_path}", *TINY)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == f"error: {message}"

@@ -91,7 +91,9 @@ def test_a_decision_lost_to_no_clear_difference_is_printed_but_passes(tmp_path, 
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("claim 3, hand-written, hidden=30, batch=100: A torch faster 1.2")
-    assert "; B no clear difference, 1.0" in lines[0] and lines[0].endswith(": decided in one set only")
+    assert "; B no clear difference (torch ahead 1.0" in lines[0] and lines[0].endswith(
+        ": decided in one set only"
+    )
     assert lines[1].startswith("claim 3, hand-written, hidden=30, batch=1000: B no clear difference")
     assert lines[1].endswith(": only in B")
     assert "1 decided in one set only, 0 changed sides; 0 only in A, 1 only in B." in lines[2]

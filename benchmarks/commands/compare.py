@@ -17,7 +17,13 @@ band (stats.NOISE_BAND) and --min-change; otherwise it says "no clear
 difference" (with "too few runs" under stats.MIN_RUNS runs a side, where there is
 no interval). With --fail-above, the exit code is 1 when a configuration is
 slower with its whole interval beyond that change, so the command can guard CI
-on a dedicated machine.
+on a dedicated machine. A configuration with too few runs for an interval cannot
+pass unseen: the gate judges it as pytest-benchmark's --benchmark-compare-fail
+judges one measurement against another, from its medians alone (exit 1 when the
+new median is slower by more than the change), and says so on stderr.
+
+Exit codes: 0 nothing slower beyond --fail-above (or no --fail-above), 1 a
+configuration slower beyond it, 2 unusable input (one line on stderr).
 """
 
 import argparse
@@ -215,7 +221,9 @@ def main(argv=None) -> int:
         "--fail-above",
         type=fraction,
         help="exit 1 if a configuration is decided slower with the low end of its 95%% interval of "
-        "new/old above 1 + this (10%%: surely over 10%% slower); a change inside the noise never fails",
+        "new/old above 1 + this (10%%: surely over 10%% slower); a change inside the noise never fails. "
+        f"Under {stats.MIN_RUNS} runs a side there is no interval: the median of new/old above 1 + this "
+        "fails, with a warning",
     )
     parser.add_argument("--format", choices=["md", "csv"], default="md")
     args = parser.parse_args(argv)
@@ -240,15 +248,39 @@ def main(argv=None) -> int:
         print(f"warning: {warning}", file=sys.stderr)
 
     if args.fail_above is not None:
-        regressed = matched[(matched.verdict == "slower") & (matched.low > 1 + args.fail_above)]
-        if not regressed.empty:
-            print(
-                f"{len(regressed)} configuration(s) slower by more than {args.fail_above:.0%} over the whole "
-                "95% interval",
-                file=sys.stderr,
-            )
-            return 1
+        return gate(matched, args.fail_above)
     return 0
+
+
+def gate(matched: pd.DataFrame, fail_above: float) -> int:
+    """1 when a configuration is slower than the old by more than `fail_above`: over its whole 95%
+    interval, or, where too few runs give none, by its medians (said on stderr); else 0."""
+    limit = 1 + fail_above
+    no_interval = matched.low.isna()
+    regressed = matched[~no_interval & (matched.verdict == "slower") & (matched.low > limit)]
+    by_median = matched[no_interval & (matched.ratio > limit)]
+    if no_interval.any():
+        print(
+            f"warning: {int(no_interval.sum())} configuration(s) have under {stats.MIN_RUNS} runs a side, "
+            "too few for an interval; --fail-above judged them from their medians alone, as "
+            "pytest-benchmark's --benchmark-compare-fail does, so noise can fail or pass them: "
+            f"{len(by_median)} slower by more than {fail_above:.0%}. Give each side {stats.MIN_RUNS} runs "
+            "for a decision beyond the noise",
+            file=sys.stderr,
+        )
+    if not regressed.empty:
+        print(
+            f"{len(regressed)} configuration(s) slower by more than {fail_above:.0%} over the whole 95% "
+            "interval",
+            file=sys.stderr,
+        )
+    if not by_median.empty:
+        print(
+            f"{len(by_median)} configuration(s) slower by more than {fail_above:.0%} by their medians, "
+            "without an interval",
+            file=sys.stderr,
+        )
+    return 1 if len(regressed) or len(by_median) else 0
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ def per_machine(
 
 
 def holds(verdict: str) -> bool | None:
-    """Whether a verdict says the claim holds (in full), does not, or neither."""
-    if verdict == "holds":
+    """Whether a verdict says the claim holds (wherever the data decide), does not, or neither."""
+    if verdict in ("holds", "holds where the data decide"):
         return True
     if verdict.startswith("does not hold"):
         return False

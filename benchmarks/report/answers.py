@@ -2,14 +2,19 @@
 
 Each verdict is computed from the runs being reported and from what the
 implementations show of themselves (benchmarks.report.source), never written by hand:
-"holds", "does not hold", "holds only in part", "undecided: no clear difference" or
-"not measured", with the figures behind it. A speed claim is tallied from comparisons
-(benchmarks.stats): each names a faster side only beyond the noise, with its interval.
+"holds", "holds where the data decide", "holds only in part", "does not hold where the
+data decide", "does not hold", "undecided" (with its reason) or "not measured", with the
+figures behind it. A speed claim is tallied from comparisons (benchmarks.stats): each
+names a faster side only beyond the noise, with its interval; a claim never holds or
+fails from comparisons that decide nothing (docs/fairness.md, "Each claim's rule").
+Lines of the learner's comparison that no measurement here can judge are listed, with
+why, in NOT_JUDGED.
 Backends are told apart by what they declare, not by name: their `framework` (numpy
 or torch), whether they use autograd, and the `style` in their conf file (idiomatic:
 the code its framework teaches; tuned: written for speed; learner: someone's own file).
 """
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +27,8 @@ from benchmarks.report.summary import standard, timed, usual_network
 from benchmarks.stats import Comparison
 
 UNDECIDED = "undecided: no clear difference"
+TOO_FEW = f"undecided: too few runs (under {stats.MIN_RUNS} a side)"
+LARGE_HIDDEN = 1000  # from this hidden size on, "the large size" of claims 3 and 5
 SIGNIFICANT = 2.0  # "significantly faster" means at least twice as fast
 GRADIENT_OK = 1e-6
 NO_TIMED_EPOCHS = (
@@ -38,6 +45,51 @@ class Answer:
     verdict: str
     evidence: str
     comparisons: list[Comparison] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NotJudged:
+    """A line of the learner's comparison that no measurement here judges, and why."""
+
+    question: str
+    line: str
+    why: str
+
+
+# The learner's comparison, line by line, each with the claim (its number in `judge`) that judges it,
+# or None where NOT_JUDGED says why nothing here can.
+LEARNERS_COMPARISON = (
+    ("Ease of use", "PyTorch: far less code than a network written from scratch.", 1),
+    ("Ease of use", "NumPy: backpropagation derived and written by hand; PyTorch: autograd computes it.", 2),
+    ("Ease of use", "NumPy: development and debugging can be significantly time-consuming.", None),
+    ("Performance", "NumPy: can be slower compared to optimized libraries.", 3),
+    ("Performance", "PyTorch: GPU acceleration makes training significantly faster.", 4),
+    (
+        "Performance",
+        "NumPy: lack of built-in support for GPU acceleration means computations are typically performed "
+        "on the CPU, which can be a bottleneck for large models or datasets.",
+        5,
+    ),
+    ("Flexibility", "NumPy: complete control; anything can be customised.", 6),
+    ("Flexibility", "PyTorch: built-in optimisers, losses, layers, devices and dtypes.", 7),
+    ("Flexibility", "PyTorch benefits from a large community and extensive ecosystem.", None),
+)
+NOT_JUDGED = (
+    NotJudged(
+        "Ease of use",
+        "NumPy: development and debugging can be significantly time-consuming.",
+        "Time spent debugging is a person's, and no run here measures it. What can be measured is "
+        "claim 2: whether each hand-written backprop is right, and which planted mistakes (a flipped "
+        "sign, a missing σ', ...) only a gradient check catches; how many of those still train to a "
+        "plausible accuracy, so that nothing but the check shows them, is not measured yet.",
+    ),
+    NotJudged(
+        "Flexibility",
+        "PyTorch benefits from a large community and extensive ecosystem.",
+        "A community and an ecosystem cannot be measured offline, from runs and source on one machine; "
+        "backprop-bench measures what PyTorch brings built in instead (claim 7).",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -84,17 +136,32 @@ def fastest(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return best.set_index(["hidden", "batch_size"])[["backend", "train_s", "seconds"]]
 
 
+def verdict_of(outcomes: list[bool | None], too_few: bool = False) -> str:
+    """A claim's verdict from what each comparison says of it: bears it out (True), refutes it (False)
+    or cannot tell (None). Only decided outcomes count: none decided is "undecided", with its reason
+    (`too_few`: some comparison has too few runs for an interval)."""
+    decided = [o for o in outcomes if o is not None]
+    if not decided:
+        return TOO_FEW if too_few else UNDECIDED
+    whole = len(decided) == len(outcomes)
+    if all(decided):
+        return "holds" if whole else "holds where the data decide"
+    if not any(decided):
+        return "does not hold" if whole else "does not hold where the data decide"
+    return "holds only in part"
+
+
 def tally(comparisons: list[Comparison], claimed: Callable[[Comparison], bool | None]) -> str:
     """The verdict of a claim from its comparisons: `claimed` says of each whether it bears the claim
     out (True), refutes it (False) or cannot tell (None)."""
-    outcomes = [claimed(c) for c in comparisons]
-    if all(o is None for o in outcomes):
-        return UNDECIDED
-    if all(o is True for o in outcomes):
-        return "holds"
-    if all(o is not True for o in outcomes) and any(o is False for o in outcomes):
-        return "does not hold" if all(o is False for o in outcomes) else "does not hold where the data decide"
-    return "holds only in part"
+    return verdict_of([claimed(c) for c in comparisons], any(math.isnan(c.low) for c in comparisons))
+
+
+def size_name(hidden: int) -> str:
+    """'the book's size (hidden 30)', 'the large size (hidden 1000)' or 'hidden 100'."""
+    if hidden == NIELSEN["hidden"]:
+        return f"the book's size (hidden {hidden})"
+    return f"the large size (hidden {hidden})" if hidden >= LARGE_HIDDEN else f"hidden {hidden}"
 
 
 def count_text(comparisons: list[Comparison], side_name: Callable[[str], str]) -> str:
@@ -222,33 +289,43 @@ def framework_of(kinds: dict[str, Backend]) -> Callable[[str], str]:
 
 def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     """Judged per pair of NumPy and torch code of one style (hand-written: tuned; idiomatic), at each
-    batch, at Nielsen's hidden size (else the smallest) and again at the largest measured."""
+    batch, at Nielsen's hidden size (else the smallest) and at every larger size both ran, each size
+    with its own verdict: the learner names no size, and the answer changes with it."""
     claim = "PyTorch's optimised operations make it faster than NumPy written by hand."
     table = times_by_backend(runs)
     if table.empty:
         return Answer("Performance", claim, "not measured", NO_TIMED_EPOCHS)
     hidden = NIELSEN["hidden"] if (table.hidden == NIELSEN["hidden"]).any() else int(table.hidden.min())
-    comparisons = []
-    for h in dict.fromkeys([hidden, int(table.hidden.max())]):
+    by_size = {}
+    for h in sorted(int(h) for h in table.hidden.unique() if h >= hidden):
         present = set(table[table.hidden == h].backend)
         for kind, style in (("hand-written", "tuned"), ("idiomatic", "idiomatic")):
             numpy_names = of_kind(present, kinds, framework="numpy", style=style)
             torch_names = of_kind(present, kinds, framework="torch", style=style)
             if numpy_names and torch_names:
-                comparisons += compare_sides(table, kind, numpy_names, torch_names, h)
+                by_size.setdefault(h, []).extend(compare_sides(table, kind, numpy_names, torch_names, h))
+    comparisons = [c for at_size in by_size.values() for c in at_size]
     if not comparisons:
         return Answer(
             "Performance", claim, "not measured", "It needs NumPy and torch runs on the CPU: `make bench`."
         )
     framework = framework_of(kinds)
-    verdict = tally(comparisons, lambda c: None if not c.decided else framework(c.faster) == "torch")
-    torch_wins = [c.key for c in comparisons if c.decided and framework(c.faster) == "torch"]
-    text = (
-        "The fastest NumPy against the fastest torch code of each style, "
-        + count_text(comparisons, framework)
-        + (f"; torch is faster at {'; '.join(torch_wins)}" if torch_wins and verdict != "holds" else "")
-        + "."
-    )
+
+    def torch_faster(c: Comparison) -> bool | None:
+        return None if not c.decided else framework(c.faster) == "torch"
+
+    verdict = tally(comparisons, torch_faster)
+    parts = []
+    for h, at_size in by_size.items():
+        part = tally(at_size, torch_faster)
+        torch_wins = [c.key for c in at_size if torch_faster(c)]
+        parts.append(
+            f"At {size_name(h)}: {part}; "
+            + count_text(at_size, framework)
+            + (f"; torch is faster at {'; '.join(torch_wins)}" if torch_wins and part != "holds" else "")
+            + "."
+        )
+    text = "The fastest NumPy against the fastest torch code of each style. " + " ".join(parts)
     _, busy = run_table(runs)
     compiled = compiled_comparisons(table, kinds, hidden)
     if compiled:
@@ -261,10 +338,11 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
 
 
 def compiled_text(comparison: Comparison) -> str:
-    """'numba 3.1× (2.9–3.3×) as fast as numpy', or 'jax: no clear difference from numpy, 1.01× (...)'."""
+    """'numba 3.1× (2.9–3.3×) as fast as numpy', or 'jax against numpy: no clear difference (jax ahead
+    1.01×, 0.97–1.05×)'."""
     compiled, numpy_side = comparison.sides
     if not comparison.decided:
-        return f"{compiled}: no clear difference from {numpy_side}, {stats.interval_text(comparison)}"
+        return f"{compiled} against {numpy_side}: {stats.undecided_text(comparison)}"
     relation = "as fast as" if comparison.faster == compiled else "slower than"
     return f"{compiled} {stats.interval_text(comparison)} {relation} {numpy_side}"
 
@@ -380,13 +458,13 @@ class Gain:
     high: float
 
 
-def second_thread_gains(runs: pd.DataFrame, background_load: int = 0) -> list[Gain]:
-    """Per (backend, hidden, batch) measured on the CPU at 1 and 2 threads, one run at a time, at this
+def second_thread_gains(runs: pd.DataFrame) -> list[Gain]:
+    """Per (backend, hidden, batch) measured on the CPU at 1 and 2 threads, one run at a time, with no
     background load: 1 thread against 2 (busy runs left out)."""
     data = usual_network(runs)
     data = data[
         (data.status == "ok") & data.threads.isin([1, 2]) & (data.parallel_jobs == 1)
-        & (data.background_load == background_load) & (data.device == "cpu")
+        & (data.background_load == 0) & (data.device == "cpu")
     ]  # fmt: skip
     data, *_ = stats.without_busy(data)
     keys = ["backend", "hidden", "batch_size", "threads"]
@@ -395,28 +473,51 @@ def second_thread_gains(runs: pd.DataFrame, background_load: int = 0) -> list[Ga
     for (backend, hidden, batch), cell in per_run.groupby(keys[:3], observed=True):
         one, two = cell[cell.threads == 1].train_s, cell[cell.threads == 2].train_s
         if len(one) and len(two):
-            where = f"{backend}, hidden={hidden}, batch={batch}" + (
-                ", other core busy" if background_load else ""
-            )
+            where = f"{backend}, hidden={hidden}, batch={batch}"
             c = stats.compare(where, f"{backend} 1 thread", one, f"{backend} 2 threads", two)
             found.append(Gain(c, backend, int(hidden), int(batch), *c.speed_of(c.sides[1])))
     return found
 
 
+def numpy_has_no_parallelism(g: Gain) -> bool | None:
+    """What one NumPy comparison of 1 against 2 threads says of "hand-written NumPy has no
+    parallelism": refuted where 2 threads are decided faster, borne out where 1 thread is (a second
+    core only costs it), None where it is undecided."""
+    if not g.comparison.decided:
+        return None
+    return g.comparison.faster == g.comparison.sides[0]
+
+
+def torch_uses_it_better(numpy: Gain, torch: Gain) -> bool | None:
+    """What one cell says of "frameworks use the hardware better": borne out where torch is decided
+    faster on 2 threads with its whole interval of that gain above NumPy's; refuted where its whole
+    interval lies below NumPy's, or where 2 threads are decided slower for torch; None otherwise."""
+    torch_gains = torch.comparison.decided and torch.comparison.faster == torch.comparison.sides[1]
+    if torch_gains and torch.low > numpy.high:
+        return True
+    torch_loses = torch.comparison.decided and not torch_gains
+    return False if torch.high < numpy.low or torch_loses else None
+
+
+def cells_text(cells: list[tuple[int, int]]) -> str:
+    return "; ".join(f"hidden {h}, batch {b}" for h, b in cells)
+
+
 def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
-    """Each framework's best gain from a second thread, compared cell by cell (same batch and hidden
-    size), told at the largest cell both ran; with where it starts to pay off and, at that cell,
-    what share of its library's peak each reaches on one thread."""
+    """Each framework's best gain from a second thread, idle, compared cell by cell (same batch and
+    hidden size): at the book's size and at the large size apart, each with its own verdict, NumPy's
+    own gain stated at the largest cell; with where it starts to pay off and, at that cell, what share
+    of its library's peak each reaches on one thread. A busy machine's runs are a pitfall of their own
+    (docs/fairness.md), not evidence for the claim."""
     claim = "Hand-written NumPy has no parallelism; frameworks use the hardware better."
-    idle = second_thread_gains(runs)
-    gains = [g for g in idle if g.backend in kinds]
+    gains = [g for g in second_thread_gains(runs) if g.backend in kinds]
     if not gains:
         return Answer(
             "Performance",
             claim,
             "not measured",
-            "It needs runs at 1 and 2 threads: the `pitfalls` preset (`python run.py -m +sweep=pitfalls`, "
-            "part of `make bench`), or the `scale` preset (`make scale`).",
+            "It needs runs at 1 and 2 threads: the `pitfalls` and `large` presets (`make bench`), or the "
+            "`scale` preset (`make scale`).",
         )
     best = {}  # (hidden, batch) -> framework -> the backend of that framework that gains most there
     for g in gains:
@@ -426,64 +527,74 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
             cell[framework] = g
     if not any("numpy" in cell for cell in best.values()):
         return Answer("Performance", claim, "not measured", "No NumPy backend ran at 1 and 2 threads.")
-    shared = {size: cell for size, cell in best.items() if {"numpy", "torch"} <= set(cell)}
+    shared = {size: cell for size, cell in sorted(best.items()) if {"numpy", "torch"} <= set(cell)}
     if not shared:
         return Answer(
             "Performance",
             claim,
             "not measured",
             "NumPy and torch never ran at 1 and 2 threads at the same batch and hidden size: run both in "
-            "one preset (`pitfalls`, `scale`).",
+            "one preset (`pitfalls`, `large`, `scale`).",
         )
+    outcomes = {  # (hidden, batch) -> what the cell says of each half of the claim
+        size: (numpy_has_no_parallelism(cell["numpy"]), torch_uses_it_better(cell["numpy"], cell["torch"]))
+        for size, cell in shared.items()
+    }
+    too_few = any(math.isnan(g.low) for cell in shared.values() for g in cell.values())
+    verdict = verdict_of([o for pair in outcomes.values() for o in pair], too_few)
+    parts = []
+    for hidden in dict.fromkeys(h for h, _ in shared):
+        cells = [size for size in shared if size[0] == hidden]
+        at_size = verdict_of([o for size in cells for o in outcomes[size]], too_few)
+        said = "; ".join(
+            f"batch {batch}: " + ", ".join(gain_text(g) for g in ordered(shared[(hidden, batch)]))
+            for _, batch in cells
+        )
+        parts.append(f"At {size_name(hidden)}, idle: {at_size}; a second thread makes, at {said}")
     hidden, batch = max(shared)
-    order = ["numpy", "torch", *sorted(set(best[(hidden, batch)]) - {"numpy", "torch"})]
-    parts = [gain_text(best[(hidden, batch)][f]) for f in order if f in best[(hidden, batch)]]
-    text = f"Idle, at hidden {hidden}, batch {batch}, a second thread makes " + ", ".join(parts)
-    text += pays_off_text(gains, batch) + peak_share_text(runs, hidden, batch)
-    busy = second_thread_gains(runs, background_load=1)
-    if busy:
-        worst = min(busy, key=lambda g: g.gain)
-        text += (
-            f"; with the other core busy, 2 threads make {gain_text(worst)} at batch {worst.batch}, hidden "
+    text = f"{halves_text(outcomes, shared)} {'. '.join(parts)}"
+    text += pays_off_text(gains, batch) + peak_share_text(runs, hidden, batch) + "."
+    comparisons = [g.comparison for cell in shared.values() for g in ordered(cell)]
+    return Answer("Performance", claim, verdict, text, comparisons)
+
+
+def ordered(cell: dict[str, Gain]) -> list[Gain]:
+    return [cell[f] for f in ["numpy", "torch", *sorted(set(cell) - {"numpy", "torch"})] if f in cell]
+
+
+def halves_text(outcomes: dict, shared: dict) -> str:
+    """What the decided cells say of each half of the claim, NumPy's own gain first, with where."""
+    refuted = [size for size, (no_parallelism, _) in outcomes.items() if no_parallelism is False]
+    if refuted:
+        largest = shared[max(refuted)]["numpy"]
+        first = (
+            f"NumPy's BLAS multiplies on a second core too: at hidden {largest.hidden}, batch "
+            f"{largest.batch}, {gain_text(largest)} with 2 threads."
         )
-        text += f"{worst.hidden}"
-    numpy_parallel = any(
-        g.comparison.faster == g.comparison.sides[1] for g in gains if kinds[g.backend].framework == "numpy"
-    )
-    # "Better" is judged by what the second core gives each at the same sizes, not by which is faster:
-    # torch's whole interval above NumPy's, and above the noise.
-    better = [cell["torch"].low > max(cell["numpy"].high, stats.NOISE_BAND) for cell in shared.values()]
-    where = "" if all(better) or not any(better) else f" (at {sum(better)} of {len(better)} sizes)"
-    if numpy_parallel and any(better):
-        verdict = "holds only in part"
-        text = (
-            f"NumPy's BLAS multiplies on several threads too, but torch makes more of a second core{where}. "
-            + text
-        )
-    elif numpy_parallel:
-        verdict = "does not hold"
-        text = (
-            "NumPy's BLAS multiplies on several threads too, and torch gains no more from a second core. "
-            + text
-        )
-    elif any(better):
-        verdict = "holds" if all(better) else "holds only in part"
-        text = f"Only torch gains from a second thread{where}. " + text
-    elif all(g.comparison.low == g.comparison.low for g in gains):  # every interval defined
-        verdict = "does not hold"
-        text = "Neither gains clearly from a second thread at these sizes. " + text
+    elif all(no_parallelism for no_parallelism, _ in outcomes.values()):
+        first = "A second core makes NumPy slower wherever measured."
     else:
-        verdict = UNDECIDED
-        text = "Too few runs to tell what a second thread does. " + text
-    return Answer("Performance", claim, verdict, text + ".", [g.comparison for g in idle + busy])
+        first = "Whether NumPy gains from a second core is undecided where no interval clears the noise."
+    better = [size for size, (_, b) in outcomes.items() if b is True]
+    worse = [size for size, (_, b) in outcomes.items() if b is False]
+    open_ = [size for size, (_, b) in outcomes.items() if b is None]
+    second = []
+    if better:
+        second.append(f"torch makes more of a second core than NumPy at {cells_text(better)}")
+    if worse:
+        second.append(f"no more at {cells_text(worse)}")
+    if open_:
+        second.append(f"the intervals leave it undecided at {cells_text(open_)}")
+    said = "; ".join(second)
+    return f"{first} {said[:1].upper()}{said[1:]}."
 
 
 def gain_text(g: Gain) -> str:
     """'numpy 1.62× (1.51–1.70×) as fast', 'torch 3.10× (2.80–3.40×) slower', or 'numpy no clear
-    difference, 1.02× (0.99–1.05×)'."""
+    difference (numpy 2 threads ahead 1.02×, 0.99–1.05×)'."""
     c = g.comparison
     if not c.decided:
-        return f"{g.backend} no clear difference, {stats.interval_text(c)}"
+        return f"{g.backend} {stats.undecided_text(c)}"
     relation = "as fast" if c.faster == c.sides[1] else "slower"
     return f"{g.backend} {stats.interval_text(c)} {relation}"
 

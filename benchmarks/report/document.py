@@ -17,9 +17,11 @@ from benchmarks.report.render import (
     Figure,
     Heading,
     Missing,
+    NotJudgedLines,
     Table,
     Text,
     as_text,
+    not_judged_text,
     to_html,
     to_markdown,
 )
@@ -189,7 +191,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         Heading(2, "Answers"),
     ]
     if across_machines:
-        blocks += across.blocks(across_machines)
+        blocks += [*across.blocks(across_machines), NotJudgedLines(answers.NOT_JUDGED)]
         blocks += [
             Heading(2, "Environment"),
             Table(across.environment_frame(across_machines)),
@@ -204,6 +206,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
                 f"implementations' own source, on this machine ({described[0]['label']})."
             ),
             Answers(verdicts),
+            NotJudgedLines(answers.NOT_JUDGED),
             Heading(2, "Environment"),
             Table(by_field(environment_table(runs))),
         ]
@@ -287,7 +290,9 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         Table(left_out_table(left_out, runs)),
     ]
     saved = across.answers_json(across_machines) if across_machines else answers_json(runs, verdicts)
+    saved["not_judged"] = [vars(entry) for entry in answers.NOT_JUDGED]
     (out / "answers.json").write_text(json.dumps(saved, indent=2, default=str) + "\n")
     (out / "report.md").write_text(to_markdown(blocks))
     (out / "report.html").write_text(to_html(blocks, out, TITLE))
-    return across.as_text(across_machines) if across_machines else as_text(verdicts)
+    printed = across.as_text(across_machines) if across_machines else as_text(verdicts)
+    return f"{printed}\n\n{not_judged_text(answers.NOT_JUDGED)}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.report.answers import Answer
+from benchmarks.report.answers import Answer, NotJudged
 from benchmarks.stats import comparison_row, decision_text
 
 
@@ -63,6 +63,13 @@ class Answers:
     answers: list[Answer]
 
 
+@dataclass(frozen=True)
+class NotJudgedLines:
+    """The lines of the learner's comparison that no answer judges, each with why."""
+
+    entries: tuple[NotJudged, ...]
+
+
 def grouped(answers: list[Answer]) -> list[tuple[str, list[tuple[int, Answer]]]]:
     """[(question, [(number, answer), ...]), ...] in order, numbered from 1 across questions."""
     groups = []
@@ -83,6 +90,26 @@ def as_text(answers: list[Answer]) -> str:
             lines += [f"       {c.key}: {decision_text(c)}" for c in answer.comparisons]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+NOT_JUDGED_TITLE = "Not judged"
+NOT_JUDGED_INTRO = "Lines of the learner's comparison that no measurement here can judge, and why:"
+
+
+def not_judged_text(entries: tuple[NotJudged, ...]) -> str:
+    """Plain text for a terminal: each line not judged, and why."""
+    lines = [NOT_JUDGED_TITLE]
+    for entry in entries:
+        lines += [f"  - {entry.question}: {entry.line}", f"    {entry.why}"]
+    return "\n".join(lines)
+
+
+def markdown_plain(text: str) -> str:
+    """Text for Markdown that shows every character as written: `*` escaped outside `code` spans
+    (claim 7 marks a re-derived gradient with it), so that no pair of marks turns into emphasis. An
+    underscore inside a word (torch_naive) never does in CommonMark, and names have no other."""
+    pieces = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else p.replace("*", "\\*") for p in pieces)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -115,6 +142,8 @@ def to_markdown(blocks: list) -> str:
                 )
             case Answers(answers):
                 parts.append(answers_markdown(answers))
+            case NotJudgedLines(entries):
+                parts.append(not_judged_markdown(entries))
     return "\n".join(parts)
 
 
@@ -147,7 +176,10 @@ def answers_markdown(answers: list[Answer]) -> str:
     for question, numbered in grouped(answers):
         lines = [f"**{question}**\n"]
         for n, a in numbered:
-            lines.append(f"{n}. *{a.claim}* **{a.verdict.capitalize()}.** {a.evidence}")
+            lines.append(
+                f"{n}. *{markdown_plain(a.claim)}* **{markdown_plain(a.verdict.capitalize())}.** "
+                f"{markdown_plain(a.evidence)}"
+            )
             if a.comparisons:
                 table = markdown_table(comparisons_frame(a)).rstrip("\n").splitlines()
                 lines += ["", *(f"   {line}" for line in table), ""]
@@ -155,10 +187,27 @@ def answers_markdown(answers: list[Answer]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def not_judged_markdown(entries: tuple[NotJudged, ...]) -> str:
+    items = "\n".join(f"- {e.question}: *{markdown_plain(e.line)}* {markdown_plain(e.why)}" for e in entries)
+    return f"### {NOT_JUDGED_TITLE}\n\n{NOT_JUDGED_INTRO}\n\n{items}\n"
+
+
+def not_judged_html(entries: tuple[NotJudged, ...]) -> str:
+    items = "".join(
+        f"<li>{html.escape(e.question)}: <em>{plain_inline(e.line)}</em> {plain_inline(e.why)}</li>"
+        for e in entries
+    )
+    return f"<h3>{NOT_JUDGED_TITLE}</h3><p>{html.escape(NOT_JUDGED_INTRO)}</p><ul>{items}</ul>"
+
+
+def plain_inline(text: str) -> str:
+    """HTML of a line of text with `code` only: every other character shown as written."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
 def inline(text: str) -> str:
-    """HTML of a line of text with `code` and **bold**."""
-    text = html.escape(text, quote=False)
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    """HTML of a line of text with `code`, **bold** and *emphasis*."""
+    text = plain_inline(text)
     text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
     return re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<em>\1</em>", text)
 
@@ -213,6 +262,8 @@ def to_html(blocks: list, folder: Path, title: str) -> str:
                 parts.append(f"<figure>{image}{caption_html(caption) if caption else ''}</figure>")
             case Answers(answers):
                 parts.append(answers_html(answers))
+            case NotJudgedLines(entries):
+                parts.append(not_judged_html(entries))
     body = "\n".join(parts)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -224,8 +275,8 @@ def answers_html(answers: list[Answer]) -> str:
     parts = []
     for question, numbered in grouped(answers):
         items = "".join(
-            f'<li><em>{inline(a.claim)}</em> <span class="verdict">{inline(a.verdict.capitalize())}.</span> '
-            f"{inline(a.evidence)}"
+            f'<li><em>{plain_inline(a.claim)}</em> <span class="verdict">'
+            f"{plain_inline(a.verdict.capitalize())}.</span> {plain_inline(a.evidence)}"
             + (table_html(comparisons_frame(a), "comparisons") if a.comparisons else "")
             + "</li>"
             for _, a in numbered

@@ -82,7 +82,7 @@ def distinct_labels(runs: pd.DataFrame) -> pd.Series:
 
 
 def prepare(runs: pd.DataFrame) -> pd.DataFrame:
-    runs = runs if "config_key" in runs else configuration.with_keys(runs)
+    runs = stats.whole_epochs(runs if "config_key" in runs else configuration.with_keys(runs))
     n_train = runs.examples_per_s * runs.train_s
     widths = runs.hidden_layers.fillna(runs.hidden.astype(str)) if "hidden_layers" in runs else runs.hidden
     gflops = widths.map(flops_per_example) * n_train / runs.train_s / 1e9
@@ -135,19 +135,22 @@ NETWORK = [*configuration.NETWORK_SETTINGS, "init", "depth"]
 
 def usual_network(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs of the network most runs trained (chapter 1's in `make bench`), and of each such
-    configuration only the epoch count most of its runs used: a preset that times chapter 3's
-    changes, or the same network over fewer epochs, stays in the tables and its own section."""
+    configuration only the epoch count and epoch length (`epoch_examples`) most of its runs used: a
+    preset that times chapter 3's changes, or the same network over fewer or whole epochs, stays in
+    the tables and its own section."""
     layers = runs.get("hidden_layers", pd.Series("", index=runs.index, dtype="string"))
     network = runs.assign(depth=layers.fillna("").str.count(",")).reindex(columns=NETWORK)
     network = network.astype("string").fillna("")
     kind = network.agg("|".join, axis=1)
     usual = kind == kind.mode().iloc[0]
     runs = runs[usual.to_numpy()]
-    others = [c for c in configuration.CONFIGURATION if c != "epochs"]
-    counts = runs.groupby([*others, "epochs"], dropna=False).run_id.nunique().reset_index()
+    length = ["epochs", "epoch_examples"]
+    others = [c for c in configuration.CONFIGURATION if c not in length]
+    runs = runs.reindex(columns=[*runs.columns, *(c for c in length if c not in runs)])
+    counts = runs.groupby([*others, *length], dropna=False).run_id.nunique().reset_index()
     most = counts.sort_values(["run_id", "epochs"]).drop_duplicates(others, keep="last")
-    keys = runs.set_index([*others, "epochs"]).index
-    return runs[keys.isin(most.set_index([*others, "epochs"]).index)]
+    keys = runs.set_index([*others, *length]).index
+    return runs[keys.isin(most.set_index([*others, *length]).index)]
 
 
 def standard(runs: pd.DataFrame) -> pd.DataFrame:
