@@ -172,7 +172,7 @@ def read(path: Path, recorded: dict):
         if saved["inputs"] == recorded:
             return saved["value"]
         why = "records other inputs than its name stands for"
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # none kept; `write` says why, if it cannot keep one
         return MISSING
     except (OSError, ValueError, KeyError, TypeError) as e:  # truncated, garbled, or not an entry at all
         why = f"cannot be read ({type(e).__name__})"

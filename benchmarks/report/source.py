@@ -358,7 +358,9 @@ def checked_gradients(requests: list[list]) -> list[float]:
     (benchmarks.report.kept)."""
 
     def check(missing):
-        return [gradient_error(implementations()[name], *request[1:]) for name, *request in missing]
+        return [
+            gradient_error(implementations()[name], options, settings) for name, options, settings in missing
+        ]
 
     return kept.measurements("gradient error", requests, check)
 
