@@ -8,7 +8,8 @@ and depends on:
   files its options name (a learner's network.py, with the Python files beside it, as provenance's
   `backend_files` hashes them);
 - the measuring code: source.py and the modules of benchmarks/ it imports, in turn;
-- the libraries all those files import, with the libraries they require, in turn, and Python.
+- the libraries that the project's files among those import, with the libraries they require, in
+  turn, and Python.
 
 Each measurement is kept in a file of its own, named by the sha256 of all of these and of what was
 asked, in $BACKPROP_BENCH_SOURCE_CACHE, else `~/.cache/backprop-bench/source/` (`$XDG_CACHE_HOME`
@@ -77,14 +78,14 @@ def imports_of(path: Path) -> tuple[tuple[Path, ...], frozenset[str]]:
 
 
 def imported_files(module: str) -> tuple[list[Path], set[str]]:
-    """The project's files that importing `module` runs, in order (this module aside: it keeps
+    """The project's files that importing `module` runs, sorted (this module aside: it keeps
     measurements, it does not make them), and the other modules they import."""
-    found, libraries, todo = {}, set(), module_files(module)
+    found, libraries, todo = set(), set(), module_files(module)
     while todo:
         path = todo.pop()
         if path in found or path == Path(__file__):
             continue
-        found[path] = None
+        found.add(path)
         files, others = imports_of(path)
         todo += files
         libraries |= others
