@@ -12,7 +12,7 @@ from benchmarks import env, results
 from benchmarks.data import load_mnist
 from benchmarks.registry import backend_options, implementations, unavailable
 from benchmarks.report import __main__ as report_command
-from benchmarks.report import summary
+from benchmarks.report import kept, summary
 from benchmarks.report.answers import Backend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,16 @@ CONFIGURED = {name: partial(cls, **backend_options(name)) for name, cls in BACKE
 REFERENCE = "numpy_loop"
 
 requires_cuda = pytest.mark.skipif(not env.cuda_available(), reason="no CUDA GPU on this machine")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def source_measurements(tmp_path_factory):
+    """The implementations' source measured once per test run, in a folder of its own and shared by
+    every test (and the commands they start) that does not test the keeping itself: never the
+    developer's cache, whose entries would hide a bug in measuring them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(kept.FOLDER_VARIABLE, str(tmp_path_factory.mktemp("source-measurements")))
+        yield
 
 
 @pytest.fixture(scope="session")

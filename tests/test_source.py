@@ -70,3 +70,10 @@ def test_a_learners_notebook_and_python_2_file_are_counted_as_the_code_they_run(
         row = table.loc[label]
         # Nielsen's network.py: some 40 statements run to train, some 70 logical lines.
         assert 20 < row["statements run to train"] <= row["logical lines in those files"] < 200, row
+
+
+def test_a_kept_gradient_check_is_that_of_the_backend_its_options_and_the_change():
+    numpy_loop = registry.implementations()["numpy_loop"]
+    change = {"hidden": [30, 30], "init": "scaled"}
+    (kept,) = source.checked_gradients([["numpy_loop", {}, change]])
+    assert kept == source.gradient_error(numpy_loop, {}, change) < 1e-6

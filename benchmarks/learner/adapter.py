@@ -33,7 +33,6 @@ from benchmarks.learner.loading import (
     load_definitions,
     resolve,
 )
-from benchmarks.learner.places import place
 from benchmarks.learner.roles import (
     ETA_NAMES,
     HYDRA,
@@ -47,6 +46,7 @@ from benchmarks.learner.roles import (
     plan_call,
     plan_constructor,
 )
+from benchmarks.sourcefile import place
 
 DEFAULT_TIMEOUT = 120.0
 COST_ATTRIBUTES = ("fn", "cost", "loss", "function", "value")

@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 from benchmarks.errors import EXIT_USER_ERROR, UserError
-from benchmarks.learner.places import place
+from benchmarks.sourcefile import place
 
 SWALLOWED_ALARMS = 3
 

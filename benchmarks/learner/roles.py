@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from benchmarks.configuration import NIELSEN
 from benchmarks.fairness import layer_sizes
 from benchmarks.learner.loading import LearnerFileError, LoadedFile
-from benchmarks.learner.places import line_at, place
+from benchmarks.sourcefile import line_at, place
 
 
 def normalised(name: str) -> str:

@@ -261,8 +261,11 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
             "it, with TorchScript off so that its functions run as the Python they are written in: the "
             "files of `impls/` it runs, or for `yours` the learner's own files. Shared helpers it calls "
             "count; adapter methods only the harness calls (evaluation, parameters) do not. `logical lines "
-            "in those files` counts every statement of those files (comments and docstrings left out). "
-            "Both are counted from the source when this report was made."
+            "in those files` counts every statement of those files (comments and docstrings left out)."
+        ),
+        Text(
+            "These counts, the Flexibility section's and the gradient checks describe the code of "
+            f"{source.measured_code(named_files(runs))}."
         ),
         Table(ease[code]),
         Text("What each backend writes itself and what its library does for it:"),

@@ -3,7 +3,8 @@
 Nothing here is written by hand per backend: the backends are those in
 conf/backend, their files are read with `ast` and `tokenize`, the statements
 that run to train are found by tracing a short epoch, and dtype support is
-found by training a tiny network in each dtype.
+found by training a tiny network in each dtype. Each measurement is kept by the hash of the code
+it measured (benchmarks.report.kept), and measured again when that changes.
 
     python -m benchmarks.report.source ['[["yours", {"path": "me/network.py"}]]']   # traced lines, as JSON
 """
@@ -24,8 +25,9 @@ import pandas as pd
 
 from benchmarks.configuration import spelled
 from benchmarks.fairness import N_IN, init_params, layer_sizes
-from benchmarks.learner.loading import source_text
 from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
+from benchmarks.report import kept
+from benchmarks.sourcefile import source_text
 
 IMPLS = ROOT / "impls"
 TRIED_DTYPES = ("float16", "float32", "float64", "bfloat16")
@@ -82,23 +84,36 @@ def statements(code: str) -> list[ast.stmt]:
     return [node for node in ast.walk(ast.parse(code)) if isinstance(node, ast.stmt)]
 
 
+@cache
+def statement_map(code: str) -> tuple[dict[int, ast.stmt], list[tuple[ast.stmt, frozenset[ast.stmt]]]]:
+    """(line -> the innermost statement holding it, the first of them in `statements`' order where
+    several are as short; [(function or class, the statements inside it)]), read once per text."""
+    nodes = statements(code)
+    innermost = {}
+    for node in nodes:
+        for line in range(node.lineno, node.end_lineno + 1):
+            held = innermost.get(line)
+            if held is None or node.end_lineno - node.lineno < held.end_lineno - held.lineno:
+                innermost[line] = node
+    definitions = [
+        (node, frozenset(n for n in ast.walk(node) if isinstance(n, ast.stmt)) - {node})
+        for node in nodes
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    ]
+    return innermost, definitions
+
+
 def executed(code: str, lines: set[int]) -> set[tuple[int, int]]:
     """The statements of `code` that ran, given the line numbers a trace saw, each as its (line,
     column): each executed line counts once, for the innermost statement holding it, and a function
     or class counts with its decorators when anything inside it ran (their headers ran at import,
     before the trace)."""
-    nodes = statements(code)
-    ran = set()
-    for line in lines:
-        holding = [n for n in nodes if n.lineno <= line <= n.end_lineno]
-        if holding:
-            ran.add(min(holding, key=lambda n: n.end_lineno - n.lineno))
+    innermost, definitions = statement_map(code)
+    ran = {innermost[line] for line in lines if line in innermost}
     counted = {(n.lineno, n.col_offset) for n in ran}
-    for node in nodes:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node not in ran:
-            inside = {n for n in ast.walk(node) if isinstance(n, ast.stmt)} - {node}
-            if inside & ran:
-                counted |= {(n.lineno, n.col_offset) for n in [node, *node.decorator_list]}
+    for node, inside in definitions:
+        if node not in ran and inside & ran:
+            counted |= {(n.lineno, n.col_offset) for n in [node, *node.decorator_list]}
     return counted
 
 
@@ -217,15 +232,21 @@ def default_requests() -> list[list]:
 UNCOMPILED = {"PYTORCH_JIT": "0", "NUMBA_DISABLE_JIT": "1"}
 
 
-@cache
-def traced_training(requests: str | None = None) -> dict[str, dict]:
-    """Traced lines for each request in the JSON `requests` (default: every backend with its conf
-    options), keyed by `request_key`, from a fresh process in which TorchScript and numba's compiler
-    are off (UNCOMPILED), so that their functions run as the Python they are written in. A request
-    [backend, options] gives `trace_training`'s lines; [backend, options, settings] gives
+def traced_training(requests: list[list] | None = None) -> dict[str, dict]:
+    """Traced lines for each request (default: every backend with its conf options), keyed by
+    `request_key`: those kept for the code as it is read back, the others traced (`traced_apart`).
+    A request [backend, options] gives `trace_training`'s lines; [backend, options, settings] gives
     `trace_phases`' phases, or the one line of the error that building or running it raised."""
+    requests = default_requests() if requests is None else requests
+    traces = kept.measurements("trace", requests, traced_apart)
+    return {request_key(*request): trace for request, trace in zip(requests, traces, strict=True)}
+
+
+def traced_apart(requests: list[list]) -> list:
+    """`traced_request` of each request, in order, from a fresh process in which TorchScript and
+    numba's compiler are off (UNCOMPILED), so that their functions run as the Python they are written in."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.report.source", requests or json.dumps(default_requests())],
+        [sys.executable, "-m", "benchmarks.report.source", json.dumps(requests)],
         cwd=ROOT,
         env=os.environ | UNCOMPILED,
         capture_output=True,
@@ -233,7 +254,8 @@ def traced_training(requests: str | None = None) -> dict[str, dict]:
         timeout=300,
         check=True,
     )
-    return json.loads(done.stdout)
+    traces = json.loads(done.stdout)
+    return [traces[request_key(*request)] for request in requests]
 
 
 def request_key(name: str, options: dict, settings: dict | None = None) -> str:
@@ -245,7 +267,7 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
     """One row per backend with its conf options, and one per (backend, options) in `extra`,
     such as a learner's file given by `path`."""
     requests = default_requests() + [list(e) for e in extra]
-    traces = traced_training(json.dumps(requests))
+    traces = traced_training(requests)
     rows = []
     for name, options in requests:
         cls = implementations()[name]
@@ -277,6 +299,12 @@ def ease_of_use_table(extra: list[tuple[str, dict]] = ()) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def measured_code(extra: list[tuple[str, dict]] = ()) -> str:
+    """Which code the source figures of every backend, and of the (backend, options) in `extra`,
+    describe (benchmarks.report.kept.described)."""
+    return kept.described(default_requests() + [list(e) for e in extra])
 
 
 def options_note(options: dict) -> str:
@@ -325,20 +353,32 @@ def request_label(name: str, options: dict) -> str:
     return name if options == backend_options(name) else f"{name} ({options_note(options)})"
 
 
+def checked_gradients(requests: list[list]) -> list[float]:
+    """`gradient_error` of each [backend, options, settings], in order, kept for the code as it is
+    (benchmarks.report.kept)."""
+
+    def check(missing):
+        return [
+            gradient_error(implementations()[name], options, settings) for name, options, settings in missing
+        ]
+
+    return kept.measurements("gradient error", requests, check)
+
+
 def gradient_check_table(requests: list[tuple[str, dict]]) -> pd.DataFrame:
     """Each requested backend's gradient check, as a row: backend, name, backprop, relative error."""
-    rows = []
-    for name, options in requests:
-        cls = implementations()[name]
-        rows.append(
+    errors = checked_gradients([[name, options, {}] for name, options in requests])
+    return pd.DataFrame(
+        [
             {
                 "backend": request_label(name, options),
                 "name": name,
-                "backprop": "autograd" if uses_autograd(cls) else "by hand",
-                "relative error": gradient_error(cls, options),
+                "backprop": "autograd" if uses_autograd(implementations()[name]) else "by hand",
+                "relative error": error,
             }
-        )
-    return pd.DataFrame(rows)
+            for (name, options), error in zip(requests, errors, strict=True)
+        ]
+    )
 
 
 def backend_kinds() -> dict[str, tuple[str, bool, str]]:
@@ -365,16 +405,27 @@ def trains_in(cls: type, dtype: str) -> bool:
         return False
 
 
+def dtypes_trained(names: list[str]) -> list[list[str]]:
+    """The dtypes of TRIED_DTYPES each backend trains in (`trains_in`), kept for the code as it is
+    (benchmarks.report.kept)."""
+
+    def tried(missing):
+        return [[d for d in TRIED_DTYPES if trains_in(implementations()[name], d)] for name, _ in missing]
+
+    return kept.measurements("dtypes", [[name, backend_options(name)] for name in names], tried)
+
+
 def flexibility_table() -> pd.DataFrame:
     rows = []
-    for name, cls in implementations().items():
+    classes = implementations()
+    for (name, cls), dtypes in zip(classes.items(), dtypes_trained(list(classes)), strict=True):
         autograd = uses_autograd(cls)
         rows.append(
             {
                 "backend": name,
                 "GPU": "yes" if "cuda" in cls.devices else "no",
                 "autograd": "yes" if autograd else "no",
-                "dtypes": ", ".join(d for d in TRIED_DTYPES if trains_in(cls, d)),
+                "dtypes": ", ".join(dtypes),
                 "swap layer, activation or cost": "edit the forward pass"
                 if autograd
                 else "re-derive backprop",
