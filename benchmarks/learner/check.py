@@ -41,7 +41,7 @@ from benchmarks.data import load_mnist
 from benchmarks.errors import command
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
 from benchmarks.learner.adapter import DEFAULT_TIMEOUT, YourNetwork
-from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError
+from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError, rule
 from benchmarks.learner.parameters import as_numpy
 from benchmarks.learner.roles import CLI
 from benchmarks.report.render import markdown_table
@@ -229,6 +229,7 @@ class GradientCase:
         return same(self.analytic, reference_gradients(start, self.data, **settings))
 
 
+@rule("doubled-cost")
 def doubled_cost(case: GradientCase) -> Finding | None:
     """Every gradient twice the book's: the derivative of ‖a − y‖², not of ½‖a − y‖²."""
     doubled = all(
@@ -255,6 +256,7 @@ def doubled_cost(case: GradientCase) -> Finding | None:
     )
 
 
+@rule("biases-left-out")
 def biases_left_out(case: GradientCase) -> Finding | None:
     """The gradients of the network without its biases: the forward pass inside backprop leaves out + b."""
     params = init_params(layer_sizes(HIDDEN), seed=0)
@@ -268,6 +270,7 @@ def biases_left_out(case: GradientCase) -> Finding | None:
     )
 
 
+@rule("cross-entropy-delta")
 def cross_entropy_delta(case: GradientCase) -> Finding | None:
     """The cross-entropy's output delta, (a − y), under the book's quadratic cost."""
     if case.net.own_cost or not case.equal_numpy_loops(cost="cross_entropy"):
@@ -285,6 +288,7 @@ def cross_entropy_delta(case: GradientCase) -> Finding | None:
 FORMULAS = {"quadratic": "½‖a − y‖²", "cross_entropy": "−Σ[y ln a + (1 − y) ln(1 − a)]"}
 
 
+@rule("own-cost-function-wrong")
 def own_cost_function_wrong(case: GradientCase) -> Finding | None:
     """Gradients exactly those of the cost the file's own cost class is named for, where central
     differences of that class's function disagree: the function, not the delta, is wrong."""
@@ -309,7 +313,7 @@ def where_wrong(code: str, words: str, applies) -> Callable[[GradientCase], Find
     def diagnosis(case: GradientCase) -> Finding | None:
         return Finding(code, words) if case.wrong and applies(case) else None
 
-    diagnosis.code = code
+    diagnosis.code, diagnosis.what = code, words.lstrip(":. ")
     return diagnosis
 
 
@@ -512,9 +516,10 @@ def decay_words(times: float, n: int) -> Finding:
     )
 
 
+@rule("updated-per-example")
 def updated_per_example(net: YourNetwork, placed, labels, params, moved) -> Finding | None:
     """An update made inside the loop over the mini-batch's examples: the step equals m one-example
-    steps, each from the parameters the one before left; None when it does not."""
+    steps, each from the parameters the one before left."""
     for rate, said in ((UPDATE_ETA / UPDATE_M, "eta/m"), (UPDATE_ETA, "eta")):
         net.set_parameters(params)
         for xi, label in zip(placed[0], labels):

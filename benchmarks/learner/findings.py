@@ -29,6 +29,17 @@ class Finding:
         return self.words if self.short is None else self.short
 
 
+def rule(code: str):
+    """Marks a function as the rule for one convention; its findings carry this code, and the guide
+    (docs/your-network.md) has a line for it."""
+
+    def marked(function):
+        function.code = code
+        return function
+
+    return marked
+
+
 class Refusal(UserError):
     """A UserError that carries its finding; its message is the finding's words."""
 

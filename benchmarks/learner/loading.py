@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 
 from benchmarks.learner.bounded import Bounded, FailedImports, not_imported
-from benchmarks.learner.findings import Finding, LearnerFileError
+from benchmarks.learner.findings import Finding, LearnerFileError, rule
 from benchmarks.learner.places import Place, SourceMap
 from benchmarks.registry import ROOT
 
@@ -153,6 +153,7 @@ class CellsRead:
     pylab: list[str] = field(default_factory=list)
 
 
+@rule("indented-cells")
 def without_indent(number: int, source: list[str], read: CellsRead) -> list[str] | None:
     """A cell that starts indented, read without that indentation, as IPython runs it."""
     if indent := leading_indent(source):
@@ -161,6 +162,7 @@ def without_indent(number: int, source: list[str], read: CellsRead) -> list[str]
     return source
 
 
+@rule("cell-magic")
 def cell_magic(number: int, source: list[str], read: CellsRead) -> list[str] | None:
     """A cell magic's line left out; its cell too, unless its body is Python run as written (%%time)."""
     first = source[0].strip()
@@ -170,6 +172,7 @@ def cell_magic(number: int, source: list[str], read: CellsRead) -> list[str] | N
     return None if not first.startswith(PYTHON_CELL_MAGICS) else ["", *source[1:]]
 
 
+@rule("pylab")
 def pylab_line(place: str, line: str, read: CellsRead) -> str:
     """`%pylab` made the imports IPython makes for it."""
     if imports := pylab_imports(line):
@@ -178,6 +181,7 @@ def pylab_line(place: str, line: str, read: CellsRead) -> str:
     return line
 
 
+@rule("ipython-lines")
 def magic_line(place: str, line: str, read: CellsRead) -> str:
     """Another magic or a shell line left out (`pass` where it is indented)."""
     if IPYTHON_LINE.match(line):
@@ -198,13 +202,13 @@ def notebook_code(path: Path) -> Source:
     lines, cells = [], []
     for number, cell in enumerate(notebook.cells, start=1):
         source = cell.source.replace("\r\n", "\n").split("\n") if cell.cell_type == "code" else None
-        for rule in CELL_RULES:
-            source = source and rule(number, source, read)
+        for cell_rule in CELL_RULES:
+            source = source and cell_rule(number, source, read)
         if source is None:
             continue
         for within, line in enumerate(source, start=1):
-            for rule in LINE_RULES:
-                line = rule(f"cell {number}, line {within}", line, read)
+            for line_rule in LINE_RULES:
+                line = line_rule(f"cell {number}, line {within}", line, read)
             lines.append(line)
             cells.append((number, within))
         lines.append("")
@@ -292,17 +296,18 @@ def decoded(path: Path) -> Source:
 
 
 def python2_hint(error: SyntaxError, source: Source) -> LearnerFileError:
-    name, line, at = source.path.name, (error.text or "").strip(), source.source_map.at(error.lineno)
-    if "print" in (error.msg or "") or line.startswith("print ") or line.startswith('print"'):
+    """The refusal of a file Python 3 cannot read: Python 2, by the statement Python 3 stopped at."""
+    name, code, at = source.path.name, (error.text or "").strip(), source.source_map.at(error.lineno)
+    if "print" in (error.msg or "") or code.startswith("print ") or code.startswith('print"'):
         what = "print statement"
-    elif line.startswith("except") and "," in line:
+    elif code.startswith("except") and "," in code:
         what = "'except X, e:'"
     else:
         words = f"{at}: not valid Python 3 ({error.msg}); fix that line and try again"
         return LearnerFileError(Finding("not-python-3", words, at))
     return LearnerFileError(
         Finding(
-            "python-2",
+            "python-2-file",
             f"{name} is Python 2 ({what} at {at.at}): run it through 2to3 (`2to3 -w {name}`) or port it to "
             "Python 3",
             at,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from benchmarks.configuration import NIELSEN
 from benchmarks.fairness import layer_sizes
-from benchmarks.learner.findings import Finding, LearnerFileError
+from benchmarks.learner.findings import Finding, LearnerFileError, rule
 from benchmarks.learner.loading import LoadedFile
 
 
@@ -390,6 +390,7 @@ class Candidate:
         return self.loaded.source_map.at(line_of(self.cls, method))
 
 
+@rule("torch-module")
 def torch_module(c: Candidate) -> Finding | None:
     """A torch.nn.Module, trained by autograd: nothing of the book's backprop to check."""
     if any(k.__module__.split(".")[0] == "torch" for k in c.cls.__mro__):
@@ -403,6 +404,7 @@ def torch_module(c: Candidate) -> Finding | None:
     return None
 
 
+@rule("trains-by-fit")
 def trains_by_fit(c: Candidate) -> Finding | None:
     """A scikit-learn-like fit(X, y) on all the data at once, and no update."""
     if c.update is None and "fit" in c.methods:
@@ -411,6 +413,7 @@ def trains_by_fit(c: Candidate) -> Finding | None:
     return None
 
 
+@rule("update-of-arrays")
 def update_of_arrays(c: Candidate) -> Finding | None:
     """An update that takes the mini-batch as two arrays, by their names (X, Y)."""
     parameters = {p.lower() for p in parameter_names(c.cls, c.update)} if c.update else set()
@@ -421,6 +424,7 @@ def update_of_arrays(c: Candidate) -> Finding | None:
     return None
 
 
+@rule("inputs-and-labels-apart")
 def inputs_and_labels_apart(c: Candidate) -> Finding | None:
     """An update that hands its inputs and labels, two parameters, as they are to another method."""
     if not c.update or not (passed := passed_together(c.cls, c.update, c.loaded)):
@@ -512,6 +516,7 @@ class Filler:
     the call, the value told, and the words in the first line ('' for a value the user gave)."""
 
     code: str
+    what: str
     fills: Callable[[str, str], bool]  # (role, the parameter's name in lower case)
     slot: Callable[[str, dict, dict], object]  # (name, the user's values, the run's settings)
     told: Callable[[str, dict, dict], object]
@@ -521,6 +526,7 @@ class Filler:
 FILLERS = (
     Filler(
         "given",
+        "a parameter the user gave a value with --arg NAME=EXPR (network_arg for run.py)",
         lambda role, name: True,  # asked after the others only for a name the user gave a value
         lambda name, given, settings: ("value", given[name]),
         lambda name, given, settings: given[name],
@@ -528,6 +534,7 @@ FILLERS = (
     ),
     Filler(
         "lmbda",
+        "network2's L2 parameter (lmbda, lam, reg, weight_decay...): the run's lmbda, 0 for the checker",
         lambda role, name: name in LMBDA_NAMES,
         lambda name, given, settings: ("lmbda", settings["lmbda"]),
         lambda name, given, settings: settings["lmbda"],
@@ -537,6 +544,7 @@ FILLERS = (
     ),
     Filler(
         "batch-size",
+        "update_mini_batch's own batch length (nbatch, batch_size, m...): len(mini_batch)",
         lambda role, name: role == "update_mini_batch" and name in BATCH_SIZE_NAMES,
         lambda name, given, settings: LENGTH,
         lambda name, given, settings: "len(mini_batch)",
@@ -544,6 +552,7 @@ FILLERS = (
     ),
     Filler(
         "training-set-size",
+        "the training-set size (n, n_train, train_size...): the number of training examples",
         lambda role, name: name in SIZE_NAMES,
         lambda name, given, settings: ("value", settings["n"]),
         lambda name, given, settings: settings["n"],
