@@ -457,3 +457,20 @@ def test_every_message_reworded_leaves_the_same_verdicts_and_codes(tmp_path):
             )
             seen |= set(as_is[2])
     assert len(seen) >= 15, seen  # the subset shows conventions of every kind
+
+
+@pytest.mark.mnist
+def test_check_file_returns_the_report_the_command_prints(capsys):
+    said = []
+    report = check.check_file(ROOT / "examples" / "network.py", quick=True, say=said.append)
+    assert report.verdicts == [True, True, True] and report.exit_code == 0
+    assert report.lines == said and said[0].startswith("network.py: class Network, feedforward")
+    assert {note.code for note in report.notes} == {"import-failed", "statement-raised", "script"}
+    assert check.main([str(ROOT / "examples" / "network.py"), "--quick"]) == 0
+    assert capsys.readouterr().out.splitlines() == said
+
+
+def test_check_file_raises_the_refusal_with_its_finding(tmp_path):
+    with pytest.raises(LearnerFileError) as refused:
+        check.check_file(tmp_path / "missing.py", quick=True)
+    assert refused.value.code == "no-such-file"
