@@ -42,6 +42,19 @@ def notebook(tmp_path: Path, *cells: str, kernel="python3") -> Path:
 # Source rules: each before and after
 
 
+def test_a_files_bytes_are_read_as_its_author_saved_them(tmp_path):
+    path = tmp_path / "n.py"
+    path.write_bytes(b"# caf\xe9\r\nx = 1\rget_ipython().run_line_magic('pylab', 'inline')\n")
+    source = loading.decoded(path)
+    assert source.text.split("\n")[:2] == ["# caf\xe9", "x = 1"]
+    assert source.text.split("\n")[2].startswith("import numpy; import matplotlib")
+    assert [note.code for note in source.notes] == ["latin-1", "pylab"]
+    path.write_bytes(b"x = 1\n\0")
+    with pytest.raises(LearnerFileError) as refused:
+        loading.decoded(path)
+    assert refused.value.code == "nul-byte" and refused.value.finding.place == Place("n.py", 2)
+
+
 def test_an_indented_cell_is_read_without_its_indentation():
     read = CellsRead()
     assert loading.without_indent(3, ["  x = 1", "  y = 2"], read) == ["x = 1", "y = 2"]

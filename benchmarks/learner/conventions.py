@@ -5,6 +5,7 @@ the guide to them)."""
 from benchmarks.learner import adapter, check, loading, roles
 
 RULE_LISTS = {
+    "A file's text": loading.FILE_RULES,
     "A notebook's cells": loading.CELL_RULES,
     "A notebook's lines": loading.LINE_RULES,
     "Text Python 3 cannot parse": loading.PARSE_FIXES,

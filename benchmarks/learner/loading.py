@@ -251,48 +251,69 @@ def pylab_note(places: list[str]) -> Finding:
     )
 
 
-def script_pylab(text: str) -> tuple[str, list[Finding]]:
-    """A .py file exported from a notebook, its `get_ipython().run_line_magic('pylab', ...)` lines made the
-    imports they stand for; a note saying so."""
-    lines, places = text.split("\n"), []
-    for index, line in enumerate(lines):
-        if imports := pylab_imports(line):
-            lines[index] = imports
-            places.append(f"line {index + 1}")
-    return "\n".join(lines), [pylab_note(places)] if places else []
-
-
-def decoded(path: Path) -> Source:
-    """The file's text with '\\n' line endings and its %pylab lines made imports, and a note when its
-    bytes are not its encoding's."""
-    data = path.read_bytes()
+@rule("nul-byte")
+def no_nul_bytes(source: Source, data: bytes):
+    """A file with a NUL byte is no Python source file (a compiled or binary file given by mistake)."""
     if b"\0" in data:
         line = data[: data.index(b"\0")].count(b"\n") + 1
         raise LearnerFileError(
             Finding(
                 "nul-byte",
-                f"{path.name} line {line}: a NUL byte, so this is not a Python source file; "
+                f"{source.path.name} line {line}: a NUL byte, so this is not a Python source file; "
                 "give the path to your network.py",
-                Place(path.name, line),
+                Place(source.path.name, line),
             )
         )
+
+
+@rule("latin-1")
+def in_its_encoding(source: Source, data: bytes):
+    """The bytes read in the encoding the file declares (UTF-8 without one), else as Latin-1, as an editor
+    saving Latin-1 or Windows-1252 writes them."""
     try:
-        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        text, notes = data.decode(encoding), []
+        source.text = data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0])
     except (SyntaxError, LookupError, UnicodeDecodeError) as e:
         start = getattr(e, "start", 0)
         line = data[:start].count(b"\n") + 1
-        text = data.decode("latin-1")
-        notes = [
+        source.text = data.decode("latin-1")
+        source.notes.append(
             Finding(
                 "latin-1",
                 f"line {line} holds bytes that are not UTF-8 (0x{data[start]:02x}), as an editor saving "
                 "Latin-1 or Windows-1252 writes them: read as Latin-1",
-                Place(path.name, line),
+                Place(source.path.name, line),
             )
-        ]
-    text, pylab = script_pylab(text.replace("\r\n", "\n").replace("\r", "\n"))
-    return Source(path, text, SourceMap.of(path), notes + pylab)
+        )
+
+
+@rule("line-endings")
+def unix_line_endings(source: Source, data: bytes):
+    """Windows' CRLF and old Macs' CR line endings read as '\\n'."""
+    source.text = source.text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@rule("pylab-exported")
+def exported_pylab(source: Source, data: bytes):
+    """A .py file exported from a notebook: its `get_ipython().run_line_magic('pylab', ...)` lines made the
+    imports they stand for."""
+    lines, places = source.text.split("\n"), []
+    for index, line in enumerate(lines):
+        if imports := pylab_imports(line):
+            lines[index] = imports
+            places.append(f"line {index + 1}")
+    source.text = "\n".join(lines)
+    source.notes += [pylab_note(places)] if places else []
+
+
+FILE_RULES = (no_nul_bytes, in_its_encoding, unix_line_endings, exported_pylab)  # each reads or adapts
+
+
+def decoded(path: Path) -> Source:
+    """A .py file's text as FILE_RULES read it, with a note for each adaptation."""
+    source, data = Source(path, "", SourceMap.of(path)), path.read_bytes()
+    for file_rule in FILE_RULES:
+        file_rule(source, data)
+    return source
 
 
 def python2_hint(error: SyntaxError, source: Source) -> LearnerFileError:
