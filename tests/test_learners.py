@@ -25,8 +25,8 @@ import pytest
 
 from benchmarks import env
 from benchmarks.learner.bounded import Bounded, LearnerCodeError
+from benchmarks.learner.loading import pylab_imports, python2_fixes
 from benchmarks.learner.roles import CLI, HYDRA, ranked
-from benchmarks.sourcefile import pylab_imports, python2_fixes
 from tests.conftest import ROOT, TINY, run_py
 
 LEARNERS = ROOT / "tests" / "learners"

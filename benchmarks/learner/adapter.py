@@ -18,21 +18,17 @@ keeps its cost in `self.cost`; its `fn(a, y)` is the cost this backend reports.
 import copy
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.fairness import init_params, layer_sizes
 from benchmarks.learner import parameters
-from benchmarks.learner.bounded import Bounded, LearnerCodeError
-from benchmarks.learner.loading import (
-    EXAMPLE,
-    LearnerFileError,
-    learner_source_files,
-    load_definitions,
-    resolve,
-)
+from benchmarks.learner.bounded import Bounded
+from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError
+from benchmarks.learner.loading import EXAMPLE, learner_source_files, load_definitions, resolve
+from benchmarks.learner.places import Place
 from benchmarks.learner.roles import (
     ETA_NAMES,
     HYDRA,
@@ -46,7 +42,6 @@ from benchmarks.learner.roles import (
     plan_call,
     plan_constructor,
 )
-from benchmarks.sourcefile import place
 
 DEFAULT_TIMEOUT = 120.0
 COST_ATTRIBUTES = ("fn", "cost", "loss", "function", "value")
@@ -83,6 +78,7 @@ class Examples:
 
     x: str = "column"
     y: str = "column"
+    code: str = "book-examples"
 
     def pair(self, x, y) -> tuple:
         """The book's (column x, one-hot column y) in this form."""
@@ -98,24 +94,86 @@ class Examples:
             return f"each example's y as the digit's label (an int), not the one-hot ({n_out}, 1) column"
         return f"each example as flat vectors, x ({n_in},) and y ({n_out},), not the book's columns"
 
+    def may_explain(self, error: Finding) -> bool:
+        """Whether the book's examples failing so may mean the method takes this form: any error but a
+        time-out for flat examples; for labels, an error of code that indexes with y (e[y] = 1.0)."""
+        if error.code == "timed-out":
+            return False
+        if self.y != "label":
+            return True
+        return error.facts.get("error") in ("IndexError", "TypeError") and bool(
+            re.search("indices|index|integer", error.facts.get("message", ""))
+        )
 
-BOOK, FLAT, LABELS = Examples(), Examples("flat", "flat"), Examples("column", "label")
-# An error of code that indexes with y (e[y] = 1.0, np.eye(10)[y]): the method wants the digit's label
-INDEXED_BY_Y = re.compile(r"raised (IndexError|TypeError): .*(indices|index|integer)")
+
+BOOK = Examples()
+OTHER_FORMS = (Examples("flat", "flat", "flat-examples"), Examples("column", "label", "label-examples"))
 
 
-class WrongLayers(LearnerCodeError):
-    """The network the file builds has another number of weight or bias arrays than layers: a FAIL,
-    found before any check can run."""
+@dataclass
+class Layout:
+    """How the learner's network lays out what the harness passes and reads: weights as (n_out, n_in) or
+    transposed, biases as columns, rows or flat, arrays of NumPy or torch (like `example`), and the
+    examples of each role as its method takes them."""
+
+    transposed: bool
+    bias_shape: tuple
+    example: object
+    forms: dict = field(default_factory=lambda: {role: BOOK for role in ("backprop", "update_mini_batch")})
+
+    def pair(self, role: str, x, y) -> tuple:
+        return self.forms[role].pair(x, y)
+
+    def weights(self, w):
+        """A weight array turned between the harness's (n_out, n_in) and the learner's layout."""
+        return w.T if self.transposed else w
+
+    def bias(self, b):
+        column = (-1, 1) if self.bias_shape[1:] == (1,) else (1, -1) if len(self.bias_shape) == 2 else (-1,)
+        return b.reshape(column)
+
+    def like(self, array):
+        return parameters.like(array, self.example)
 
 
-class NotGradients(LearnerCodeError):
-    """The file's backprop returns two lists, but of something other than the gradients (activations and
-    deltas, for its update to combine): it is left out, and the update is checked on its own."""
+@dataclass
+class Request:
+    """What a YourNetwork is built from: the harness's parameters and data, and the user's options."""
+
+    params: list
+    train_x: object
+    train_y: object
+    dtype: str
+    path: object
+    class_name: str | None
+    init: object
+    method: object
+    arg: object
+    timeout: float | None
+    param: object
+    spelling: Spelling
+    cost: str | None
+    lmbda: float
+    without_update: bool
+
+
+@dataclass(frozen=True)
+class OwnCost:
+    """A cost the file keeps in `self.cost`, as network2.py does: its function of (a, y)."""
+
+    function: object
+    owner: str  # as the file names it: 'CrossEntropyCost.fn'
+    words: str  # the cost it is, in words: 'cross-entropy'
+    setting: str | None  # the project's `cost` setting for it, where there is one
+
+    @property
+    def name(self) -> str:
+        return f"{self.words}, from your {self.owner}"
 
 
 class YourNetwork:
-    """The harness's interface over a learner's Network, which keeps its own arrays and code."""
+    """The harness's interface over a learner's Network, which keeps its own arrays and code. Built by
+    STAGES, in order, each filling in what the next and the checks read."""
 
     devices = ("cpu",)
     framework = "numpy"
@@ -140,47 +198,78 @@ class YourNetwork:
         without_update=False,
         **settings,  # the run's output, activation, momentum...: the file's own code decides (unsupported)
     ):
-        self.dtype = np.dtype(dtype)
-        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-        self.loaded = load_definitions(path, timeout, spelling.timeout)
-        self.cls = find_class(self.loaded, class_name)  # its note among the file's
+        request = Request(
+            params, train_x, train_y, dtype, path, class_name, init, method, arg, timeout, param, spelling,
+            cost, lmbda, without_update,
+        )  # fmt: skip
+        for stage in STAGES:
+            stage(self, request)
+
+    def read_file(self, request: Request):
+        """The file loaded and its network class found."""
+        self.dtype = np.dtype(request.dtype)
+        timeout = DEFAULT_TIMEOUT if request.timeout is None else request.timeout
+        self.spelling = request.spelling
+        self.loaded = load_definitions(request.path, timeout, self.spelling.timeout)
+        self.cls = find_class(self.loaded, request.class_name)  # its note among the file's
         self.module, self.skipped, self.notes = (
             self.loaded.module,
             self.loaded.skipped,
             list(self.loaded.notes),
         )
-        self.file = self.loaded.path.name
-        self.spelling = spelling
-        self.bounded = Bounded(self.loaded.path.parent, timeout, self.loaded.failed_imports, spelling.timeout)
+        self.file, self.source_map = self.loaded.path.name, self.loaded.source_map
+        self.bounded = Bounded(
+            self.loaded.path.parent,
+            timeout,
+            self.loaded.failed_imports,
+            self.spelling.timeout,
+            self.source_map,
+        )
         if adopted := adopt_top_level_methods(self.cls, self.loaded):
             self.notes.append(adopted)
-        self.names = find_methods(self.cls, self.loaded, parsed_options(method, "method", spelling), spelling)
-        self.update_left_out = None
+
+    def find_roles(self, request: Request):
+        """Which method plays each role; a class without an update is checked on its backprop alone."""
+        self.names = find_methods(
+            self.cls, self.loaded, parsed_options(request.method, "method", self.spelling), self.spelling
+        )
+        self.update_left_out, self.backprop_left_out = None, None
         if not self.names["update_mini_batch"]:
-            self.leave_out_update(without_update)
-        arguments = self.evaluated(parsed_options(arg, "arg", spelling), "arg")
-        filled = {"lmbda": float(lmbda), "n": len(train_y)}
-        self.backprop_left_out = None
+            self.leave_out_update(request.without_update)
+
+    def plan_calls(self, request: Request):
+        """How each role's method and the constructor are called; --arg values every method leaves unused
+        are refused."""
+        arguments = self.evaluated(parsed_options(request.arg, "arg", self.spelling), "arg")
+        filled = {"lmbda": float(request.lmbda), "n": len(request.train_y)}
         self.plans = {}
         for role, name in self.names.items():
             if not name:
                 continue
             try:
-                self.plans[role] = plan_call(self.cls, self.loaded, role, name, arguments, filled, spelling)
+                self.plans[role] = plan_call(
+                    self.cls, self.loaded, role, name, arguments, filled, self.spelling
+                )
             except LearnerFileError as e:
-                if role != "backprop" or "takes fewer arguments" not in str(e):
+                if role != "backprop" or e.code != "fewer-arguments":
                     raise
-                self.leave_out_backprop(str(e).split("; name the method")[0])
+                self.leave_out_backprop(e.finding.found)
         if unused := [name for name in arguments if not any(name in p.filled for p in self.plans.values())]:
             methods = ", ".join(p.name for p in self.plans.values())
+            option = self.spelling.option("arg", [(name, str(arguments[name])) for name in unused])
             raise LearnerFileError(
-                f"{spelling.option('arg', [(name, str(arguments[name])) for name in unused])}: none of the "
-                f"methods the tool calls ({methods}) has a parameter {', '.join(unused)} without a default; "
-                "leave it out"
+                Finding(
+                    "unused-arg",
+                    f"{option}: none of the methods the tool calls ({methods}) has a parameter "
+                    f"{', '.join(unused)} without a default; leave it out",
+                )
             )
-        self.constructor = plan_constructor(
-            self.cls, self.loaded, parsed_options(init, "init", spelling), spelling
-        )
+        given = parsed_options(request.init, "init", self.spelling)
+        self.constructor = plan_constructor(self.cls, self.loaded, given, self.spelling)
+
+    def build(self, request: Request):
+        """The learner's network, built at the harness's layer sizes."""
+        params = request.params
         sizes = [params[0].shape[1]] + [w.shape[0] for w in params[0::2]]
         self.n_out, self.n_layers = sizes[-1], len(sizes) - 1
         keywords = self.evaluated(self.constructor.keywords, "init")
@@ -188,77 +277,89 @@ class YourNetwork:
             f"{self.cls.__name__}'s constructor",
             self.cls,
             *self.constructor.arguments(sizes),
-            at=(self.file, line_of(self.cls, "__init__")),
+            at=line_of(self.cls, "__init__"),
             **keywords | self.constructor.keyword_sizes(sizes),
         )
-        self.find_parameter_lists(params, parsed_options(param, "param", spelling))
+
+    def find_parameters(self, request: Request):
+        """Where the network keeps its weights, biases and eta, and the harness's values set there."""
+        self.find_parameter_lists(request.params, parsed_options(request.param, "param", self.spelling))
         self.find_kept_eta()
-        self.set_parameters(params)
+        self.set_parameters(request.params)
         update = self.plans.get("update_mini_batch")
         self.lmbda = (update.lmbda if update else None) or 0.0
-        self.n_train = len(train_y)
+        self.n_train = len(request.train_y)
         self.own_cost = self.find_cost()
+
+    def read_examples(self, request: Request):
+        """The training examples as the book's (column, one-hot column) pairs, then as the update takes
+        them once probe has found how."""
         self.swapped = False
-        self.forms = {role: BOOK for role in ("backprop", "update_mini_batch")}
-        self.train_pairs = list(zip(self.columns(train_x), self.targets(train_y)))
-        self.probe(cost)
-        if self.forms["update_mini_batch"] != BOOK:
-            self.train_pairs = [self.forms["update_mini_batch"].pair(x, y) for x, y in self.train_pairs]
+        self.train_pairs = list(zip(self.columns(request.train_x), self.targets(request.train_y)))
+        self.probe(request.cost)
+        self.train_pairs = [self.layout.pair("update_mini_batch", x, y) for x, y in self.train_pairs]
 
     def probe(self, cost: str | None):
         """One example through feedforward and backprop, so that what cannot work is said now, not
         mid-check: weights kept as (n_in, n_out) for inputs as rows, a result of the wrong shape, or a
         run's `cost` that is not the file's."""
         x, y = self.train_pairs[0]
-        try:
-            self.forward([x])
-        except LearnerCodeError:
-            if not self.transposed:
-                raise
-            shape = tuple(np.shape(self.get("weights")[0]))
-            raise LearnerFileError(
-                f"{self.where('feedforward')}: {self.cls.__name__} keeps its weights as (n_in, n_out), "
-                f"{shape}, and {self.names['feedforward']} fails on an input column of shape {x.shape}; "
-                "the tool needs the book's convention: weights (n_out, n_in) and each example a column"
-            ) from None
+        self.probe_feedforward(x)
         if self.names["backprop"]:
             try:
                 with np.errstate(all="ignore"):  # a backprop called with what it does not expect
-                    self.tried("backprop", lambda: self.backprop_step(x, y), [FLAT, LABELS])
-            except NotGradients as e:  # (activations, deltas) for its update to combine
-                self.leave_out_backprop(str(e).split(": ", 1)[1])
+                    self.tried("backprop", lambda: self.backprop_step(x, y))
             except LearnerCodeError as e:
-                if self.plans["backprop"].as_book:
+                if e.code != "not-gradients" and self.plans["backprop"].as_book:
                     raise
-                self.leave_out_backprop(str(e).split("; it must return")[0])
+                self.leave_out_backprop(e.finding.found)  # (activations, deltas) for its update to combine
         if self.names["update_mini_batch"]:
             self.probe_update(x, y)
         if mismatch := self.cost_mismatch(cost):
             raise LearnerFileError(mismatch)
 
-    def tried(self, role: str, attempt, others: list[Examples]):
+    def probe_feedforward(self, x):
+        try:
+            self.forward([x])
+        except LearnerCodeError:
+            if not self.layout.transposed:
+                raise
+            shape, at = tuple(np.shape(self.get("weights")[0])), self.at("feedforward")
+            raise LearnerFileError(
+                Finding(
+                    "weights-for-rows",
+                    f"{at}: {self.cls.__name__} keeps its weights as (n_in, n_out), {shape}, and "
+                    f"{self.names['feedforward']} fails on an input column of shape {x.shape}; "
+                    "the tool needs the book's convention: weights (n_out, n_in) and each example a column",
+                    at,
+                )
+            ) from None
+
+    def tried(self, role: str, attempt):
         """attempt() with the role's examples as the book's; where the method raises or returns what
-        cannot be used, again with each other form in turn (the label only where the code indexes with
-        y), which becomes the role's with a note; the book's error where none works."""
+        cannot be used, again with each other form in turn that the error allows, which becomes the role's
+        with a note; the book's error where none works."""
         try:
             return attempt()
-        except NotGradients:
-            raise
         except LearnerCodeError as e:
-            for form in [] if "has not returned after" in str(e) else others:
-                if form == LABELS and not INDEXED_BY_Y.search(str(e)):
-                    continue
-                self.forms[role] = form
+            if e.code == "not-gradients":
+                raise
+            for form in (f for f in OTHER_FORMS if f.may_explain(e.finding)):
+                self.layout.forms[role] = form
                 try:
                     result = attempt()
                 except LearnerCodeError:
                     continue
+                words = form.words(self.shapes[0][1], self.n_out)
                 self.notes.append(
-                    f"{self.names[role]} takes {form.words(self.shapes[0][1], self.n_out)} (with the book's, "
-                    f"{str(e).split('; fix that line')[0]}): given so"
+                    Finding(
+                        form.code,
+                        f"{self.names[role]} takes {words} (with the book's, {e.finding.found}): given so",
+                        e.finding.place,
+                    )
                 )
                 return result
-            self.forms[role] = BOOK
+            self.layout.forms[role] = BOOK
             raise e from None
 
     def probe_update(self, x, y):
@@ -271,7 +372,7 @@ class YourNetwork:
             return
         try:
             with np.errstate(all="ignore"):
-                self.tried("update_mini_batch", lambda: self.updated([(x, y)], 1.0), [FLAT, LABELS])
+                self.tried("update_mini_batch", lambda: self.updated([(x, y)], 1.0))
         except LearnerCodeError:
             pass
         finally:
@@ -283,8 +384,9 @@ class YourNetwork:
 
     def update(self, pairs, eta):
         """update_mini_batch of the book's (column, one-hot column) pairs, each in the form it takes."""
-        form = self.forms["update_mini_batch"]
-        return self.call("update_mini_batch", [form.pair(x, y) for x, y in pairs], eta)
+        return self.call(
+            "update_mini_batch", [self.layout.pair("update_mini_batch", x, y) for x, y in pairs], eta
+        )
 
     def leave_out_update(self, allowed: bool):
         """A class with a backprop but no update_mini_batch (it updates inline, in its SGD loop): the
@@ -292,38 +394,53 @@ class YourNetwork:
         methods = ", ".join(methods_of(self.cls)) or "none"
         missing = f"class {self.cls.__name__} has no update_mini_batch method that the tool recognises"
         option = self.spelling.option("method", [("update_mini_batch", "NAME")])
-        at = place(self.file, line_of(self.cls))
+        at = self.at()
         if not allowed:
-            raise LearnerFileError(f"{at}: {missing} (its methods: {methods}); name it: {option}")
+            raise LearnerFileError(
+                Finding("no-update", f"{at}: {missing} (its methods: {methods}); name it: {option}", at)
+            )
         self.update_left_out = f"{missing} (its methods: {methods})"
         self.notes.append(
-            f"{self.update_left_out}: the checks that call it (2 to 5) are left out, and check 1 runs on "
-            f"{self.names['backprop']} alone; if one is the update, name it: {option}"
+            Finding(
+                "update-left-out",
+                f"{self.update_left_out}: the checks that call it (2 to 5) are left out, and check 1 runs on "
+                f"{self.names['backprop']} alone; if one is the update, name it: {option}",
+                at,
+            )
         )
 
     def leave_out_backprop(self, why: str):
         """A backprop that cannot be called as the book's backprop(x, y) is not used: each check that
         needs gradients makes them from one-example updates instead, and a note says why."""
         name = self.names["backprop"]
+        at = self.at("backprop")
         self.names["backprop"] = None
         self.plans.pop("backprop", None)
         self.backprop_left_out = f"{name} is not the book's backprop(x, y) ({why})"
         if self.update_left_out:
             raise LearnerFileError(
-                f"{place(self.file, line_of(self.cls))}: {self.update_left_out}, and "
-                f"{self.backprop_left_out}; the tool needs one of them: "
-                f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}"
+                Finding(
+                    "neither-update-nor-backprop",
+                    f"{self.at()}: {self.update_left_out}, and {self.backprop_left_out}; the tool needs one "
+                    f"of them: {self.spelling.option('method', [('update_mini_batch', 'NAME')])}",
+                    self.at(),
+                )
             )
         self.notes.append(
-            f"{self.backprop_left_out}: left out; the gradients come from one-example updates of "
-            f"{self.names['update_mini_batch']} instead (--method backprop=NAME names another)"
+            Finding(
+                "backprop-left-out",
+                f"{self.backprop_left_out}: left out; the gradients come from one-example updates of "
+                f"{self.names['update_mini_batch']} instead (--method backprop=NAME names another)",
+                at,
+            )
         )
 
-    def cost_mismatch(self, cost: str | None) -> str | None:
+    def cost_mismatch(self, cost: str | None) -> Finding | None:
         if cost and self.cost_setting and cost != self.cost_setting:
-            return (
+            return Finding(
+                "cost-mismatch",
                 f"cost={cost}, but {self.file} computes the {self.cost_name}; set cost={self.cost_setting}, "
-                "so that the results name the cost your file computes"
+                "so that the results name the cost your file computes",
             )
         return None
 
@@ -356,7 +473,8 @@ class YourNetwork:
                 f"lmbda={settings['lmbda']:g}, but {net.file}'s {net.names['update_mini_batch']} takes no "
                 "L2 parameter; leave lmbda at 0 for a chapter-1 file"
             )
-        return net.cost_mismatch(cost)
+        mismatch = net.cost_mismatch(cost)
+        return mismatch and mismatch.words
 
     @staticmethod
     def check_options(
@@ -393,15 +511,14 @@ class YourNetwork:
         if plan.kept_eta:
             setattr(self.net, plan.kept_eta, values[1])
         method = getattr(self.net, plan.name)
-        return self.bounded.call(
-            plan.name, method, *plan.arguments(*values), at=(self.file, line_of(self.cls, plan.name))
-        )
+        return self.bounded.call(plan.name, method, *plan.arguments(*values), at=line_of(self.cls, plan.name))
 
-    def where(self, role) -> str:
-        return self.where_defined(self.names[role])
+    def at(self, role: str | None = None) -> Place:
+        """Where the role's method (or, without a role, the class) is defined."""
+        return self.at_method(self.names[role] if role else None)
 
-    def where_defined(self, method: str) -> str:
-        return place(self.file, line_of(self.cls, method))
+    def at_method(self, method: str | None) -> Place:
+        return self.source_map.at(line_of(self.cls, method))
 
     def find_parameter_lists(self, params, pointed: dict[str, str]):
         """Where the net keeps one array per layer shaped like the weights and like the biases
@@ -416,16 +533,25 @@ class YourNetwork:
             expected = ", ".join(str(s) for s in (weights if what == "weights" else [(n, 1) for n in sizes]))
             listed = ", ".join(vars(self.net)) or "none"
             looked = f"in self.{pointed[what]}" if what in pointed else "in any of its attributes"
+            at = self.at_method("__init__")
             raise LearnerFileError(
-                f"{self.where_defined('__init__')}: {self.cls.__name__} keeps no {what} shaped {expected} "
-                f"{looked} (its attributes: {listed}) after it is built, nor in lists, tuples, dicts or "
-                f"objects inside them; the tool needs one array per layer, found by its shape; if they "
-                f"are there, name the attribute: {self.spelling.option('param', [(what, 'NAME')])}"
+                Finding(
+                    "no-parameters",
+                    f"{at}: {self.cls.__name__} keeps no {what} shaped {expected} "
+                    f"{looked} (its attributes: {listed}) after it is built, nor in lists, tuples, dicts or "
+                    f"objects inside them; the tool needs one array per layer, found by its shape; if they "
+                    f"are there, name the attribute: {self.spelling.option('param', [(what, 'NAME')])}",
+                    at,
+                )
             )
+        own_b = self.get("biases")[0]
+        self.layout = Layout(
+            self.places["weights"].transposed, tuple(np.shape(own_b)), self.get("weights")[0]
+        )
 
     def refuse_miscounted(self, what: str, weights: list[tuple], sizes: list[int]):
-        """WrongLayers where the attribute named for the role (self.weights, self.w...) holds a list of
-        arrays each shaped like one of the layers' but not one per layer (zip(sizes[:1], sizes[1:]))."""
+        """A refusal, coded wrong-layers, where the attribute named for the role (self.weights, self.w...)
+        holds a list of arrays each shaped like one of the layers' but not one per layer."""
         expected = weights if what == "weights" else [(n, 1) for n in sizes]
         fits = (
             (lambda shape: shape in weights or shape[::-1] in weights)
@@ -439,14 +565,18 @@ class YourNetwork:
                 continue
             shapes = [tuple(v.shape) for v in value]
             if len(shapes) != len(expected) and all(fits(shape) for shape in shapes):
-                built_sizes = [weights[0][1], *sizes]
-                raise WrongLayers(
-                    f"{self.where_defined('__init__')}: {self.cls.__name__}({built_sizes}) builds "
-                    f"{len(shapes)} {what[:-1] if what == 'weights' else 'bias'} array"
-                    f"{'s' if len(shapes) != 1 else ''} for its {len(expected)} layers: self.{name} holds "
-                    f"{', '.join(map(str, shapes))}, where the book's holds one per layer, "
-                    f"{', '.join(map(str, expected))}; look at the zip that makes self.{name} "
-                    f"(the book's: zip(sizes[:-1], sizes[1:]))"
+                built_sizes, at = [weights[0][1], *sizes], self.at_method("__init__")
+                raise LearnerCodeError(
+                    Finding(
+                        "wrong-layers",
+                        f"{at}: {self.cls.__name__}({built_sizes}) builds "
+                        f"{len(shapes)} {what[:-1] if what == 'weights' else 'bias'} array"
+                        f"{'s' if len(shapes) != 1 else ''} for its {len(expected)} layers: "
+                        f"self.{name} holds {', '.join(map(str, shapes))}, where the book's holds one per "
+                        f"layer, {', '.join(map(str, expected))}; look at the zip that makes self.{name} "
+                        f"(the book's: zip(sizes[:-1], sizes[1:]))",
+                        at,
+                    )
                 )
 
     def find_kept_eta(self):
@@ -461,11 +591,16 @@ class YourNetwork:
             if name.lower().lstrip("_") in ETA_NAMES and isinstance(value, int | float)
         ]
         if not kept:
+            at = self.at("update_mini_batch")
             raise LearnerFileError(
-                f"{self.where('update_mini_batch')}: {plan.name}(mini_batch) takes no eta, and "
-                f"{self.cls.__name__} keeps none that the tool recognises (self.eta, self.learning_rate, "
-                f"...); name the method that takes one: "
-                f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}"
+                Finding(
+                    "no-kept-eta",
+                    f"{at}: {plan.name}(mini_batch) takes no eta, and "
+                    f"{self.cls.__name__} keeps none that the tool recognises (self.eta, self.learning_rate, "
+                    f"...); name the method that takes one: "
+                    f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}",
+                    at,
+                )
             )
         plan.kept_eta = kept[0]
         plan.said.append(f"eta set as self.{kept[0]} before each call")
@@ -482,22 +617,19 @@ class YourNetwork:
         torch's) the learner's constructor made (some files keep weights as (n_in, n_out) or biases as
         flat vectors)."""
         own_w, own_b = self.get("weights")[0], self.get("biases")[0]
-        self.example = own_w
-        self.transposed = self.places["weights"].transposed
         self.shapes = [p.shape for p in params]
-        self.bias_shape = tuple(np.shape(own_b))
-        weights = [(w.T if self.transposed else w).astype(self.dtype) for w in params[0::2]]
-        column = (-1, 1) if self.bias_shape[1:] == (1,) else (1, -1) if len(self.bias_shape) == 2 else (-1,)
-        biases = [b.reshape(column).astype(self.dtype) for b in params[1::2]]
-        self.put("weights", [parameters.like(w, own_w) for w in weights])
+        self.layout.example, self.layout.bias_shape = own_w, tuple(np.shape(own_b))
+        weights = [self.layout.weights(w).astype(self.dtype) for w in params[0::2]]
+        biases = [self.layout.bias(b).astype(self.dtype) for b in params[1::2]]
+        self.put("weights", [self.layout.like(w) for w in weights])
         self.put("biases", [parameters.like(b, own_b) for b in biases])
 
     def columns(self, x):
-        return [parameters.like(row.reshape(-1, 1), self.example) for row in np.asarray(x, dtype=self.dtype)]
+        return [self.layout.like(row.reshape(-1, 1)) for row in np.asarray(x, dtype=self.dtype)]
 
     def targets(self, labels):
         eye = np.eye(self.n_out, dtype=self.dtype)
-        return [parameters.like(eye[:, [label]], self.example) for label in labels]
+        return [self.layout.like(eye[:, [label]]) for label in labels]
 
     def place(self, x, y):
         return self.columns(x), list(y)
@@ -528,9 +660,15 @@ class YourNetwork:
             or parameters.size_of(result) != self.n_out
             or not np.issubdtype(parameters.as_numpy(result).dtype, np.number)
         ):
+            found = f"{self.names['feedforward']} returned {described(result)}"
+            at = self.at("feedforward")
             raise LearnerCodeError(
-                f"{self.where('feedforward')}: {self.names['feedforward']} returned {described(result)}; "
-                f"it must return the output activations, an array of shape ({self.n_out}, 1)"
+                Finding(
+                    "feedforward-returned",
+                    f"{at}: {found}; it must return the output activations, an array of shape "
+                    f"({self.n_out}, 1)",
+                    at,
+                )
             )
         return parameters.as_numpy(result)
 
@@ -541,50 +679,60 @@ class YourNetwork:
     def backprop_step(self, x, y) -> list[np.ndarray]:
         """[dW1, db1, ...] of one example from the learner's backprop, in the harness's orientation."""
         with np.errstate(over="ignore"):
-            result = self.call("backprop", *self.forms["backprop"].pair(x, y))
-        name, where = self.names["backprop"], self.where("backprop")
-        shape = "(nabla_b, nabla_w), two lists with one array per layer"
+            result = self.call("backprop", *self.layout.pair("backprop", x, y))
+        nabla_w, nabla_b = self.nablas(result)
+        return [
+            g
+            for nw, nb in zip(nabla_w, nabla_b)
+            for nw, nb in [(parameters.as_numpy(nw), parameters.as_numpy(nb))]
+            for g in (self.layout.weights(nw), nb.ravel())
+        ]
+
+    def not_returned(self, code: str, found: str, must: str) -> LearnerCodeError:
+        """What the learner's method returned, which cannot be used: `found`, said at its definition."""
+        at = self.at("backprop")
+        return LearnerCodeError(
+            Finding(code, f"{at}: {found}; it must return {must}", at, short=f"{at}: {found}")
+        )
+
+    def nablas(self, result) -> tuple[list, list]:
+        """(nabla_w, nabla_b) in what backprop returned, taken in either order by their shapes; one line
+        where it returned something else."""
+        name, shape = self.names["backprop"], "(nabla_b, nabla_w), two lists with one array per layer"
         if not (
             isinstance(result, list | tuple)
             and len(result) == 2
             and all(isinstance(r, list | tuple) for r in result)
         ):
-            raise LearnerCodeError(f"{where}: {name} returned {described(result)}; it must return {shape}")
+            raise self.not_returned("backprop-returned", f"{name} returned {described(result)}", shape)
         weights = [np.shape(w) for w in self.get("weights")]
         nabla_b, nabla_w = result
         if [np.shape(a) for a in nabla_b] == weights and [np.shape(a) for a in nabla_w] != weights:
             nabla_b, nabla_w = nabla_w, nabla_b
             if not self.swapped:
-                self.notes.append(f"{name} returns (nabla_w, nabla_b): taken in that order, by their shapes")
+                words = f"{name} returns (nabla_w, nabla_b): taken in that order, by their shapes"
+                self.notes.append(Finding("nablas-swapped", words, self.at("backprop")))
                 self.swapped = True
         if not any(np.shape(a) in weights for a in [*nabla_b, *nabla_w]):
-            raise NotGradients(
-                f"{where}: {name} returns arrays shaped {[np.shape(a) for a in nabla_w]}, none shaped like a "
-                "layer's weights, so not (nabla_b, nabla_w)"
+            found = (
+                f"{name} returns arrays shaped {[np.shape(a) for a in nabla_w]}, none shaped like a layer's "
+                "weights, so not (nabla_b, nabla_w)"
             )
+            at = self.at("backprop")
+            raise LearnerCodeError(Finding("not-gradients", f"{at}: {found}", at, short=found))
         for index, (got, want) in enumerate(zip(nabla_w, weights)):
             if np.shape(got) != want:
-                raise LearnerCodeError(
-                    f"{where}: {name}'s nabla_w[{index}] has shape {np.shape(got)} where the weights have "
-                    f"{want}; it must return one array shaped like each layer's weights"
-                )
+                found = f"{name}'s nabla_w[{index}] has shape {np.shape(got)} where the weights have {want}"
+                raise self.not_returned("nabla-w-shape", found, "one array shaped like each layer's weights")
         for index, (got, bias) in enumerate(zip(nabla_b, self.get("biases"))):
             if parameters.size_of(got) != parameters.size_of(bias):
-                raise LearnerCodeError(
-                    f"{where}: {name}'s nabla_b[{index}] has shape {np.shape(got)} where the biases have "
-                    f"{np.shape(bias)}; it must return one array shaped like each layer's biases"
-                )
+                found = f"{name}'s nabla_b[{index}] has shape {np.shape(got)} where the biases have "
+                found += f"{np.shape(bias)}"
+                raise self.not_returned("nabla-b-shape", found, "one array shaped like each layer's biases")
         if len(nabla_w) != self.n_layers or len(nabla_b) != self.n_layers:
-            raise LearnerCodeError(
-                f"{where}: {name} returned {len(nabla_b)} and {len(nabla_w)} arrays for {self.n_layers} "
-                f"layers; it must return {shape}"
-            )
-        return [
-            g
-            for nw, nb in zip(nabla_w, nabla_b)
-            for nw, nb in [(parameters.as_numpy(nw), parameters.as_numpy(nb))]
-            for g in (nw.T if self.transposed else nw, nb.ravel())
-        ]
+            found = f"{name} returned {len(nabla_b)} and {len(nabla_w)} arrays for {self.n_layers} layers"
+            raise self.not_returned("nabla-count", found, shape)
+        return nabla_w, nabla_b
 
     def gradients(self, x, y):
         """Sums over the examples of dC/dW and dC/db: from backprop where the file has one,
@@ -605,9 +753,8 @@ class YourNetwork:
     def evaluate(self, x, y):
         return sum(int(np.argmax(out) == label) for out, label in zip(self.forward(x), y))
 
-    def find_cost(self):
-        """(function of (a, y), its name in words, the project's cost setting or None) for a cost the file
-        keeps in `self.cost`, as network2.py does; None for the book's quadratic cost."""
+    def find_cost(self) -> OwnCost | None:
+        """The cost the file keeps in `self.cost`, as network2.py does; None for the book's quadratic."""
         kept = getattr(self.net, "cost", None)
         if kept is None or isinstance(kept, int | float | str):
             return None
@@ -615,20 +762,18 @@ class YourNetwork:
             function = getattr(kept, attribute, None)
             if callable(function):
                 owner = kept.__name__ if isinstance(kept, type) else type(kept).__name__
-                words, setting = cost_words(owner)
-                return function, f"{words}, from your {owner}.{attribute}", setting
+                return OwnCost(function, f"{owner}.{attribute}", *cost_words(owner))
         if callable(kept) and hasattr(kept, "__name__"):
-            words, setting = cost_words(kept.__name__)
-            return kept, f"{words}, from your {kept.__name__}", setting
+            return OwnCost(kept, kept.__name__, *cost_words(kept.__name__))
         return None
 
     @property
     def cost_name(self) -> str:
-        return self.own_cost[1] if self.own_cost else "quadratic, ½‖a − y‖² as in the book"
+        return self.own_cost.name if self.own_cost else "quadratic, ½‖a − y‖² as in the book"
 
     @property
     def cost_setting(self) -> str | None:
-        return self.own_cost[2] if self.own_cost else "quadratic"
+        return self.own_cost.setting if self.own_cost else "quadratic"
 
     def cost(self, x, y):
         """The mean cost over the examples: the file's own (self.cost.fn) where it has one, else quadratic."""
@@ -645,10 +790,7 @@ class YourNetwork:
     def own_example_cost(self, a: np.ndarray, y: np.ndarray) -> float:
         """The file's own cost (self.cost.fn) of one output column a and one-hot column y."""
         value = self.bounded.call(
-            self.own_cost[1].split("from your ")[-1],
-            self.own_cost[0],
-            parameters.like(a, self.example),
-            parameters.like(y, self.example),
+            self.own_cost.owner, self.own_cost.function, self.layout.like(a), self.layout.like(y)
         )
         return float(np.sum(parameters.as_numpy(value)))
 
@@ -658,21 +800,36 @@ class YourNetwork:
         params = []
         for index, (w, b) in enumerate(zip(self.get("weights"), self.get("biases"))):
             w, b = (parameters.as_numpy(p).astype(np.float64) for p in (w, b))
-            w = w.T if self.transposed else w
+            w = self.layout.weights(w)
             if w.shape != self.shapes[2 * index] or b.size != self.shapes[2 * index + 1][0]:
                 changed = (
                     ("weights", w.shape, self.shapes[2 * index])
                     if w.shape != self.shapes[2 * index]
-                    else ("biases", b.shape, self.bias_shape)
+                    else ("biases", b.shape, self.layout.bias_shape)
                 )
+                at = self.at("update_mini_batch")
                 raise LearnerCodeError(
-                    f"{self.where('update_mini_batch')}: after {self.names['update_mini_batch']}, "
-                    f"{parameters.shown(self.places[changed[0]].paths[index])} has shape {changed[1]} "
-                    f"where it had "
-                    f"{changed[2]}; an update must keep each array's shape (look for a sum that broadcasts)"
+                    Finding(
+                        "shape-changed",
+                        f"{at}: after {self.names['update_mini_batch']}, "
+                        f"{parameters.shown(self.places[changed[0]].paths[index])} has shape {changed[1]} "
+                        f"where it had {changed[2]}; an update must keep each array's shape (look for a sum "
+                        "that broadcasts)",
+                        at,
+                    )
                 )
             params += [w, np.ravel(b)]
         return params
 
     def synchronize(self):
         pass
+
+
+STAGES = (
+    YourNetwork.read_file,
+    YourNetwork.find_roles,
+    YourNetwork.plan_calls,
+    YourNetwork.build,
+    YourNetwork.find_parameters,
+    YourNetwork.read_examples,
+)

@@ -18,14 +18,10 @@ import traceback
 from pathlib import Path
 
 from benchmarks.errors import EXIT_USER_ERROR, UserError
-from benchmarks.sourcefile import place
+from benchmarks.learner.findings import Finding, LearnerCodeError
+from benchmarks.learner.places import Place, SourceMap
 
 SWALLOWED_ALARMS = 3
-
-
-class LearnerCodeError(UserError):
-    """The learner's code raised, returned what cannot be used or ran past its time limit; the
-    message names the line of their file."""
 
 
 class Expired(BaseException):
@@ -35,6 +31,16 @@ class Expired(BaseException):
 def one_line(text: str, limit: int = 200) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def not_imported(where: str, name: str, cause: str) -> Finding:
+    """A name the learner's code uses that a failed import would have bound."""
+    return Finding(
+        "not-imported",
+        f"{where} uses `{name}`, which was not imported: {cause}; "
+        "install it, or put the file where that import works",
+        facts={"name": name},
+    )
 
 
 class FailedImports(dict):
@@ -52,10 +58,19 @@ class FailedImports(dict):
 
 
 class Bounded:
-    """Calls into the code of the files in `folder`, each limited to `timeout` seconds (0: none)."""
+    """Calls into the code of the files in `folder`, each limited to `timeout` seconds (0: none); the
+    learner's file's lines named as its source map names them."""
 
-    def __init__(self, folder: Path, timeout: float, failed_imports: dict[str, str], timeout_option: str):
+    def __init__(
+        self,
+        folder: Path,
+        timeout: float,
+        failed_imports: dict[str, str],
+        timeout_option: str,
+        source_map: SourceMap | None = None,
+    ):
         self.folder = folder.resolve()
+        self.source_map = source_map
         self.timeout = float(timeout or 0)
         if not isinstance(failed_imports, FailedImports):
             failed_imports = FailedImports(failed_imports)
@@ -75,10 +90,10 @@ class Bounded:
         if self.stopped_at is None:
             while frame is not None and not self.is_theirs(frame.f_code.co_filename):
                 frame = frame.f_back
-            self.stopped_at = (Path(frame.f_code.co_filename).name, frame.f_lineno) if frame else None
+            self.stopped_at = self.place(frame.f_code.co_filename, frame.f_lineno) if frame else None
         if self.alarms > SWALLOWED_ALARMS:
             print(
-                f"error: {self.expired(self.what, None)}, and catches the alarm that stops it",
+                f"error: {self.expired(self.what, None).words}, and catches the alarm that stops it",
                 file=sys.stderr,
             )
             os._exit(EXIT_USER_ERROR)
@@ -91,9 +106,12 @@ class Bounded:
             and threading.current_thread() is threading.main_thread()
         )
 
-    def call(self, what: str, fn, *args, at: tuple[str, int] | None = None, **kwargs):
-        """fn(*args, **kwargs); `what` names it in messages ('backprop'), `at` is the (file, line) of
-        its definition, told when the call itself fails."""
+    def place(self, file: str, line: int) -> Place:
+        return self.source_map.place_in(file, line) if self.source_map else Place(Path(file).name, line)
+
+    def call(self, what: str, fn, *args, at: int | None = None, **kwargs):
+        """fn(*args, **kwargs); `what` names it in messages ('backprop'), `at` is the line of its
+        definition in the learner's file, told when the call itself fails."""
         armed = self.armed()
         if armed:
             previous = signal.signal(signal.SIGALRM, self.alarm)
@@ -116,26 +134,32 @@ class Bounded:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
 
-    def expired(self, what: str, at) -> str:
-        where = self.stopped_at or at
-        at_line = f"{place(*where)}: " if where else ""
-        return (
+    def expired(self, what: str, at: int | None) -> Finding:
+        where = self.stopped_at or (self.source_map.at(at) if at and self.source_map else None)
+        at_line = f"{where}: " if where else ""
+        return Finding(
+            "timed-out",
             f"{at_line}{what} has not returned after {self.timeout:g} s (it was running this line); "
-            f"look for a loop that never ends, or allow it more time with {self.timeout_option}"
+            f"look for a loop that never ends, or allow it more time with {self.timeout_option}",
+            where,
         )
 
-    def raised(self, error: BaseException, what: str, at) -> str:
+    def raised(self, error: BaseException, what: str, at: int | None) -> Finding:
         frames = [f for f in traceback.extract_tb(error.__traceback__) if self.is_theirs(f.filename)]
         kind = type(error).__name__
         name = getattr(error, "name", None) if isinstance(error, NameError) else None
+        facts = {"error": kind, "message": one_line(error)}
         if frames:
             last = frames[-1]
-            where = f"{place(last.filename, last.lineno)} (in {last.name})"
+            place = self.place(last.filename, last.lineno)
+            where = f"{place} (in {last.name})"
             if cause := self.failed_imports.cause(name):
-                return (
-                    f"{where} uses `{name}`, which was not imported: {cause}; "
-                    "install it, or put the file where that import works"
-                )
-            return f"{where} raised {kind}: {one_line(error)}; fix that line (the check was calling {what})"
-        at_line = f"{place(*at)}: " if at else ""
-        return f"{at_line}calling {what} raised {kind}: {one_line(error)}"
+                return not_imported(where, name, cause)
+            found = f"{where} raised {kind}: {one_line(error)}"
+            words = f"{found}; fix that line (the check was calling {what})"
+            return Finding("raised", words, place, short=found, facts=facts)
+        where = self.source_map.at(at) if at and self.source_map else None
+        at_line = f"{where}: " if where else ""
+        return Finding(
+            "call-raised", f"{at_line}calling {what} raised {kind}: {one_line(error)}", where, facts=facts
+        )

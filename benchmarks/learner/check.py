@@ -29,6 +29,8 @@ import importlib.metadata
 import importlib.util
 import inspect
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,8 +42,8 @@ from benchmarks.configuration import NIELSEN
 from benchmarks.data import load_mnist
 from benchmarks.errors import command
 from benchmarks.fairness import epoch_order, init_params, layer_sizes
-from benchmarks.learner.adapter import DEFAULT_TIMEOUT, WrongLayers, YourNetwork
-from benchmarks.learner.bounded import LearnerCodeError
+from benchmarks.learner.adapter import DEFAULT_TIMEOUT, YourNetwork
+from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError, rule
 from benchmarks.learner.parameters import as_numpy
 from benchmarks.learner.roles import CLI
 from benchmarks.report.render import markdown_table
@@ -56,7 +58,7 @@ STEPS = 20
 TARGET_ACCURACY = 0.90
 PEERS = {"numpy_loop": "numpy", "numpy": "numpy", "torch": "torch"}  # each with the library it runs on
 
-__all__ = ["LearnerCodeError", "main"]
+__all__ = ["LearnerCodeError", "LearnerFileError", "Report", "check_file", "main"]
 
 
 def array_names(n_layers: int) -> list[str]:
@@ -76,23 +78,44 @@ def factor_of(got: np.ndarray, expected: np.ndarray) -> float:
     return float(got.ravel() @ expected.ravel() / max(expected.ravel() @ expected.ravel(), 1e-300))
 
 
-def diagnose(got: np.ndarray, expected: np.ndarray) -> tuple[float, str | None]:
-    """(relative error, what is wrong in words, or None when it is right)."""
+def diagnose(got: np.ndarray, expected: np.ndarray) -> tuple[float, Finding | None]:
+    """(relative error, what is wrong, or None when it is right); the finding's words follow the array's
+    name, and its `shown` fact is the number they show, so that two arrays wrong alike compare equal."""
     if got.shape != expected.shape:
-        return np.inf, f"has shape {got.shape}, expected {expected.shape}"
+        words, shown = f"has shape {got.shape}, expected {expected.shape}", f"{got.shape} {expected.shape}"
+        return np.inf, Finding("wrong-shape", words, facts={"shown": shown})
     scale = max(np.linalg.norm(got), np.linalg.norm(expected), 1e-300)
     relative = float(np.linalg.norm(got - expected) / scale)
     if relative < GRADIENT_TOLERANCE:
         return relative, None
     if np.linalg.norm(got) < 1e-12 * scale:
-        return relative, "is zero where the gradient is not"
+        return relative, Finding("zero", "is zero where the gradient is not")
     factor = factor_of(got, expected)
     residual = np.linalg.norm(got - factor * expected) / scale
     if residual < 1e-3:
         if abs(factor + 1) < 1e-3:
-            return relative, "has its sign flipped"
-        return relative, f"is {factor:.4g} times the true value (a constant factor)"
-    return relative, f"is wrong (relative error {relative:.2g})"
+            return relative, Finding("sign-flipped", "has its sign flipped", facts={"factor": factor})
+        shown = f"{factor:.4g}"
+        words = f"is {shown} times the true value (a constant factor)"
+        return relative, Finding("scaled", words, facts={"factor": factor, "shown": shown})
+    shown = f"{relative:.2g}"
+    return relative, Finding("wrong", f"is wrong (relative error {shown})", facts={"shown": shown})
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """One array a check found wrong: its name and what is wrong with it."""
+
+    array: str
+    problem: Finding
+
+    def __str__(self) -> str:
+        return f"{self.array} {self.problem}"
+
+    @property
+    def kind(self) -> tuple:
+        """What is wrong, as data: two arrays of the same kind are wrong alike."""
+        return self.problem.code, self.problem.facts.get("shown")
 
 
 def build(options: dict, data, dtype: str) -> YourNetwork:
@@ -111,17 +134,15 @@ def total_cost(net: YourNetwork, params, x, y) -> float:
     return net.cost(x, y) * len(x)
 
 
-def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
-    """1: backprop (or, without one, the one-example update) against central differences."""
-    x, y = net.place(data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES])
+def compared_to_differences(net: YourNetwork, x, y, analytic) -> tuple[tuple, list[Wrong]]:
+    """Each array of the gradients against central differences of the cost at sampled entries: the worst
+    (relative error, array name), and the arrays that are wrong."""
     params = init_params(layer_sizes(HIDDEN), seed=0)
-    analytic = net.gradients(x, y)
-    rng = np.random.default_rng(0)
-    names = array_names(len(params) // 2)
+    rng, names = np.random.default_rng(0), array_names(len(params) // 2)
     worst, wrong = (0.0, names[0]), []
     for index, (param, grad) in enumerate(zip(params, analytic)):
         if grad.shape != param.shape:
-            wrong.append(f"{names[index]} has shape {grad.shape}, expected {param.shape}")
+            wrong.append(Wrong(names[index], diagnose(grad, param)[1]))
             continue
         entries = sampled_entries(param.shape, rng)
         numeric = np.empty(len(entries[0]))
@@ -133,8 +154,16 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
         relative, problem = diagnose(grad[entries], numeric)
         worst = max(worst, (relative, names[index]))
         if problem:
-            wrong.append(f"{names[index]} {problem}")
+            wrong.append(Wrong(names[index], problem))
     net.set_parameters(params)
+    return worst, wrong
+
+
+def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
+    """1: backprop (or, without one, the one-example update) against central differences."""
+    x, y = net.place(data.train_x[:GRADIENT_EXAMPLES], data.train_y[:GRADIENT_EXAMPLES])
+    analytic = net.gradients(x, y)
+    worst, wrong = compared_to_differences(net, x, y, analytic)
     how = (
         f"`{net.names['backprop']}`"
         if net.names["backprop"]
@@ -151,15 +180,11 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
             f"worst relative error {worst[0]:.1e} in {worst[1]}",
         )
     against = f"{how} against central differences{of} ({setting})"
-    if (
-        len(wrong) == len(names)
-        and all("is 2 times the true value" in line for line in wrong)
-        and not net.own_cost
-    ):
-        return False, against + doubled_cost(net)
-    if known := known_mistake(net, data, analytic) or cost_disagrees(net, data, analytic):
-        return False, f"{against}: {summary(wrong, names, 'array')}{known}"
-    return False, f"{against}: {summary(wrong, names, 'array')}{hint(wrong, names)}"
+    case = GradientCase(net, data, analytic, wrong, array_names(net.n_layers))
+    explained = next((found for diagnosis in GRADIENT_DIAGNOSES if (found := diagnosis(case))), None)
+    if explained and explained.facts.get("whole"):
+        return False, against + explained.words
+    return False, f"{against}: {summary(wrong, case.names, 'array')}{explained or ''}"
 
 
 def relative_error(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
@@ -178,65 +203,43 @@ def reference_gradients(start: list[np.ndarray], data, **settings) -> list[np.nd
     return reference.gradients(*reference.place(x, y))
 
 
-def known_mistake(net: YourNetwork, data, analytic: list[np.ndarray]) -> str | None:
-    """Words for the mistake whose gradients the learner's equal, from numpy_loop made to make it:
-    the cross-entropy's output delta under the quadratic cost, or the biases left out of the forward
-    pass inside backprop; None when it is none of these."""
-    params = init_params(layer_sizes(HIDDEN), seed=0)
-    without_biases = [p if k % 2 == 0 else np.zeros_like(p) for k, p in enumerate(params)]
-    mistakes = [
-        (
-            without_biases,
-            {},
-            ": they are the gradients of the network without its biases, so the forward pass inside "
-            f"{net.names['backprop'] or 'backprop'} computes z = w·a, leaving out + b (feedforward adds it); "
-            "write z = np.dot(w, activation) + b there",
-        )
-    ]
-    if not net.own_cost:
-        mistakes.append(
-            (
-                params,
-                {"cost": "cross_entropy"},
-                ": they are the cross-entropy cost's gradients, not the quadratic cost's: the output delta "
-                "is (a − y) without σ'(z), which is right for cross-entropy (chapter 3) and not for the "
-                "book's quadratic cost. For the quadratic cost, multiply it by sigmoid_prime(zs[-1]); to "
-                "check it as cross-entropy, keep the cost in self.cost as network2.py does "
-                "(self.cost = CrossEntropyCost, with fn(a, y)), and run it with cost=cross_entropy",
-            )
-        )
-    for start, settings, words in mistakes:
-        if same(analytic, reference_gradients(start, data, **settings)):
-            return words
-    return None
+@dataclass
+class GradientCase:
+    """What check 1 found wrong, for its diagnoses to explain: the learner's gradients and the arrays
+    that differ from central differences."""
+
+    net: YourNetwork
+    data: object
+    analytic: list[np.ndarray]
+    wrong: list[Wrong]
+    names: list[str]
+
+    @property
+    def every_array(self) -> bool:
+        return len(self.wrong) == len(self.names)
+
+    def bad(self) -> set[str]:
+        return {w.array for w in self.wrong}
+
+    def bad_indices(self) -> set[int]:
+        """The wrong arrays' places in [dW1, db1, ...]: a weight array's even, a bias vector's odd."""
+        return {self.names.index(w.array) for w in self.wrong}
+
+    def equal_numpy_loops(self, start=None, **settings) -> bool:
+        """Whether the learner's gradients equal numpy_loop's with this start and these settings."""
+        start = init_params(layer_sizes(HIDDEN), seed=0) if start is None else start
+        return same(self.analytic, reference_gradients(start, self.data, **settings))
 
 
-FORMULAS = {"quadratic": "½‖a − y‖²", "cross_entropy": "−Σ[y ln a + (1 − y) ln(1 − a)]"}
-
-
-def cost_disagrees(net: YourNetwork, data, analytic: list[np.ndarray]) -> str | None:
-    """Words for gradients that are exactly those of the cost the file's own cost class is named for,
-    where central differences of that class's function disagree: the function, not the delta, is
-    wrong; None otherwise."""
-    setting = net.cost_setting
-    if not net.own_cost or setting not in FORMULAS:
-        return None
-    if not same(analytic, reference_gradients(init_params(layer_sizes(HIDDEN), seed=0), data, cost=setting)):
-        return None
-    a, target = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
-    theirs, book = net.own_example_cost(a, target), COSTS[setting][0](a[:, 0], target[:, 0])
-    function = net.cost_name.split("from your ")[-1]
-    return (
-        f": they are exactly the gradients of the {setting.replace('_', '-')} cost, {FORMULAS[setting]} "
-        f"(numpy_loop's), so the output delta is right and {function} is not that cost: at a = 0.75 "
-        f"everywhere, y = the digit 0, it gives {theirs:.4g} where {FORMULAS[setting]} is {book:.4g}; "
-        f"look for a sign or a term that differs in {function}"
+@rule("doubled-cost")
+def doubled_cost(case: GradientCase) -> Finding | None:
+    """Every gradient twice the book's: the derivative of ‖a − y‖², not of ½‖a − y‖²."""
+    doubled = all(
+        w.problem.code == "scaled" and abs(w.problem.facts["factor"] - 2) < 5e-5 for w in case.wrong
     )
-
-
-def doubled_cost(net: YourNetwork) -> str:
-    """Why every gradient is twice the book's: the derivative of ‖a − y‖², not of ½‖a − y‖²."""
-    found = "the output error is 2(a − y)"
+    if not (case.every_array and doubled) or case.net.own_cost:
+        return None
+    net, found = case.net, "the output error is 2(a − y)"
     derivative = getattr(net.net, "cost_derivative", None)
     if callable(derivative):
         a, y = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
@@ -246,39 +249,115 @@ def doubled_cost(net: YourNetwork) -> str:
                 found = "cost_derivative returns 2(a − y)"
         except LearnerCodeError:
             pass  # a cost_derivative of another signature: the words above still hold
-    return (
+    return Finding(
+        "doubled-cost",
         f": every gradient is exactly 2× the book's, because {found}, the gradient of ‖a − y‖² rather than "
         "of the book's ½‖a − y‖²; training with it equals the book's network with eta doubled "
-        "(return a - y to match the book)"
+        "(return a - y to match the book)",
+        facts={"whole": True},
     )
 
 
-def summary(wrong: list[str], names: list[str], what: str) -> str:
+@rule("biases-left-out")
+def biases_left_out(case: GradientCase) -> Finding | None:
+    """The gradients of the network without its biases: the forward pass inside backprop leaves out + b."""
+    params = init_params(layer_sizes(HIDDEN), seed=0)
+    if not case.equal_numpy_loops([p if k % 2 == 0 else np.zeros_like(p) for k, p in enumerate(params)]):
+        return None
+    return Finding(
+        "biases-left-out",
+        ": they are the gradients of the network without its biases, so the forward pass inside "
+        f"{case.net.names['backprop'] or 'backprop'} computes z = w·a, leaving out + b (feedforward adds "
+        "it); write z = np.dot(w, activation) + b there",
+    )
+
+
+@rule("cross-entropy-delta")
+def cross_entropy_delta(case: GradientCase) -> Finding | None:
+    """The cross-entropy's output delta, (a − y), under the book's quadratic cost."""
+    if case.net.own_cost or not case.equal_numpy_loops(cost="cross_entropy"):
+        return None
+    return Finding(
+        "cross-entropy-delta",
+        ": they are the cross-entropy cost's gradients, not the quadratic cost's: the output delta "
+        "is (a − y) without σ'(z), which is right for cross-entropy (chapter 3) and not for the "
+        "book's quadratic cost. For the quadratic cost, multiply it by sigmoid_prime(zs[-1]); to "
+        "check it as cross-entropy, keep the cost in self.cost as network2.py does "
+        "(self.cost = CrossEntropyCost, with fn(a, y)), and run it with cost=cross_entropy",
+    )
+
+
+FORMULAS = {"quadratic": "½‖a − y‖²", "cross_entropy": "−Σ[y ln a + (1 − y) ln(1 − a)]"}
+
+
+@rule("own-cost-function-wrong")
+def own_cost_function_wrong(case: GradientCase) -> Finding | None:
+    """Gradients exactly those of the cost the file's own cost class is named for, where central
+    differences of that class's function disagree: the function, not the delta, is wrong."""
+    net, setting = case.net, case.net.cost_setting
+    if not net.own_cost or setting not in FORMULAS or not case.equal_numpy_loops(cost=setting):
+        return None
+    a, target = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
+    theirs, book = net.own_example_cost(a, target), COSTS[setting][0](a[:, 0], target[:, 0])
+    function = net.own_cost.owner
+    return Finding(
+        "own-cost-function-wrong",
+        f": they are exactly the gradients of the {setting.replace('_', '-')} cost, {FORMULAS[setting]} "
+        f"(numpy_loop's), so the output delta is right and {function} is not that cost: at a = 0.75 "
+        f"everywhere, y = the digit 0, it gives {theirs:.4g} where {FORMULAS[setting]} is {book:.4g}; "
+        f"look for a sign or a term that differs in {function}",
+    )
+
+
+def where_wrong(code: str, words: str, applies) -> Callable[[GradientCase], Finding | None]:
+    """A diagnosis from which arrays are wrong alone: `applies(case)` says whether it explains them."""
+
+    def diagnosis(case: GradientCase) -> Finding | None:
+        return Finding(code, words) if case.wrong and applies(case) else None
+
+    diagnosis.code, diagnosis.what = code, words.lstrip(":. ")
+    return diagnosis
+
+
+GRADIENT_DIAGNOSES = (  # the first that explains what check 1 found wins
+    doubled_cost,
+    biases_left_out,
+    cross_entropy_delta,
+    own_cost_function_wrong,
+    where_wrong(
+        "output-error-sign",
+        ": the output error is probably (y - a), not (a - y)",
+        lambda c: c.every_array and all(w.problem.code == "sign-flipped" for w in c.wrong),
+    ),
+    where_wrong(
+        "hidden-delta",
+        ". The output layer is right: look at the delta sent back to the hidden layer, "
+        "(W^T delta) times σ'(z)",
+        lambda c: c.bad() <= set(c.names[:-2]),
+    ),
+    where_wrong(
+        "bias-gradient",
+        ". The weights are right: the bias gradient should be delta itself",
+        lambda c: all(k % 2 == 1 for k in c.bad_indices()),
+    ),
+    where_wrong(
+        "weight-gradient",
+        ". The biases are right: a weight gradient is delta times the previous layer's activation, a^T",
+        lambda c: all(k % 2 == 0 for k in c.bad_indices()),
+    ),
+    where_wrong(
+        "output-delta",
+        ". The output layer is wrong: its delta is (a - y) times σ'(z), with σ' taken of z, not of a",
+        lambda c: set(c.names[-2:]) <= c.bad(),
+    ),
+)
+
+
+def summary(wrong: list[Wrong], names: list[str], what: str) -> str:
     """The wrong arrays in words: 'every array has its sign flipped' when all share one problem."""
-    problems = {line.removeprefix(name).strip() for line, name in zip(wrong, names) if line.startswith(name)}
-    if len(wrong) == len(names) and len(problems) == 1:
-        return f"every {what} {problems.pop()}"
-    return "; ".join(wrong)
-
-
-def hint(wrong: list[str], names: list[str]) -> str:
-    """Where to look, from which arrays are wrong."""
-    bad = {name for name in names if any(line.startswith(name) for line in wrong)}
-    hidden, output = set(names[:-2]), set(names[-2:])
-    if bad == set(names) and all("sign flipped" in line for line in wrong):
-        return ": the output error is probably (y - a), not (a - y)"
-    if bad and bad <= hidden:
-        return (
-            ". The output layer is right: look at the delta sent back to the hidden layer, "
-            "(W^T delta) times σ'(z)"
-        )
-    if bad and all("biases" in name for name in bad):
-        return ". The weights are right: the bias gradient should be delta itself"
-    if bad and all("weights" in name for name in bad):
-        return ". The biases are right: a weight gradient is delta times the previous layer's activation, a^T"
-    if output <= bad:
-        return ". The output layer is wrong: its delta is (a - y) times σ'(z), with σ' taken of z, not of a"
-    return ""
+    if len(wrong) == len(names) and len({w.kind for w in wrong}) == 1:
+        return f"every {what} {wrong[0].problem}"
+    return "; ".join(map(str, wrong))
 
 
 def stepped(net: YourNetwork, placed, params) -> list[np.ndarray]:
@@ -288,6 +367,74 @@ def stepped(net: YourNetwork, placed, params) -> list[np.ndarray]:
     moved = [p1 - p0 for p0, p1 in zip(params, net.parameters())]
     net.set_parameters(params)
     return moved
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A result `times(n)` the book's, which means what `words` say: n is the training-set size."""
+
+    code: str
+    times: Callable[[int], float]
+    words: str
+
+
+def explained_factor(factors: list[float], table: tuple[Factor, ...], n: int) -> Finding | None:
+    """The first entry of the table that every factor equals (to 1e-3 of it, or of 1 near 0)."""
+    for entry in table:
+        expected = entry.times(n)
+        if factors and all(abs(t - expected) <= 1e-3 * max(abs(expected), 1.0) for t in factors):
+            return Finding(entry.code, entry.words, facts={"factor": expected})
+    return None
+
+
+UPDATE_FACTORS = (  # one update's step against -(eta/m)·Σ gradients
+    Factor(
+        "no-division-by-m",
+        lambda n: UPDATE_M,
+        "the step is m times too large, so the division by len(mini_batch) is missing",
+    ),
+    Factor(
+        "divided-by-m-twice",
+        lambda n: 1 / UPDATE_M,
+        "the step is m times too small, so it is divided by len(mini_batch) twice",
+    ),
+    Factor("eta-twice", lambda n: UPDATE_ETA, "the step is eta times too small, so eta is applied twice"),
+    Factor("step-uphill", lambda n: -1.0, "the step goes uphill; subtract eta/m times the gradient"),
+)
+DECAY_FACTORS = (  # the L2 term's weight decay against the book's -(eta·lmbda/n)·w
+    Factor("l2-missing", lambda n: 0.0, "lmbda does not change the weights: the L2 term is missing"),
+    Factor(
+        "l2-per-example",
+        lambda n: UPDATE_M,
+        "the weights decay m times as much as the book's: the L2 term is applied once per example, "
+        "inside the loop over the mini-batch; apply (1 - eta*(lmbda/n))*w once per mini-batch, after it",
+    ),
+    Factor(
+        "l2-twice",
+        lambda n: 2.0,
+        "the weights decay twice as much as the book's: the L2 term is applied twice, e.g. in the "
+        "gradients and again in the update",
+    ),
+    Factor(
+        "l2-over-m",
+        lambda n: n / UPDATE_M,
+        "the weights decay n/m times as much as the book's: the L2 term divides lmbda by "
+        "len(mini_batch) where the book divides it by n, the training-set size",
+    ),
+    Factor(
+        "l2-without-n",
+        lambda n: n,
+        "the weights decay n times as much as the book's: it has lmbda where the book has lmbda/n",
+    ),
+    Factor(
+        "l2-without-eta",
+        lambda n: 1 / UPDATE_ETA,
+        "the weights decay 1/eta times as much as the book's: eta is left out of the L2 term",
+    ),
+    Factor(
+        "l2-sign", lambda n: -1.0, "the weights grow where they should shrink: the L2 term's sign is flipped"
+    ),
+)
 
 
 def check_update(net: YourNetwork, data) -> tuple[bool, str]:
@@ -310,24 +457,15 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
         relative, problem = diagnose(got, want)
         worst = max(worst, relative)
         if problem:
-            wrong.append(f"{name} {problem}")
+            wrong.append(Wrong(name, problem))
             factors.append(factor_of(got, want))
     source_ = "its own backprop" if net.names["backprop"] else "its one-example updates"
     setting = f"m={UPDATE_M}, eta={UPDATE_ETA}" + (
         f", lmbda={net.lmbda:g}, n={net.n_train}" if net.lmbda else ""
     )
     if wrong:
-        why = ""
-        if factors and np.allclose(factors, UPDATE_M, rtol=1e-3):
-            why = ": the step is m times too large, so the division by len(mini_batch) is missing"
-        elif factors and np.allclose(factors, 1 / UPDATE_M, rtol=1e-3):
-            why = ": the step is m times too small, so it is divided by len(mini_batch) twice"
-        elif factors and np.allclose(factors, UPDATE_ETA, rtol=1e-3):
-            why = ": the step is eta times too small, so eta is applied twice"
-        elif factors and np.allclose(factors, -1, rtol=1e-3):
-            why = ": the step goes uphill; subtract eta/m times the gradient"
-        if not why:
-            why = updated_per_example(net, placed, y, params, moved)
+        why = explained_factor(factors, UPDATE_FACTORS, net.n_train)
+        why = f": {why}" if why else updated_per_example(net, placed, y, params, moved) or ""
         found = summary(wrong, names, "weight and bias update")
         return (
             False,
@@ -372,44 +510,18 @@ def check_weight_decay(net: YourNetwork, placed, x, params, unregularised) -> tu
     return False, f"{against}: {decay_words(times, net.n_train)}"
 
 
-def decay_words(times: float, n: int) -> str:
+def decay_words(times: float, n: int) -> Finding:
     """What a weight decay of `times` the book's means, and where to look."""
-    causes = [
-        (0.0, "lmbda does not change the weights: the L2 term is missing"),
-        (
-            UPDATE_M,
-            "the weights decay m times as much as the book's: the L2 term is applied once per example, "
-            "inside the loop over the mini-batch; apply (1 - eta*(lmbda/n))*w once per mini-batch, after it",
-        ),
-        (
-            2.0,
-            "the weights decay twice as much as the book's: the L2 term is applied twice, e.g. in the "
-            "gradients and again in the update",
-        ),
-        (
-            n / UPDATE_M,
-            "the weights decay n/m times as much as the book's: the L2 term divides lmbda by "
-            "len(mini_batch) where the book divides it by n, the training-set size",
-        ),
-        (
-            n,
-            "the weights decay n times as much as the book's: it has lmbda where the book has lmbda/n",
-        ),
-        (
-            1 / UPDATE_ETA,
-            "the weights decay 1/eta times as much as the book's: eta is left out of the L2 term",
-        ),
-        (-1.0, "the weights grow where they should shrink: the L2 term's sign is flipped"),
-    ]
-    for factor, words in causes:
-        if abs(times - factor) <= 1e-3 * max(abs(factor), 1.0):
-            return words
-    return f"the weights decay {times:.4g} times as much as the book's (with n = {n}, the training-set size)"
+    return explained_factor([times], DECAY_FACTORS, n) or Finding(
+        "l2-other-factor",
+        f"the weights decay {times:.4g} times as much as the book's (with n = {n}, the training-set size)",
+    )
 
 
-def updated_per_example(net: YourNetwork, placed, labels, params, moved) -> str:
-    """Words for an update made inside the loop over the mini-batch's examples: the step equals m
-    one-example steps, each from the parameters the one before left; '' when it does not."""
+@rule("updated-per-example")
+def updated_per_example(net: YourNetwork, placed, labels, params, moved) -> Finding | None:
+    """An update made inside the loop over the mini-batch's examples: the step equals m one-example
+    steps, each from the parameters the one before left."""
     for rate, said in ((UPDATE_ETA / UPDATE_M, "eta/m"), (UPDATE_ETA, "eta")):
         net.set_parameters(params)
         for xi, label in zip(placed[0], labels):
@@ -419,12 +531,13 @@ def updated_per_example(net: YourNetwork, placed, labels, params, moved) -> str:
         sequential = [p1 - p0 for p0, p1 in zip(params, net.parameters())]
         net.set_parameters(params)
         if same(moved, sequential):
-            return (
+            return Finding(
+                "updated-per-example",
                 f": the parameters are updated inside the loop over the mini-batch's examples (by {said} "
                 "times each example's gradient), so each gradient is taken where the one before moved "
-                "them; sum the gradients over the mini-batch first, then update once with -(eta/m)·Σ"
+                "them; sum the gradients over the mini-batch first, then update once with -(eta/m)·Σ",
             )
-    return ""
+    return None
 
 
 def reference_settings(net: YourNetwork) -> tuple[dict | None, str]:
@@ -437,7 +550,7 @@ def reference_settings(net: YourNetwork) -> tuple[dict | None, str]:
         if "cost" not in accepts:
             return (
                 None,
-                f"numpy_loop has no {net.cost_name.split(',')[0]} cost yet (only the book's quadratic)",
+                f"numpy_loop has no {net.own_cost.words} cost yet (only the book's quadratic)",
             )
         settings["cost"] = setting
     if net.lmbda:
@@ -543,56 +656,97 @@ NEEDS_UPDATE = {
 LEFT_OUT = "left out: it needs an update_mini_batch, and the class has none (see the note)"
 
 
-def run(options: dict, quick: bool) -> int:
-    data = load_mnist()
+@dataclass
+class Report:
+    """What the checker said of a file: each line as it was said, and each check's verdict (True, False,
+    or None for skipped), in order."""
+
+    lines: list[str] = field(default_factory=list)
+    verdicts: list[bool | None] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    say: Callable[[str], None] | None = None  # told each line as it is said (print, for the command)
+
+    def __call__(self, line: str):
+        self.lines.append(line)
+        if self.say:
+            self.say(line)
+
+    def verdict(self, number: int, passed: bool | None, line: str):
+        self.verdicts.append(passed)
+        self(f"{VERDICTS[passed]} {number}. {line}")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if False in self.verdicts else 0
+
+
+def check_file(path, quick: bool = False, say: Callable[[str], None] | None = None, **options) -> Report:
+    """The checker run on a learner's file (options as on the command line: class_name, init, method,
+    arg, param, timeout); a file that cannot be used at all raises LearnerFileError or LearnerCodeError."""
+    options = {"path": str(path), "timeout": DEFAULT_TIMEOUT, **options}
+    report, data = Report(say=say), load_mnist()
     try:
         net = build(options, data, "float64")
-    except WrongLayers as e:
-        print(f"FAIL 0. the network as built: {e}")
-        print("the other checks are left out: each needs one weight array and one bias vector per layer")
-        print("0 of 1 checks passed")
-        return 1
-    print(chosen(net))
-    for note in net.notes:
-        print(f"note: {note}")
-    if net.skipped:
-        print(f"skipped {len(net.skipped)} top-level statements (the script part): " + "; ".join(net.skipped))
-    results = []
+    except LearnerCodeError as e:
+        if e.code != "wrong-layers":
+            raise
+        report.verdict(0, False, f"the network as built: {e}")
+        report("the other checks are left out: each needs one weight array and one bias vector per layer")
+        report("0 of 1 checks passed")
+        return report
+    found(net, report)
     for number, check in enumerate((check_gradient, check_update, check_steps), start=1):
         if number > 1 and net.update_left_out:
-            passed, line = None, f"{NEEDS_UPDATE[number]}: {LEFT_OUT}"
+            report.verdict(number, None, f"{NEEDS_UPDATE[number]}: {LEFT_OUT}")
         else:
-            passed, line = check(net, data)
-        results.append(passed)
-        print(f"{VERDICTS[passed]} {number}. {line}", flush=True)
-    if not quick and net.update_left_out:
-        results.append(None)
-        print(f"SKIP 4. {NEEDS_UPDATE[4]}: {LEFT_OUT}\n     5. timing left out: it trains an epoch too")
-    elif not quick:
-        passed, line, trained, seconds = check_epoch(options, data)
-        results.append(passed)
-        print(f"{VERDICTS[passed]} 4. {line}", flush=True)
-        if False not in results:
-            print(
-                f"     5. epoch time beside the project's backends (batch {BATCH}, hidden {HIDDEN}, float32, "
-                f"1 thread, one after the other in this process):\n"
-            )
-            table, missing = timing_table(trained, seconds, data)
-            print(markdown_table(table))
-            for line in missing:
-                print(f"note: {line}")
-            if note := dtype_note(trained):
-                print(note)
-        else:
-            print("     5. timing left out: fix the failing checks first")
-    failed, skipped = results.count(False), results.count(None)
-    ran = len(results) - skipped
-    print(f"{ran - failed} of {ran} checks passed" + (f", {skipped} skipped" if skipped else ""))
-    return 1 if failed else 0
+            report.verdict(number, *check(net, data))
+    if not quick:
+        epoch_and_timing(net, options, data, report)
+    failed, skipped = report.verdicts.count(False), report.verdicts.count(None)
+    ran = len(report.verdicts) - skipped
+    report(f"{ran - failed} of {ran} checks passed" + (f", {skipped} skipped" if skipped else ""))
+    return report
 
 
-@command
-def main(argv=None) -> int:
+def found(net: YourNetwork, report: Report):
+    """The first lines: what the checker found in the file, and each adaptation it made."""
+    report.notes = [*net.notes, *net.skipped]
+    report(chosen(net))
+    for note in net.notes:
+        report(f"note: {note}")
+    if net.skipped:
+        listed = "; ".join(map(str, net.skipped))
+        report(f"skipped {len(net.skipped)} top-level statements (the script part): {listed}")
+
+
+def epoch_and_timing(net: YourNetwork, options: dict, data, report: Report):
+    """Checks 4 and 5: one epoch of real MNIST, then the epoch time beside the project's backends."""
+    if net.update_left_out:
+        report.verdicts.append(None)
+        report(f"SKIP 4. {NEEDS_UPDATE[4]}: {LEFT_OUT}\n     5. timing left out: it trains an epoch too")
+        return
+    passed, line, trained, seconds = check_epoch(options, data)
+    report.verdict(4, passed, line)
+    if False in report.verdicts:
+        report("     5. timing left out: fix the failing checks first")
+        return
+    report(
+        f"     5. epoch time beside the project's backends (batch {BATCH}, hidden {HIDDEN}, float32, "
+        f"1 thread, one after the other in this process):\n"
+    )
+    table, missing = timing_table(trained, seconds, data)
+    report(markdown_table(table))
+    for line in missing:
+        report(f"note: {line}")
+    if note := dtype_note(trained):
+        report(note)
+
+
+def run(options: dict, quick: bool) -> int:
+    return check_file(quick=quick, say=lambda line: print(line, flush=True), **options).exit_code
+
+
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", help="your network.py")
     parser.add_argument("--class", dest="class_name", help="the network class, if not Network")
@@ -633,7 +787,12 @@ def main(argv=None) -> int:
         metavar="SECONDS",
         help=f"the longest any one call into your code may take (default {DEFAULT_TIMEOUT:g})",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+@command
+def main(argv=None) -> int:
+    args = arguments().parse_args(argv)
     options = {
         "path": args.path,
         "class_name": args.class_name,

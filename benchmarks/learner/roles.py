@@ -16,16 +16,49 @@ import ast
 import difflib
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from benchmarks.configuration import NIELSEN
 from benchmarks.fairness import layer_sizes
-from benchmarks.learner.loading import LearnerFileError, LoadedFile
-from benchmarks.sourcefile import line_at, place
+from benchmarks.learner.findings import Finding, LearnerFileError, rule
+from benchmarks.learner.loading import LoadedFile
 
 
 def normalised(name: str) -> str:
     return name.lower().replace("_", "")
+
+
+# Names learners give eta: a parameter of update_mini_batch, or an attribute the constructor keeps it in
+ETA_NAMES = ("eta", "learning_rate", "lr", "alpha", "rate", "step_size", "learningrate", "eta0")
+
+
+def function_of(cls: type, name: str):
+    """The function a class's method is, a staticmethod's or classmethod's unwrapped."""
+    member = inspect.getattr_static(cls, name, None)
+    return getattr(member, "__func__", member)
+
+
+def function_node(tree: ast.Module, function) -> ast.FunctionDef | None:
+    """The `def` in the file's syntax tree that made the function."""
+    line = function.__code__.co_firstlineno
+    return next(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == function.__name__
+            and min([node.lineno, *(d.lineno for d in node.decorator_list)]) == line
+        ),
+        None,
+    )
+
+
+def is_named(node: ast.AST, name: str) -> bool:
+    """Whether the node is the name, or an attribute of that name: `mode` or `self.mode`."""
+    return (isinstance(node, ast.Name) and node.id == name) or (
+        isinstance(node, ast.Attribute) and node.attr == name
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +94,7 @@ ROLES = {
         ("back", "forward", "create", "make", "get", "split"),
         (
             ("mini_batch", "minibatch", "batch", "mini_batches", "data", "training_data", "examples", "mb"),
-            ("eta", "learning_rate", "lr", "alpha", "rate", "step_size"),
+            ETA_NAMES,
         ),
     ),
     "backprop": Role(
@@ -96,7 +129,6 @@ SIZE_NAMES = {
 }
 # update_mini_batch(mini_batch, nbatch, eta): the mini-batch's own length, which the update divides by
 BATCH_SIZE_NAMES = {"nbatch", "n_batch", "batch_size", "mini_batch_size", "minibatch_size", "batchsize", "m"}
-ETA_NAMES = {"eta", "learning_rate", "lr", "alpha", "rate", "step_size", "learningrate", "eta0"}
 ARRAY_NAMES = {"x": {"x", "xs", "inputs"}, "y": {"y", "ys", "targets", "labels"}}
 
 
@@ -154,8 +186,7 @@ def callable_member(value) -> bool:
 
 def line_of(cls: type, name: str | None = None) -> int:
     """The line where the method (or, without a name, the class) is defined in the learner's file."""
-    target = inspect.getattr_static(cls, name, None) if name else None
-    function = getattr(target, "__func__", target)
+    function = function_of(cls, name) if name else None
     if hasattr(function, "__code__"):
         return function.__code__.co_firstlineno
     return getattr(cls, "__firstlineno__", 1)  # set by loading.py, as Python 3.13 does itself
@@ -174,11 +205,16 @@ def find_class(loaded: LoadedFile, name: str | None) -> type:
         return cls
     taken = max(complete, key=line_of)
     lacks = [role for role in REQUIRED if not role_names(cls, loaded, role)]
-    places = "; ".join(line_at(loaded.path, line_of(c)) for c in sorted(definitions, key=line_of))
+    at = loaded.source_map.line_at
+    places = "; ".join(at(line_of(c)) for c in sorted(definitions, key=line_of))
     loaded.notes.append(
-        f"class {cls.__name__} is defined {len(definitions)} times ({places}); the last, at "
-        f"{line_at(loaded.path, line_of(cls))}, has no {' or '.join(lacks)}, so the tool takes the one at "
-        f"{line_at(loaded.path, line_of(taken))}, the last that has them"
+        Finding(
+            "class-redefined",
+            f"class {cls.__name__} is defined {len(definitions)} times ({places}); the last, at "
+            f"{at(line_of(cls))}, has no {' or '.join(lacks)}, so the tool takes the one at "
+            f"{at(line_of(taken))}, the last that has them",
+            loaded.source_map.at(line_of(taken)),
+        )
     )
     return taken
 
@@ -199,7 +235,10 @@ def named_class(loaded: LoadedFile, name: str | None) -> type:
     if name:
         if name not in classes:
             raise LearnerFileError(
-                f"{file} has no class {name} (its classes: {listed}); pass the right --class"
+                Finding(
+                    "no-such-class",
+                    f"{file} has no class {name} (its classes: {listed}); pass the right --class",
+                )
             )
         return classes[name]
     if "Network" in classes:
@@ -211,13 +250,18 @@ def named_class(loaded: LoadedFile, name: str | None) -> type:
         return usable[0]
     if not classes:
         raise LearnerFileError(
-            f"{file} defines no class; the tool needs a network class as in the book's network.py "
-            "(Network(sizes) with feedforward and update_mini_batch)"
+            Finding(
+                "no-class",
+                f"{file} defines no class; the tool needs a network class as in the book's network.py "
+                "(Network(sizes) with feedforward and update_mini_batch)",
+            )
         )
-    raise LearnerFileError(f"{file} has no class Network (its classes: {listed}); pass --class NAME")
+    raise LearnerFileError(
+        Finding("which-class", f"{file} has no class Network (its classes: {listed}); pass --class NAME")
+    )
 
 
-def adopt_top_level_methods(cls: type, loaded: LoadedFile) -> str | None:
+def adopt_top_level_methods(cls: type, loaded: LoadedFile) -> Finding | None:
     """Functions written at the file's top level whose first parameter is `self` (a class body that lost
     its indentation after __init__, or methods defined in notebook cells of their own) become the class's
     methods, where it has none of that name; the note that says so, or None."""
@@ -228,10 +272,12 @@ def adopt_top_level_methods(cls: type, loaded: LoadedFile) -> str | None:
         setattr(cls, name, function)
     lines = sorted(function.__code__.co_firstlineno for _, function in adopted)
     listed = ", ".join(name for name, _ in adopted)
-    return (
-        f"{listed} ({place(loaded.path, lines[0])} on) take `self` but are written at the top level, outside "
-        f"class {cls.__name__}: taken as its methods; indent them under the class so that your own "
-        f"{cls.__name__}(...).{adopted[0][0]}(...) works"
+    return Finding(
+        "methods-outside-class",
+        f"{listed} ({loaded.source_map.place(lines[0])} on) take `self` but are written at the top level, "
+        f"outside class {cls.__name__}: taken as its methods; indent them under the class so that your own "
+        f"{cls.__name__}(...).{adopted[0][0]}(...) works",
+        loaded.source_map.at(lines[0]),
     )
 
 
@@ -282,12 +328,19 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
     for role, name in explicit.items():
         if role not in ROLES:
             raise LearnerFileError(
-                f"{spelling.option('method', [(role, name)])}: ROLE must be one of {', '.join(ROLES)}"
+                Finding(
+                    "no-such-role",
+                    f"{spelling.option('method', [(role, name)])}: ROLE must be one of {', '.join(ROLES)}",
+                )
             )
         if name not in methods:
+            option = spelling.option("method", [(role, methods[0] if methods else "NAME")])
             raise LearnerFileError(
-                f"{file}: class {cls.__name__} has no method {name} (its methods: {listed}); "
-                f"give one of those: {spelling.option('method', [(role, methods[0] if methods else 'NAME')])}"
+                Finding(
+                    "no-such-method",
+                    f"{file}: class {cls.__name__} has no method {name} (its methods: {listed}); "
+                    f"give one of those: {option}",
+                )
             )
     names = dict(explicit)
     refuse_other_conventions(cls, loaded, methods, explicit)
@@ -306,68 +359,112 @@ def find_methods(cls: type, loaded: LoadedFile, explicit: dict[str, str], spelli
         found += [f"several methods that could be {role} ({', '.join(c)})" for role, c in unsure.items()]
         pairs = [(role, "NAME") for role in missing] + [(role, c[0]) for role, c in unsure.items()]
         them = "it" if len(pairs) == 1 else "them"
+        at = loaded.source_map.at(line_of(cls))
         raise LearnerFileError(
-            f"{place(loaded.path, line_of(cls))}: class {cls.__name__} has {', and '.join(found)} "
-            f"(its methods: {listed}); name {them}: {spelling.option('method', pairs)}"
+            Finding(
+                "methods-not-found" if missing else "methods-ambiguous",
+                f"{at}: class {cls.__name__} has {', and '.join(found)} "
+                f"(its methods: {listed}); name {them}: {spelling.option('method', pairs)}",
+                at,
+            )
         )
     return {role: names[role] for role in ROLES}
 
 
+NEEDS_BOOK_UPDATE = (
+    "the tool needs the book's convention: update_mini_batch(mini_batch, eta) over a list of (x, y) "
+    "column pairs"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The class as found, for the refusals to look at: its methods and the one that would update."""
+
+    cls: type
+    loaded: LoadedFile
+    methods: list[str]
+    update: str | None
+
+    def at(self, method: str | None = None):
+        return self.loaded.source_map.at(line_of(self.cls, method))
+
+
+@rule("torch-module")
+def torch_module(c: Candidate) -> Finding | None:
+    """A torch.nn.Module, trained by autograd: nothing of the book's backprop to check."""
+    if any(k.__module__.split(".")[0] == "torch" for k in c.cls.__mro__):
+        return Finding(
+            "torch-module",
+            f"{c.at()}: class {c.cls.__name__} is a torch.nn.Module, trained by autograd rather than a "
+            f"backprop of its own; the tool checks a backprop written out as in the book (compare autograd "
+            "with backend=torch_autograd)",
+            c.at(),
+        )
+    return None
+
+
+@rule("trains-by-fit")
+def trains_by_fit(c: Candidate) -> Finding | None:
+    """A scikit-learn-like fit(X, y) on all the data at once, and no update."""
+    if c.update is None and "fit" in c.methods:
+        words = f"{c.at()}: class {c.cls.__name__} trains through fit(X, y), on all the data at once; "
+        return Finding("trains-by-fit", words + NEEDS_BOOK_UPDATE, c.at())
+    return None
+
+
+@rule("update-of-arrays")
+def update_of_arrays(c: Candidate) -> Finding | None:
+    """An update that takes the mini-batch as two arrays, by their names (X, Y)."""
+    parameters = {p.lower() for p in parameter_names(c.cls, c.update)} if c.update else set()
+    if parameters & ARRAY_NAMES["x"] and parameters & ARRAY_NAMES["y"]:
+        taken = ", ".join(parameter_names(c.cls, c.update)[:2])
+        words = f"{c.at(c.update)}: {c.update} takes arrays {taken} with the examples as columns; "
+        return Finding("update-of-arrays", words + NEEDS_BOOK_UPDATE, c.at(c.update))
+    return None
+
+
+@rule("inputs-and-labels-apart")
+def inputs_and_labels_apart(c: Candidate) -> Finding | None:
+    """An update that hands its inputs and labels, two parameters, as they are to another method."""
+    if not c.update or not (passed := passed_together(c.cls, c.update, c.loaded)):
+        return None
+    called, (inputs, labels) = passed
+    signature = f"{c.update}({', '.join(parameter_names(c.cls, c.update))})"
+    return Finding(
+        "inputs-and-labels-apart",
+        f"{c.at(c.update)}: {signature} passes {inputs} and {labels} as they are to {called}: it takes the "
+        f"mini-batch's inputs and their labels as two arrays, not (x, y) pairs; {NEEDS_BOOK_UPDATE}",
+        c.at(c.update),
+    )
+
+
+REFUSALS = (torch_module, trains_by_fit, update_of_arrays, inputs_and_labels_apart)
+
+
 def refuse_other_conventions(cls: type, loaded: LoadedFile, methods: list[str], explicit: dict) -> None:
     """Conventions the tool cannot adapt, each refused in one line saying what it found and needs."""
-    file = place(loaded.path, line_of(cls))
-    needs = "the tool needs the book's convention: update_mini_batch(mini_batch, eta) over a list of "
-    needs += "(x, y) column pairs"
-    if any(k.__module__.split(".")[0] == "torch" for k in cls.__mro__):
-        raise LearnerFileError(
-            f"{file}: class {cls.__name__} is a torch.nn.Module, trained by autograd rather than a backprop "
-            f"of its own; the tool checks a backprop written out as in the book (compare autograd with "
-            "backend=torch_autograd)"
-        )
     update = explicit.get("update_mini_batch") or next(iter(chosen(cls, "update_mini_batch", [])), None)
-    if update is None and "fit" in methods:
-        raise LearnerFileError(
-            f"{file}: class {cls.__name__} trains through fit(X, y), on all the data at once; {needs}"
-        )
-    if update:
-        parameters = {p.lower() for p in parameter_names(cls, update)}
-        if parameters & ARRAY_NAMES["x"] and parameters & ARRAY_NAMES["y"]:
-            raise LearnerFileError(
-                f"{place(loaded.path, line_of(cls, update))}: {update} takes arrays "
-                f"{', '.join(parameter_names(cls, update)[:2])} with the examples as columns; {needs}"
-            )
-        if passed := passed_together(cls, update, loaded):
-            called, (inputs, labels) = passed
-            signature = f"{update}({', '.join(parameter_names(cls, update))})"
-            raise LearnerFileError(
-                f"{place(loaded.path, line_of(cls, update))}: {signature} passes {inputs} and {labels} "
-                f"as they are to {called}: it takes the mini-batch's inputs and their labels as two arrays, "
-                f"not (x, y) pairs; {needs}"
-            )
+    candidate = Candidate(cls, loaded, methods, update)
+    for refusal in REFUSALS:
+        if finding := refusal(candidate):
+            raise LearnerFileError(finding)
 
 
 def passed_together(cls: type, name: str, loaded: LoadedFile) -> tuple[str, tuple[str, str]] | None:
     """Where the method hands its first parameter and another of its parameters straight to one of the
     class's methods, `self.backprop(mini_batch, labels)`: that method's name and the two parameters."""
-    function = getattr(inspect.getattr_static(cls, name), "__func__", inspect.getattr_static(cls, name))
-    line, own = function.__code__.co_firstlineno, parameter_names(cls, name)
-    node = next(
-        (
-            n
-            for n in ast.walk(loaded.tree)
-            if isinstance(n, ast.FunctionDef) and n.name == function.__name__ and n.lineno == line
-        ),
-        None,
-    )
+    own = parameter_names(cls, name)
+    node = function_node(loaded.tree, function_of(cls, name))
     if node is None or len(own) < 2:
         return None
+    known = {*ETA_NAMES, *LMBDA_NAMES, *SIZE_NAMES, *BATCH_SIZE_NAMES}
     for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
         method = call.func
         if not (isinstance(method, ast.Attribute) and isinstance(method.value, ast.Name)):
             continue
         names = [a.id for a in call.args if isinstance(a, ast.Name)]
         labels = names[1] if len(names) > 1 and names[1] in own[1:] else None
-        known = ETA_NAMES | LMBDA_NAMES | SIZE_NAMES | BATCH_SIZE_NAMES
         if method.value.id == "self" and names[:1] == [own[0]] and labels and labels.lower() not in known:
             return method.attr, (own[0], labels)
     return None
@@ -379,8 +476,7 @@ def parameter_names(cls: type, name: str) -> list[str]:
 
 def signature_without_self(cls: type, name: str) -> inspect.Signature:
     member = inspect.getattr_static(cls, name)
-    function = getattr(member, "__func__", member)
-    signature = inspect.signature(function)
+    signature = inspect.signature(function_of(cls, name))
     parameters = list(signature.parameters.values())
     if not isinstance(member, staticmethod):
         parameters = parameters[1:]
@@ -414,68 +510,131 @@ class CallPlan:
         return replace(self, slots=slots, lmbda=float(lmbda))
 
 
-def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Spelling) -> CallPlan:
-    """The arguments for calling the role's method: the role's in the places its names say, network2's
-    lmbda and n filled, others from --arg; one line naming what is missing."""
-    signature = signature_without_self(cls, name)
+@dataclass(frozen=True)
+class Filler:
+    """A value for a parameter beyond the role's, where its name says what it means: the slot it takes in
+    the call, the value told, and the words in the first line ('' for a value the user gave)."""
+
+    code: str
+    what: str
+    fills: Callable[[str, str], bool]  # (role, the parameter's name in lower case)
+    slot: Callable[[str, dict, dict], object]  # (name, the user's values, the run's settings)
+    told: Callable[[str, dict, dict], object]
+    said: Callable[[str, dict, dict], str]
+
+
+FILLERS = (
+    Filler(
+        "given",
+        "a parameter the user gave a value with --arg NAME=EXPR (network_arg for run.py)",
+        lambda role, name: True,  # asked after the others only for a name the user gave a value
+        lambda name, given, settings: ("value", given[name]),
+        lambda name, given, settings: given[name],
+        lambda name, given, settings: "",
+    ),
+    Filler(
+        "lmbda",
+        "network2's L2 parameter (lmbda, lam, reg, weight_decay...): the run's lmbda, 0 for the checker",
+        lambda role, name: name in LMBDA_NAMES,
+        lambda name, given, settings: ("lmbda", settings["lmbda"]),
+        lambda name, given, settings: settings["lmbda"],
+        lambda name, given, settings: (
+            f"{name}={settings['lmbda']:g}" + ("" if settings["lmbda"] else ", no L2")
+        ),
+    ),
+    Filler(
+        "batch-size",
+        "update_mini_batch's own batch length (nbatch, batch_size, m...): len(mini_batch)",
+        lambda role, name: role == "update_mini_batch" and name in BATCH_SIZE_NAMES,
+        lambda name, given, settings: LENGTH,
+        lambda name, given, settings: "len(mini_batch)",
+        lambda name, given, settings: f"{name}=len(mini_batch)",
+    ),
+    Filler(
+        "training-set-size",
+        "the training-set size (n, n_train, train_size...): the number of training examples",
+        lambda role, name: name in SIZE_NAMES,
+        lambda name, given, settings: ("value", settings["n"]),
+        lambda name, given, settings: settings["n"],
+        lambda name, given, settings: f"{name}={settings['n']}, the training-set size",
+    ),
+)
+
+
+def filler_for(role: str, name: str, given: dict) -> Filler | None:
+    if name in given:
+        return FILLERS[0]
+    return next((f for f in FILLERS[1:] if f.fills(role, name.lower())), None)
+
+
+def required_parameters(cls: type, name: str) -> tuple[list[inspect.Parameter], bool]:
+    """The method's positional parameters without a default, and whether it takes *args."""
+    parameters = signature_without_self(cls, name).parameters.values()
     required = [
         p
-        for p in signature.parameters.values()
+        for p in parameters
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
-    spec, plan = ROLES[role], CallPlan(name)
-    where = place(loaded.path, line_of(cls, name))
-    wanted = ", ".join(names[0] for names in spec.parameters)
-    has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
-    if role == "update_mini_batch" and len(required) == 1 and not has_varargs:
-        plan.slots, plan.kept_eta = [0], "?"  # the attribute is found once the net is built
-        return plan
-    if len(required) < len(spec.parameters) and not has_varargs:
-        raise LearnerFileError(
-            f"{where}: {name}({', '.join(p.name for p in required)}) takes fewer arguments than "
-            f"{role}({wanted}); name the method that does: {spelling.option('method', [(role, 'NAME')])}"
-        )
-    places = {}
+    return required, any(p.kind == p.VAR_POSITIONAL for p in parameters)
+
+
+def role_places(role: str, required: list, given: dict) -> tuple[dict[str, int], bool]:
+    """Parameter name -> the role parameter it takes (found by its name, else the next one left), and
+    whether every role parameter was found by its name."""
+    spec, places = ROLES[role], {}
     for index, names in enumerate(spec.parameters):
         match = next((p.name for p in required if p.name.lower() in names and p.name not in places), None)
         if match:
             places[match] = index
     unplaced = [i for i in range(len(spec.parameters)) if i not in places.values()]
-    plan.as_book = not unplaced
+    as_book = not unplaced
     for p in required:
         if p.name not in places and unplaced and p.name not in given:
             places[p.name] = unplaced.pop(0)
+    return places, as_book
+
+
+def plan_call(cls, loaded, role, name, given: dict, settings: dict, spelling: Spelling) -> CallPlan:
+    """The arguments for calling the role's method: the role's in the places its names say, network2's
+    lmbda and n filled, others from --arg; one line naming what is missing."""
+    required, has_varargs = required_parameters(cls, name)
+    spec, plan = ROLES[role], CallPlan(name)
+    at = loaded.source_map.at(line_of(cls, name))
+    wanted = ", ".join(names[0] for names in spec.parameters)
+    signature = f"{name}({', '.join(p.name for p in required)})"
+    if role == "update_mini_batch" and len(required) == 1 and not has_varargs:
+        plan.slots, plan.kept_eta = [0], "?"  # the attribute is found once the net is built
+        return plan
+    if len(required) < len(spec.parameters) and not has_varargs:
+        found = f"{at}: {signature} takes fewer arguments than {role}({wanted})"
+        option = spelling.option("method", [(role, "NAME")])
+        words = f"{found}; name the method that does: {option}"
+        raise LearnerFileError(Finding("fewer-arguments", words, at, short=found, facts={"role": role}))
+    places, plan.as_book = role_places(role, required, given)
     missing = []
     for p in required:
+        filler = None if p.name in places else filler_for(role, p.name, given)
         if p.name in places:
             plan.slots.append(places[p.name])
-        elif p.name in given:
-            plan.slots.append(("value", given[p.name]))
-            plan.filled[p.name] = given[p.name]
-        elif p.name.lower() in LMBDA_NAMES:
-            plan.slots.append(("lmbda", settings["lmbda"]))
-            plan.filled[p.name] = settings["lmbda"]
-            plan.said.append(f"{p.name}={settings['lmbda']:g}" + ("" if settings["lmbda"] else ", no L2"))
-        elif role == "update_mini_batch" and p.name.lower() in BATCH_SIZE_NAMES:
-            plan.slots.append(LENGTH)
-            plan.filled[p.name] = "len(mini_batch)"
-            plan.said.append(f"{p.name}=len(mini_batch)")
-        elif p.name.lower() in SIZE_NAMES:
-            plan.slots.append(("value", settings["n"]))
-            plan.filled[p.name] = settings["n"]
-            plan.said.append(f"{p.name}={settings['n']}, the training-set size")
-        else:
+        elif filler is None:
             missing.append(p.name)
+        else:
+            plan.slots.append(filler.slot(p.name, given, settings))
+            plan.filled[p.name] = filler.told(p.name, given, settings)
+            plan.said += [said] if (said := filler.said(p.name, given, settings)) else []
     if has_varargs and not required:
         plan.slots = list(range(len(spec.parameters)))
     lmbda = [value for name, value in plan.filled.items() if name.lower() in LMBDA_NAMES]
     plan.lmbda = float(lmbda[0]) if lmbda else None
     if missing:
-        pairs = [(m, "0") for m in missing]
+        needed = ", ".join(f"`{m}`" for m in missing)
         raise LearnerFileError(
-            f"{where}: {name}({', '.join(p.name for p in required)}) needs a value for "
-            f"{', '.join(f'`{m}`' for m in missing)}, which {role}({wanted}) does not have; "
-            f"give one: {spelling.option('arg', pairs)}"
+            Finding(
+                "extra-parameter",
+                f"{at}: {signature} needs a value for {needed}, which {role}({wanted}) does not have; "
+                f"give one: {spelling.option('arg', [(m, '0') for m in missing])}",
+                at,
+            )
         )
     return plan
 
@@ -503,7 +662,7 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
     if init is object.__init__:
         return ConstructorPlan(False, False, {}, f"{cls.__name__}()")
     parameters = list(signature_without_self(cls, "__init__").parameters.values())
-    where = place(loaded.path, line_of(cls, "__init__"))
+    at = loaded.source_map.at(line_of(cls, "__init__"))
     spread = bool(parameters) and parameters[0].kind == parameters[0].VAR_POSITIONAL
     accepts = {p.name for p in parameters[1:]} if parameters else set()
     takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters)
@@ -511,8 +670,12 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
         if name not in accepts and not takes_any:
             listed = ", ".join(p.name for p in parameters) or "none"
             raise LearnerFileError(
-                f"{where}: {cls.__name__}'s constructor has no parameter `{name}` "
-                f"(its parameters: {listed}); pass only those"
+                Finding(
+                    "no-such-init-parameter",
+                    f"{at}: {cls.__name__}'s constructor has no parameter `{name}` "
+                    f"(its parameters: {listed}); pass only those",
+                    at,
+                )
             )
     given = dict(given)
     for p in parameters[1:]:
@@ -528,10 +691,14 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
     if missing:
         pairs = [(name, suggestion(name, cls, loaded)) for name in missing]
         raise LearnerFileError(
-            f"{where}: {cls.__name__}({', '.join(p.name for p in parameters)}) needs "
-            f"{', '.join(f'`{m}`' for m in missing)} beside the layer sizes; pass "
-            f"{'it' if len(missing) == 1 else 'them'} (a Python expression in your file's namespace): "
-            f"{spelling.option('init', pairs)}"
+            Finding(
+                "init-needs-values",
+                f"{at}: {cls.__name__}({', '.join(p.name for p in parameters)}) needs "
+                f"{', '.join(f'`{m}`' for m in missing)} beside the layer sizes; pass "
+                f"{'it' if len(missing) == 1 else 'them'} (a Python expression in your file's namespace): "
+                f"{spelling.option('init', pairs)}",
+                at,
+            )
         )
     first = parameters[0].name if parameters else ""
     keyword = sizes_keyword(cls, loaded) if takes_any else None
@@ -550,16 +717,11 @@ def sizes_keyword(cls: type, loaded: LoadedFile) -> str | None:
     keywords = next(
         (p.name for p in inspect.signature(init).parameters.values() if p.kind == p.VAR_KEYWORD), None
     )
-    line = init.__code__.co_firstlineno
-    defined = [
-        node
-        for node in ast.walk(loaded.tree)
-        if isinstance(node, ast.FunctionDef) and node.name == "__init__" and node.lineno <= line
-    ]
+    defined = function_node(loaded.tree, init)
     if not keywords or not defined:
         return None
     keys = []
-    for node in ast.walk(max(defined, key=lambda node: node.lineno)):
+    for node in ast.walk(defined):
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
             read, key = node.value, node.slice
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
@@ -620,15 +782,9 @@ def layer_elements(tree: ast.Module, name: str) -> list[str] | None:
     """Where the code goes through the parameter (or the attribute it is kept in) one entry per layer,
     in a loop over it or over a zip of it with the weights, or indexes it with a layer's number: the names
     its entries take in those loops (perhaps none); None where it is used whole."""
-
-    def is_it(node) -> bool:
-        return (isinstance(node, ast.Name) and node.id == name) or (
-            isinstance(node, ast.Attribute) and node.attr == name
-        )
-
     found = None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and is_it(node.value):
+        if isinstance(node, ast.Subscript) and is_named(node.value, name):
             index = node.slice
             if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
                 found = found or []
@@ -640,14 +796,14 @@ def layer_elements(tree: ast.Module, name: str) -> list[str] | None:
                 iterated = iterated.args[0]
                 target = target.elts[1] if isinstance(target, ast.Tuple) and len(target.elts) == 2 else None
             elif iterated.func.id == "zip":
-                positions = [k for k, argument in enumerate(iterated.args) if is_it(argument)]
+                positions = [k for k, argument in enumerate(iterated.args) if is_named(argument, name)]
                 if positions:
                     found = found or []
                     if isinstance(target, ast.Tuple) and len(target.elts) == len(iterated.args):
                         element = target.elts[positions[0]]
                         found += [element.id] if isinstance(element, ast.Name) else []
                 continue
-        if is_it(iterated):
+        if is_named(iterated, name):
             found = (found or []) + ([target.id] if isinstance(target, ast.Name) else [])
     return None if found is None else list(dict.fromkeys(found))
 
@@ -659,11 +815,7 @@ def compared_strings(tree: ast.Module, name: str) -> list[str]:
         if not isinstance(node, ast.Compare):
             continue
         sides = [node.left, *node.comparators]
-        named = any(
-            (isinstance(s, ast.Name) and s.id == name) or (isinstance(s, ast.Attribute) and s.attr == name)
-            for s in sides
-        )
-        if named:
+        if any(is_named(side, name) for side in sides):
             found += [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)]
     return list(dict.fromkeys(found))
 
@@ -676,12 +828,7 @@ def keyed_strings(tree: ast.Module, name: str) -> list[str]:
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         keyed = any(
-            isinstance(node, ast.Subscript)
-            and (
-                (isinstance(node.slice, ast.Name) and node.slice.id == name)
-                or (isinstance(node.slice, ast.Attribute) and node.slice.attr == name)
-            )
-            for node in ast.walk(function)
+            isinstance(node, ast.Subscript) and is_named(node.slice, name) for node in ast.walk(function)
         )
         if keyed:
             found += [
@@ -704,6 +851,10 @@ def parsed_options(values, option: str, spelling: Spelling) -> dict[str, object]
     for value in values:
         name, equals, expression = str(value).partition("=")
         if not equals or not name.strip():
-            raise LearnerFileError(f"--{option} {value}: write it as NAME=EXPR, e.g. --{option} lmbda=0.0")
+            raise LearnerFileError(
+                Finding(
+                    "option-form", f"--{option} {value}: write it as NAME=EXPR, e.g. --{option} lmbda=0.0"
+                )
+            )
         pairs[name.strip()] = expression.strip()
     return pairs

@@ -25,9 +25,9 @@ import pandas as pd
 
 from benchmarks.configuration import spelled
 from benchmarks.fairness import N_IN, init_params, layer_sizes
+from benchmarks.learner.loading import source_text
 from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
 from benchmarks.report import kept
-from benchmarks.sourcefile import source_text
 
 IMPLS = ROOT / "impls"
 TRIED_DTYPES = ("float16", "float32", "float64", "bfloat16")
