@@ -13,8 +13,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
-from benchmarks.configuration import NIELSEN
-from benchmarks.errors import UserError
+from .configuration import NIELSEN
+from .errors import UserError
 
 
 class Device(Enum):

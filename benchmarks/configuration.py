@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import env, registry
+from . import env, registry
 
 # Nielsen's chapter-1 setting, the one every default and headline figure refers to.
 NIELSEN = {"hidden": 30, "batch_size": 10, "eta": 3.0, "epochs": 30}

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from benchmarks.errors import UserError
+from .errors import UserError
 
 FILENAME = "mnist.pkl.gz"
 SIZE = 17_051_982

@@ -20,12 +20,12 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from benchmarks import configuration, env, registry, results
-from benchmarks.config import ConfigError, check
-from benchmarks.configuration import enum_value
-from benchmarks.data import fingerprint
-from benchmarks.errors import UserError
-from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
+from . import configuration, env, registry, results
+from .config import ConfigError, check
+from .configuration import enum_value
+from .data import fingerprint
+from .errors import UserError
+from .fairness import epoch_order, init_params, layer_sizes, prepare
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 
-from benchmarks import configuration, registry, results, stats
-from benchmarks.launchers import sweep_batch_size
+from . import configuration, registry, results, stats
+from .launchers import sweep_batch_size
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import pandas as pd
 from filelock import FileLock
 from hydra.experimental.callback import Callback
 
-from benchmarks.configuration import CHAPTER_1
-from benchmarks.errors import UserError
+from .configuration import CHAPTER_1
+from .errors import UserError
 
 SCHEMA_VERSION = 9
 

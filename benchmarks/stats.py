@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from benchmarks.data import SPLITS
+from .data import SPLITS
 
 CONFIDENCE = 0.95
 # A ratio within 3% of 1 is no difference worth a claim, however narrow its interval: run-to-run

@@ -3,9 +3,9 @@ shared by the commands that put backends side by side (peers) and by the learner
 
 from hydra.utils import instantiate
 
-from benchmarks import env, harness, registry
-from benchmarks.configuration import effective_threads
-from benchmarks.fairness import init_params, layer_sizes, prepare
+from . import env, harness, registry
+from .configuration import effective_threads
+from .fairness import init_params, layer_sizes, prepare
 
 
 def build(name: str, threads: int | None, setting, data, device: str):

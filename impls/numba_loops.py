@@ -23,7 +23,7 @@ the sigmoid must then give 0. Compiled code is cached on disk.
 import numba
 import numpy as np
 
-from impls import one_hot
+from . import one_hot
 
 FASTMATH = {"reassoc", "contract"}
 SIGMOID, TANH, RELU = 0, 1, 2  # the hidden neuron, `act`

@@ -18,7 +18,7 @@ Buffers are allocated once per mini-batch size and reused in place.
 
 import numpy as np
 
-from impls import one_hot
+from . import one_hot
 
 
 def sigmoid_(z):

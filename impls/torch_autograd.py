@@ -21,7 +21,7 @@ graphs (impls/cuda_graphs.py); `graph_fraction` says what share of the steps wer
 import torch
 from torch import nn
 
-from impls.cuda_graphs import GraphedSteps
+from .cuda_graphs import GraphedSteps
 
 
 class MLP(nn.Module):

@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional
 
-from impls.cuda_graphs import GraphedSteps
+from .cuda_graphs import GraphedSteps
 
 
 class Backprop(torch.nn.Module):

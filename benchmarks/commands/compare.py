@@ -33,10 +33,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import configuration, results, stats
-from benchmarks.errors import command
-from benchmarks.report.render import markdown_table
-from benchmarks.stats import Comparison
+from .. import configuration, results, stats
+from ..errors import command
+from ..report.render import markdown_table
+from ..stats import Comparison
 
 SHOWN = ["variant", "batch_size", "hidden", "threads", "background_load", "parallel_jobs", "epochs"]
 ENVIRONMENT = [*configuration.ENVIRONMENT, "threads"]

@@ -6,8 +6,8 @@ python -m benchmarks.commands.data
 import argparse
 import sys
 
-from benchmarks.data import SPLITS, fetch, load_mnist
-from benchmarks.errors import command
+from ..data import SPLITS, fetch, load_mnist
+from ..errors import command
 
 
 @command

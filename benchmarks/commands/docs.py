@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from benchmarks import stats
-from benchmarks.errors import UserError, command
-from benchmarks.registry import CONF
-from benchmarks.report import machines, summary
-from benchmarks.report.__main__ import printed
-from benchmarks.report.document import answers_text, claims_from_json, load
+from .. import stats
+from ..errors import UserError, command
+from ..registry import CONF
+from ..report import machines, summary
+from ..report.__main__ import printed
+from ..report.document import answers_text, claims_from_json, load
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["README.md", "docs/*.md"]

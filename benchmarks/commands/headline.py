@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import results
-from benchmarks.configuration import CHAPTER_1, NIELSEN
-from benchmarks.errors import UserError, command
+from .. import results
+from ..configuration import CHAPTER_1, NIELSEN
+from ..errors import UserError, command
 
 NIELSEN_BEST_OF_THREE = 0.9542
 CHAPTER_3 = "http://neuralnetworksanddeeplearning.com/chap3.html"

@@ -24,13 +24,13 @@ import pandas as pd
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from benchmarks import config, env, harness, registry, results
-from benchmarks.data import load_mnist
-from benchmarks.errors import UserError, command
-from benchmarks.fairness import epoch_order
-from benchmarks.registry import CONF
-from benchmarks.report.render import markdown_table
-from benchmarks.timing import build, time_epoch
+from .. import config, env, harness, registry, results
+from ..data import load_mnist
+from ..errors import UserError, command
+from ..fairness import epoch_order
+from ..registry import CONF
+from ..report.render import markdown_table
+from ..timing import build, time_epoch
 
 
 def entries(pairs, setting) -> list[tuple[str, int | None]]:

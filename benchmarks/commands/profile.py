@@ -29,11 +29,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from benchmarks import env, registry
-from benchmarks.data import load_mnist
-from benchmarks.errors import UserError, command
-from benchmarks.fairness import epoch_order, init_params, layer_sizes, prepare
-from benchmarks.report.summary import flops_per_example
+from .. import env, registry
+from ..data import load_mnist
+from ..errors import UserError, command
+from ..fairness import epoch_order, init_params, layer_sizes, prepare
+from ..report.summary import flops_per_example
 
 BACKENDS = ("numpy", "torch", "torch_autograd", "jax", "numba")
 ETA = 3.0

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.errors import UserError, command
-from benchmarks.report import answers, document, source
-from benchmarks.report.answers import Answer, Backend
-from benchmarks.stats import Comparison, decision_text
+from ..errors import UserError, command
+from ..report import answers, document, source
+from ..report.answers import Answer, Backend
+from ..stats import Comparison, decision_text
 
 FLIPPED = "changed sides"
 DECIDED_IN_ONE = "decided in one set only"

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.fairness import init_params, layer_sizes
-from benchmarks.learner import parameters
-from benchmarks.learner.bounded import Bounded
-from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError
-from benchmarks.learner.loading import EXAMPLE, learner_source_files, load_definitions, resolve
-from benchmarks.learner.places import Place
-from benchmarks.learner.roles import (
+from ..fairness import init_params, layer_sizes
+from . import parameters
+from .bounded import Bounded
+from .findings import Finding, LearnerCodeError, LearnerFileError
+from .loading import EXAMPLE, learner_source_files, load_definitions, resolve
+from .places import Place
+from .roles import (
     ETA_NAMES,
     HYDRA,
     Spelling,

@@ -17,9 +17,9 @@ import threading
 import traceback
 from pathlib import Path
 
-from benchmarks.errors import EXIT_USER_ERROR, UserError
-from benchmarks.learner.findings import Finding, LearnerCodeError
-from benchmarks.learner.places import Place, SourceMap
+from ..errors import EXIT_USER_ERROR, UserError
+from .findings import Finding, LearnerCodeError
+from .places import Place, SourceMap
 
 SWALLOWED_ALARMS = 3
 

@@ -37,17 +37,19 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from benchmarks import env, harness, timing
-from benchmarks.configuration import NIELSEN
-from benchmarks.data import load_mnist
-from benchmarks.errors import command
-from benchmarks.fairness import epoch_order, init_params, layer_sizes
-from benchmarks.learner.adapter import DEFAULT_TIMEOUT, YourNetwork
-from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError, rule
-from benchmarks.learner.parameters import as_numpy
-from benchmarks.learner.roles import CLI
-from benchmarks.report.render import markdown_table
-from impls.numpy_loop import COSTS, NumpyLoop
+from .. import env, harness, timing
+from ..configuration import NIELSEN
+from ..data import load_mnist
+from ..errors import command
+from ..fairness import epoch_order, init_params, layer_sizes
+from ..registry import import_class
+from ..report.render import markdown_table
+from .adapter import DEFAULT_TIMEOUT, YourNetwork
+from .findings import Finding, LearnerCodeError, LearnerFileError, rule
+from .parameters import as_numpy
+from .roles import CLI
+
+COSTS, NumpyLoop = import_class("impls.numpy_loop.COSTS"), import_class("impls.numpy_loop.NumpyLoop")
 
 HIDDEN, BATCH, ETA = NIELSEN["hidden"], NIELSEN["batch_size"], NIELSEN["eta"]
 GRADIENT_EXAMPLES, ENTRIES_PER_ARRAY, H = 5, 30, 1e-5

@@ -2,7 +2,7 @@
 docs/your-network.md carries (`python -m benchmarks.learner.conventions` prints them; a test holds
 the guide to them)."""
 
-from benchmarks.learner import adapter, check, loading, roles
+from . import adapter, check, loading, roles
 
 RULE_LISTS = {
     "A file's text": loading.FILE_RULES,

@@ -8,8 +8,8 @@ a finding never changes what the checker does (tests/test_rules.py rewrites ever
 
 from dataclasses import dataclass, field
 
-from benchmarks.errors import UserError
-from benchmarks.learner.places import Place
+from ..errors import UserError
+from .places import Place
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,10 @@ from pathlib import Path
 
 import nbformat
 
-from benchmarks.learner.bounded import Bounded, FailedImports, not_imported
-from benchmarks.learner.findings import Finding, LearnerFileError, rule
-from benchmarks.learner.places import Place, SourceMap
-from benchmarks.registry import ROOT
+from ..registry import ROOT
+from .bounded import Bounded, FailedImports, not_imported
+from .findings import Finding, LearnerFileError, rule
+from .places import Place, SourceMap
 
 EXAMPLE = ROOT / "examples" / "network.py"
 PYTHON_2_NAMES = {"xrange": range, "raw_input": input, "unicode": str, "long": int}

@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from benchmarks.configuration import NIELSEN
-from benchmarks.fairness import layer_sizes
-from benchmarks.learner.findings import Finding, LearnerFileError, rule
-from benchmarks.learner.loading import LoadedFile
+from ..configuration import NIELSEN
+from ..fairness import layer_sizes
+from .findings import Finding, LearnerFileError, rule
+from .loading import LoadedFile
 
 
 def normalised(name: str) -> str:

@@ -4,8 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmarks.errors import command
-from benchmarks.report.document import load, write_report
+from ..errors import command
+from .document import load, write_report
 
 
 def printed(n_runs: int, parquets: list, answers: str, out: Path) -> str:

@@ -13,12 +13,12 @@ import matplotlib.ticker as ticker
 import pandas as pd
 import seaborn as sns
 
-from benchmarks.report import machines
-from benchmarks.report.answers import Answer
-from benchmarks.report.plots import legend_below, save
-from benchmarks.report.render import Figure, Heading, Table, Text
-from benchmarks.report.summary import speedups
-from benchmarks.stats import decision_text
+from ..stats import decision_text
+from . import machines
+from .answers import Answer
+from .plots import legend_below, save
+from .render import Figure, Heading, Table, Text
+from .summary import speedups
 
 PLOTS = {
     "machines_numpy_torch.png": "NumPy's time over torch's, per machine",

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from benchmarks import stats
-from benchmarks.configuration import NIELSEN
-from benchmarks.report.summary import standard, timed, usual_network
-from benchmarks.stats import Comparison
+from .. import stats
+from ..configuration import NIELSEN
+from ..stats import Comparison
+from .summary import standard, timed, usual_network
 
 UNDECIDED = "undecided: no clear difference"
 TOO_FEW = f"undecided: too few runs (under {stats.MIN_RUNS} a side)"

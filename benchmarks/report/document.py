@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import configuration, results, stats
-from benchmarks.env import users_speed_env
-from benchmarks.report import across, answers, machines, scaling, sections, source
-from benchmarks.report.flexibility import flexibility_matrix, report_blocks
-from benchmarks.report.plots import NEEDS, PLOTS, draw_all
-from benchmarks.report.render import (
+from .. import configuration, results, stats
+from ..env import users_speed_env
+from . import across, answers, machines, scaling, sections, source
+from .flexibility import flexibility_matrix, report_blocks
+from .plots import NEEDS, PLOTS, draw_all
+from .render import (
     Answers,
     Figure,
     Heading,
@@ -25,7 +25,7 @@ from benchmarks.report.render import (
     to_html,
     to_markdown,
 )
-from benchmarks.report.summary import (
+from .summary import (
     BASELINE,
     NOISY_IQR,
     SHOWN,
@@ -41,7 +41,7 @@ from benchmarks.report.summary import (
     standard_threads,
     summary_table,
 )
-from benchmarks.report.takeaways import FLOPS_FORMULA, TAKEAWAYS
+from .takeaways import FLOPS_FORMULA, TAKEAWAYS
 
 TITLE = "backprop-bench report"
 

@@ -39,13 +39,13 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmarks.configuration import CHAPTER_1, NIELSEN, spelled
-from benchmarks.fairness import layer_sizes
-from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
-from benchmarks.report import source
-from benchmarks.report.answers import GRADIENT_OK
-from benchmarks.report.render import Figure, Heading, Missing, Table, Text
-from benchmarks.report.summary import accuracy_text, learning_note, timed
+from ..configuration import CHAPTER_1, NIELSEN, spelled
+from ..fairness import layer_sizes
+from ..registry import ROOT, backend_configs, backend_options, implementations
+from . import source
+from .answers import GRADIENT_OK
+from .render import Figure, Heading, Missing, Table, Text
+from .summary import accuracy_text, learning_note, timed
 
 plt.switch_backend("Agg")
 

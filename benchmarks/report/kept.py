@@ -32,9 +32,9 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.data import cache_dir
-from benchmarks.env import git, named_files_sha256
-from benchmarks.registry import ROOT, backend_configs
+from ..data import cache_dir
+from ..env import git, named_files_sha256
+from ..registry import ROOT, backend_configs
 
 FOLDER_VARIABLE = "BACKPROP_BENCH_SOURCE_CACHE"
 FORMAT = 1  # of an entry; a new format is a new name for every entry

@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from benchmarks.configuration import ENVIRONMENT, plain
+from ..configuration import ENVIRONMENT, plain
 
 # A Zen 4 and a Zen 5 guest differ 2.5× in the fingerprint; a busy machine lowered one machine's by
 # up to 1.4× (docs/fairness.md, "The machine").

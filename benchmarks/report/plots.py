@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmarks.configuration import NIELSEN
-from benchmarks.report.summary import BASELINE, quartiles, speedups, standard, thread_pitfall_data, timed
+from ..configuration import NIELSEN
+from .summary import BASELINE, quartiles, speedups, standard, thread_pitfall_data, timed
 
 plt.switch_backend("Agg")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.report.answers import Answer, NotJudged
-from benchmarks.stats import comparison_row, decision_text
+from ..stats import comparison_row, decision_text
+from .answers import Answer, NotJudged
 
 
 @dataclass(frozen=True)

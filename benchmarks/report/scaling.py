@@ -12,11 +12,11 @@ import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
 
-from benchmarks.report.answers import pays_off_from, thread_gains
-from benchmarks.report.plots import facet_axes, legend_below, save, variant_colours
-from benchmarks.report.render import Figure, Heading, Missing, Table, Text
-from benchmarks.report.summary import timed
-from benchmarks.stats import NOISE_BAND
+from ..stats import NOISE_BAND
+from .answers import pays_off_from, thread_gains
+from .plots import facet_axes, legend_below, save, variant_colours
+from .render import Figure, Heading, Missing, Table, Text
+from .summary import timed
 
 SLOPE_FROM = 300  # below it, per-call overhead rather than FLOPs decides an epoch's time
 SLOPE_BAND = (0.9, 1.1)

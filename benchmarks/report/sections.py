@@ -6,10 +6,10 @@ own section and fold. Each table tells its rows apart by what it shows: a condit
 import numpy as np
 import pandas as pd
 
-from benchmarks import registry
-from benchmarks.report.flexibility import at_chapter3, run_change
-from benchmarks.report.render import Collapsed, Heading, Table, Text
-from benchmarks.report.summary import FIRST, FLAT_COST, NEAR_CHANCE, standard, summary_table, usual_network
+from .. import registry
+from .flexibility import at_chapter3, run_change
+from .render import Collapsed, Heading, Table, Text
+from .summary import FIRST, FLAT_COST, NEAR_CHANCE, standard, summary_table, usual_network
 
 # Section key -> (heading, what its configurations are), in the order the report shows them.
 SECTIONS = {

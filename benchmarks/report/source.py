@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.configuration import spelled
-from benchmarks.fairness import N_IN, init_params, layer_sizes
-from benchmarks.learner.loading import source_text
-from benchmarks.registry import ROOT, backend_configs, backend_options, implementations
-from benchmarks.report import kept
+from ..configuration import spelled
+from ..fairness import N_IN, init_params, layer_sizes
+from ..learner.loading import source_text
+from ..registry import ROOT, backend_configs, backend_options, implementations
+from . import kept
 
 IMPLS = ROOT / "impls"
 TRIED_DTYPES = ("float16", "float32", "float64", "bfloat16")

@@ -11,10 +11,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from benchmarks import configuration, registry, stats
-from benchmarks.configuration import NIELSEN
-from benchmarks.env import users_speed_env
-from benchmarks.fairness import layer_sizes
+from .. import configuration, registry, stats
+from ..configuration import NIELSEN
+from ..env import users_speed_env
+from ..fairness import layer_sizes
 
 BASELINE = "numpy_loop"
 

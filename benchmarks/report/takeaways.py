@@ -5,8 +5,8 @@ Each function returns None when the runs hold nothing to say it from.
 
 import pandas as pd
 
-from benchmarks.configuration import NIELSEN
-from benchmarks.report.summary import (
+from ..configuration import NIELSEN
+from .summary import (
     BASELINE,
     coinciding_curves,
     headline_setting,
