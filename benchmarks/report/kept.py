@@ -57,6 +57,16 @@ def module_files(name: str) -> list[Path]:
     return files
 
 
+def absolute_module(path: Path, node: ast.ImportFrom) -> str | None:
+    """The module a `from ... import` in `path` names, a relative one (`from ..registry`) made absolute."""
+    if not node.level:
+        return node.module
+    if not path.is_relative_to(ROOT):
+        return None
+    package = path.relative_to(ROOT).parent.parts
+    return ".".join([*package[: len(package) - node.level + 1], *filter(None, [node.module])])
+
+
 @cache
 def imports_in(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Path, ...], frozenset[str]]:
     """`imports_of`, read once per `stamp` (the file's mtime and size)."""
@@ -64,8 +74,8 @@ def imports_in(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Path, ...], fr
     for node in ast.walk(ast.parse(path.read_bytes())):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.ImportFrom) and (module := absolute_module(path, node)):
+            names += [module, *(f"{module}.{alias.name}" for alias in node.names)]
     ours = [n for n in names if n.split(".")[0] in PROJECT_PACKAGES]
     others = {n.split(".")[0] for n in names} - PROJECT_PACKAGES - set(sys.stdlib_module_names)
     return tuple(f for n in ours for f in module_files(n)), frozenset(others)
