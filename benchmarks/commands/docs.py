@@ -24,6 +24,7 @@ from ..errors import UserError, command
 from ..registry import CONF
 from ..report import machines, summary
 from ..report.__main__ import printed
+from ..report.answers import thread_gains
 from ..report.document import answers_text, claims_from_json, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,12 +194,11 @@ def pitfalls(samples: Samples) -> str:
 
 def threads(samples: Samples) -> str:
     claim = next(c for c in claims_from_json(samples.answers["claims"]) if "parallelism" in c.claim)
-    idle = [c for c in claim.comparisons if "busy" not in c.key]
-    busy = [c for c in claim.comparisons if "busy" in c.key]
-
-    def listed(comparisons) -> str:
-        return "; ".join(f"{c.key.split(', other')[0]}: {stats.decision_text(c)}" for c in comparisons)
-
+    busy = thread_gains(samples.usual, background_load=1)
+    busy = busy[busy.hidden == 30]
+    slower = "; ".join(
+        f"`{row.backend}` at batch {row.batch_size} {1 / row.gain:.2f}×" for row in busy.itertuples()
+    )
     erratic = run_seconds(
         samples.usual,
         backend="torch",
@@ -207,10 +207,13 @@ def threads(samples: Samples) -> str:
         threads=2,
         background_load=1,
     )
+    listed = "; ".join(f"{c.key}: {stats.decision_text(c)}" for c in claim.comparisons)
     return (
-        f"In the sample, 1 thread against 2 (claim 5's comparisons), idle: {listed(idle)}. With the other "
-        f"core busy: {listed(busy)}. Busy runs vary: `torch` at batch 10 on 2 threads with the other core "
-        f"busy took {erratic.min():.2f} to {erratic.max():.2f} s per epoch over its {len(erratic)} runs"
+        f"In the sample, 1 thread against 2 (claim 5's comparisons), idle: {listed}. With the other core "
+        f"busy, 2 threads took this many times as long as 1 (medians of the pitfall runs, too few "
+        f"for an interval): {slower}. Busy runs vary: `torch` at batch 10 on 2 threads with the other core "
+        f"busy took "
+        f"{erratic.min():.2f} to {erratic.max():.2f} s per epoch over its {len(erratic)} runs"
     )
 
 
