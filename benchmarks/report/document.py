@@ -128,7 +128,8 @@ def claims_json(verdicts: list[answers.Answer]) -> list[dict]:
 
 def claims_from_json(claims: list[dict]) -> list[answers.Answer]:
     """The answers back from answers.json's claims, as claims_json wrote them. A comparison's
-    `a_over_b` is not saved: it is rebuilt from the faster side, and unknown (NaN) where none is."""
+    `a_over_b` is not saved: it is rebuilt from the faster side, or where none is from the side ahead,
+    and unknown (NaN) where the medians were equal."""
     nan = (math.nan,) * 3
 
     def comparison(row: dict) -> stats.Comparison:
@@ -137,7 +138,12 @@ def claims_from_json(claims: list[dict]) -> list[answers.Answer]:
         sides = tuple(row["sides"])
         a_over_b = {sides[1]: (ratio, low, high), sides[0]: (1 / ratio, 1 / high, 1 / low)}
         return stats.Comparison(
-            row["key"], sides, row["faster"], *values, tuple(row["runs"]), a_over_b.get(row["faster"], nan)
+            row["key"],
+            sides,
+            row["faster"],
+            *values,
+            tuple(row["runs"]),
+            a_over_b.get(row["faster"] or row.get("ahead"), nan),
         )
 
     return [
@@ -151,7 +157,9 @@ def claims_from_json(claims: list[dict]) -> list[answers.Answer]:
 def answers_text(saved: dict) -> str:
     """The answers as the terminal shows them, from a one-machine answers.json (the README quotes the
     sample's through benchmarks.commands.docs)."""
-    return as_text(claims_from_json(saved["claims"]))
+    not_judged = tuple(answers.NotJudged(**entry) for entry in saved.get("not_judged", []))
+    printed = as_text(claims_from_json(saved["claims"]))
+    return f"{printed}\n\n{not_judged_text(not_judged)}" if not_judged else printed
 
 
 def answers_json(runs: pd.DataFrame, verdicts: list[answers.Answer]) -> dict:
