@@ -465,7 +465,9 @@ def test_answers_json_reads_back_as_the_answers_it_was_written_from():
     second_ahead = stats.Comparison("d", ("numpy", "torch"), None, 1.4, 0.9, 1.5, (5, 5), (1.4, 0.9, 1.5))
     few = stats.Comparison("c", ("x", "y"), None, 1.3, math.nan, math.nan, (2, 2), (1.3, math.nan, math.nan))
     given = [
-        answers.Answer("Performance", "A claim.", "holds only in part", "Why.", [decided, undecided, second_ahead, few]),
+        answers.Answer(
+            "Performance", "A claim.", "holds only in part", "Why.", [decided, undecided, second_ahead, few]
+        ),
         answers.Answer("Flexibility", "Another.", "not measured", "No runs."),
     ]
     saved = {"claims": json.loads(json.dumps(document.claims_json(given)))}
