@@ -216,7 +216,8 @@ def table_html(frame: pd.DataFrame, css_class: str | None = None) -> str:
     if frame.empty:
         return "<p><em>none</em></p>"
     cells = frame.astype(object).where(frame.notna(), "").astype(str)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    # A column name such as background_load may break after its underscores, so that wide tables fit.
+    head = "".join(f"<th>{html.escape(str(c)).replace('_', '_<wbr>')}</th>" for c in frame.columns)
     rows = "".join(
         "<tr>" + "".join(f"<td>{inline(v)}</td>" for v in row) + "</tr>"
         for row in cells.itertuples(index=False)
