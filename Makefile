@@ -22,22 +22,12 @@ test: data
 micro: data
 	$(PY) -m pytest benchmarks/micro --benchmark-autosave --benchmark-columns=min,median,iqr,ops,rounds
 
-# The sweeps the answers read, into folder $(1): one process per round (seed), so that repetitions
-# are independent, 5 rounds, as every comparison an answer reads needs 5 runs a side. Each round: the
-# default sweep, NumPy and torch at hidden 100, the pitfalls idle (and, in the first three rounds, with
-# the other core busy, which no answer reads), the large model and the baselines; the interleaved
-# sweeper shuffles each.
+# The sweeps the answers read (conf/sweep/answers.yaml), into folder $(1): one process per round
+# (seed), so that repetitions are independent, 5 rounds, as every comparison an answer reads needs 5
+# runs a side. Each round runs every leg of the preset, interleaved together.
 define answer_sweeps
 for seed in 0 1 2 3 4; do \
-	$(PY) run.py -m +sweep=default seed=$$seed results_dir=$(1) && \
-	$(PY) run.py -m +sweep=default hidden=100 backend=numpy,torch seed=$$seed results_dir=$(1) && \
-	if [ $$seed -le 2 ]; then \
-		$(PY) run.py -m +sweep=pitfalls seed=$$seed results_dir=$(1); \
-	else \
-		$(PY) run.py -m +sweep=pitfalls background_load=0 seed=$$seed results_dir=$(1); \
-	fi && \
-	$(PY) run.py -m +sweep=large seed=$$seed results_dir=$(1) && \
-	$(PY) run.py -m +sweep=baseline seed=$$seed results_dir=$(1) || exit 1; \
+	$(PY) run.py -m +sweep=answers seed=$$seed results_dir=$(1) || exit 1; \
 done
 endef
 

@@ -20,9 +20,12 @@ ONE_JOB_PER_MACHINE = ("BasicLauncher",)
 def sweep_batch_size(sweep_dir: Path) -> int:
     """Jobs launched together by this sweep, counted as Hydra's sweeper counts them.
 
-    Every sweeper saves multirun.yaml, with the sweep's own overrides, before any job starts.
+    Every sweeper saves multirun.yaml, with the sweep's own overrides, before any job starts; the
+    interleaved sweeper, whose legs only it can expand, also the count.
     """
     saved = OmegaConf.load(sweep_dir / "multirun.yaml").hydra
+    if saved.sweeper.get("launched") is not None:
+        return saved.sweeper.launched
     params = saved.sweeper.get("params") or {}
     # As the sweeper reads them: the preset's params first, so that the command line's win.
     overrides = [f"{key}={value}" for key, value in params.items()] + list(saved.overrides.task)
