@@ -160,6 +160,42 @@ def test_extra_parameters_are_filled_by_their_names(tmp_path):
     assert plan.said == ["lmbda=0, no L2", "n=9, the training-set size", "nbatch=len(mini_batch)"]
 
 
+COSTS = """
+class QuadraticCost:
+    @staticmethod
+    def fn(a, y): return 0.5 * ((a - y) ** 2).sum()
+class CrossEntropyCost:
+    def fn(self, a, y): return 0.0
+"""
+
+
+@pytest.mark.parametrize(
+    "init, call, filled",
+    [
+        ("(self, sizes, cost)", "", "QuadraticCost"),  # its methods are static: the class itself
+        ("(self, sizes, cost)", "net = Net([2, 1], CrossEntropyCost())", "QuadraticCost()"),
+        ("(self, sizes, act, act_prime)", "net = Net([2, 1], act=sig, act_prime=sig_prime)", "sig"),
+    ],
+)
+def test_constructor_arguments_are_filled_as_the_file_shows_them(tmp_path, init, call, filled):
+    written(tmp_path, "def sig(z): return z\ndef sig_prime(z): return 1\n", "acts.py")
+    text = f"from acts import sig, sig_prime\n{COSTS}\nclass Net:\n    def __init__{init}: pass\n{call}\n"
+    loaded = load_definitions(written(tmp_path, text))
+    plan = roles.plan_constructor(loaded.module.Net, loaded, {}, roles.CLI)
+    assert next(iter(plan.keywords.values())) == filled
+    assert [note.code for note in plan.notes] == (["quadratic-cost"] if "cost" in init else ["own-call"] * 2)
+
+
+def test_a_constructor_argument_the_file_does_not_show_is_asked_for(tmp_path):
+    text = (
+        "def sig(z): return z\nclass Net:\n    def __init__(self, sizes, act): pass\nnet = Net([2], 'sig')\n"
+    )
+    loaded = load_definitions(written(tmp_path, text))
+    with pytest.raises(LearnerFileError) as refused:
+        roles.plan_constructor(loaded.module.Net, loaded, {}, roles.CLI)
+    assert refused.value.code == "init-needs-values"
+
+
 def test_a_backprop_that_takes_fewer_arguments_says_so_by_its_code(tmp_path):
     loaded = load_definitions(written(tmp_path, "class Net:\n    def backprop(self, x): pass\n"))
     with pytest.raises(LearnerFileError) as refused:

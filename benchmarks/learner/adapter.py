@@ -266,6 +266,7 @@ class YourNetwork:
             )
         given = parsed_options(request.init, "init", self.spelling)
         self.constructor = plan_constructor(self.cls, self.loaded, given, self.spelling)
+        self.notes += self.constructor.notes
 
     def build(self, request: Request):
         """The learner's network, built at the harness's layer sizes."""

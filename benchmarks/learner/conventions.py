@@ -11,6 +11,7 @@ RULE_LISTS = {
     "Text Python 3 cannot parse": loading.PARSE_FIXES,
     "Classes refused": roles.REFUSALS,
     "Parameters filled in": roles.FILLERS,
+    "Constructor arguments filled in": roles.INIT_FILLERS,
     "Examples in another form": adapter.OTHER_FORMS,
     "Check 1: why gradients differ": check.GRADIENT_DIAGNOSES,
     "Check 2: why the step differs": (*check.UPDATE_FACTORS, check.updated_per_example),
