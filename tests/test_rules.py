@@ -91,6 +91,18 @@ def test_python_2_that_2to3_cannot_mend_is_refused_naming_its_line(tmp_path):
     assert refused.value.code == "not-python-3" and refused.value.finding.place == Place("n.py", 2)
 
 
+def test_python_2s_map_and_filter_give_lists_where_a_list_may_be_needed():
+    text = "print map(f, xs)\nX = np.hstack(map(g, b))\nfor v in map(f, xs): pass\n"
+    text += "n = len(filter(None, xs))\nt = tuple(map(f, xs))\ne = obj.map(f)\n"
+    fixed, lines = loading.python2_fixes(text)
+    assert fixed.split("\n")[:6] == [
+        "print(list(map(f, xs)))", "X = np.hstack(list(map(g, b)))", "for v in map(f, xs): pass",
+        "n = len(list(filter(None, xs)))", "t = tuple(map(f, xs))", "e = obj.map(f)",
+    ]  # fmt: skip
+    assert lines == {"print(...)": [1], "list(map(...))": [1, 2], "list(filter(...))": [4]}
+    assert loading.python2_fixes("X = np.hstack(map(g, b))\n")[1] == {"list(map(...))": [1]}
+
+
 def test_a_notebooks_lines_are_named_by_cell_and_the_map_is_the_files_own(tmp_path):
     path = notebook(tmp_path, "import numpy as np", "%matplotlib inline\nx = np.zeros(2)")
     loaded = load_definitions(path)

@@ -363,13 +363,31 @@ def statement_ends(tokens: list[tokenize.TokenInfo], start: int) -> int:
     )
 
 
+def closing(tokens: list[tokenize.TokenInfo], opening: int) -> int | None:
+    """Index of the bracket that closes the one at tokens[opening]; None where none does."""
+    depth = 0
+    for k in range(opening, len(tokens)):
+        if tokens[k].type == tokenize.OP and tokens[k].string in ("(", "[", "{"):
+            depth += 1
+        elif tokens[k].type == tokenize.OP and tokens[k].string in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
 def top_level_commas(tokens, start: int, end: int) -> list[int]:
     return [k for k, token in at_depth_zero(tokens, start, end) if token.string == ","]
 
 
+# what takes any iterable, so that Python 3's map and filter need no list(...) as its argument
+ITERABLE_TAKERS = ("list", "tuple", "sorted", "set", "frozenset", "sum", "any", "all", "min", "max", "join")
+
+
 class Python2Text:
-    """Python 2's print statements, `except X, e:` and `raise E, message` in a text, each written as
-    2to3 writes it in Python 3; the lines of each kept by what was written."""
+    """Python 2's print statements, `except X, e:`, `raise E, message` (rewritten) and map and filter
+    (with_lists) in a text, each written as 2to3 writes it in Python 3; the lines of each kept by what
+    was written."""
 
     STARTS = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.NL)
 
@@ -419,12 +437,37 @@ class Python2Text:
             message = self.text[self.at(comma.end) : self.at(self.tokens[end].start)].strip()
             self.edit("`raise E(message)`", token, comma.start, self.tokens[end].start, f"({message})")
 
+    def list_call(self, k: int, token):
+        """`map(...)` or `filter(...)` wrapped in `list(...)`, as 2to3 does where its list may be needed:
+        not as a for loop's iterable, nor as the argument of what takes any iterable (`list(map(...))`)."""
+        before = [t.string for t in self.tokens[max(k - 2, 0) : k]]
+        if before[-1:] in ([word] for word in (".", "def", "in")) or self.tokens[k + 1].string != "(":
+            return
+        close = closing(self.tokens, k + 1)
+        if close is None or (
+            before in ([name, "("] for name in ITERABLE_TAKERS) and self.tokens[close + 1].string == ")"
+        ):
+            return
+        self.edit(f"list({token.string}(...))", token, token.start, token.start, "list(")
+        end = self.at(self.tokens[close].end)
+        self.edits.append((end, end, ")"))
+
     def rewritten(self) -> str:
         for k, token in self.statements():
             if token.string == "print" and self.tokens[k + 1].string not in ("(", "=", "."):
                 self.print_statement(k, token)
             elif token.string in ("except", "raise"):
                 self.comma_statement(k, token)
+        return self.applied()
+
+    def with_lists(self) -> str:
+        """Python 2's map and filter, which return lists, wrapped in list(...) where that may be needed."""
+        for k, token in enumerate(self.tokens):
+            if token.type == tokenize.NAME and token.string in ("map", "filter"):
+                self.list_call(k, token)
+        return self.applied()
+
+    def applied(self) -> str:
         text = self.text
         for start, end, replacement in sorted(self.edits, reverse=True):
             text = text[:start] + replacement + text[end:]
@@ -432,10 +475,12 @@ class Python2Text:
 
 
 def python2_fixes(text: str) -> tuple[str, dict[str, list[int]]]:
-    """The text with Python 2's print statements, `except X, e:` and `raise E, message` written as
-    Python 3 writes them, as 2to3 would, and the lines of each; ({}) when there is nothing to fix."""
-    python2 = Python2Text(text)
-    return python2.rewritten(), python2.fixed
+    """The text with Python 2's print statements, `except X, e:`, `raise E, message` and the lists of map
+    and filter written as Python 3 writes them, as 2to3 would, and the lines of each; ({}) when there is
+    nothing to fix."""
+    statements = Python2Text(text)
+    lists = Python2Text(statements.rewritten())  # a second pass: its edits may fall inside a print's
+    return lists.with_lists(), statements.fixed | lists.fixed
 
 
 def expand_tabs(source: Source) -> Finding | None:
