@@ -2,6 +2,7 @@
 own code branches on, and never their words; and the shape of the package itself."""
 
 import ast
+import importlib.util
 import os
 import subprocess
 import sys
@@ -119,6 +120,19 @@ def test_statements_are_loaded_or_skipped_by_their_kind(tmp_path):
     loaded = load_definitions(path)
     assert [s.code for s in loaded.skipped] == ["import-failed", "script", "main-guard"]
     assert loaded.module.X == 3 and "no_such_module" in loaded.failed_imports
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")
+@pytest.mark.parametrize(
+    "imports",
+    ["import cupy as cp", "try:\n    import cupy as cp\nexcept ImportError:\n    import numpy as cp"],
+)
+def test_cupy_that_is_not_installed_runs_on_numpy_with_its_gpu_calls(tmp_path, imports):
+    text = f"{imports}\ndef f(a):\n    cp.cuda.Stream.null.synchronize()\n    return cp.asnumpy(cp.exp(a))\n"
+    loaded = load_definitions(written(tmp_path, text))
+    assert loaded.module.f(np.zeros(2)).tolist() == [1.0, 1.0]
+    assert [note.code for note in loaded.notes] == ["cupy-on-numpy"] and not loaded.skipped
+    assert not load_definitions(written(tmp_path, "import numpy as cp\n")).notes
 
 
 def test_a_cell_that_needs_a_later_cell_runs_after_the_rest(tmp_path):

@@ -22,6 +22,7 @@ later is told by its real cause.
 
 import ast
 import builtins
+import importlib.util
 import io
 import json
 import re
@@ -33,8 +34,10 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest.mock import patch
 
 import nbformat
+import numpy as np
 
 from ..registry import ROOT
 from .bounded import Bounded, FailedImports, not_imported
@@ -491,7 +494,8 @@ def expand_tabs(source: Source) -> Finding | None:
 
 
 def python2_statements(source: Source) -> Finding | None:
-    """Python 2's statements written as Python 3's, as 2to3 writes them."""
+    """Python 2's statements, and the lists its map and filter return, written as Python 3's, as 2to3
+    writes them."""
     try:
         source.text, fixed = python2_fixes(source.text)
     except (SyntaxError, tokenize.TokenError):
@@ -632,6 +636,42 @@ def source_text(path: Path) -> str:
     return read_source(Path(path))[0].text
 
 
+CUPY_ON_NUMPY = (
+    "cupy is not installed here (it keeps the arrays on a CUDA GPU): run on NumPy, whose API CuPy mirrors "
+    "(cp.asnumpy returns its array, cp.cuda's synchronize does nothing), so the timings are NumPy's on the "
+    "CPU; install cupy-cuda12x where there is a GPU to time it there"
+)
+
+
+@rule("cupy-on-numpy")
+def numpy_for_cupy(node: ast.stmt, error: Exception | None) -> types.ModuleType | None:
+    """CuPy where it is not installed (it needs a CUDA GPU), imported or failing to import: NumPy stands
+    in for it, whose API CuPy mirrors, with cp.asnumpy, cp.get_array_module and cp.cuda's synchronize"""
+    failed = isinstance(error, ImportError) and (error.name or "").split(".")[0] == "cupy"
+    if not (failed or ("cupy" in imported_modules(node) and importlib.util.find_spec("cupy") is None)):
+        return None
+    module = types.ModuleType("cupy", CUPY_ON_NUMPY)
+    module.__dict__.update({k: v for k, v in vars(np).items() if not k.startswith("__")})
+    synchronized = types.SimpleNamespace(synchronize=lambda: None, use=lambda: None)
+    module.asnumpy = lambda array, *args, **kwargs: np.asarray(array)
+    module.get_array_module = lambda *arrays: np
+    module.cuda = types.SimpleNamespace(
+        Stream=types.SimpleNamespace(null=synchronized), Device=lambda *args: synchronized
+    )
+    return module
+
+
+def imported_modules(node: ast.stmt) -> set[str]:
+    """The top-level packages an import statement (or a try of them) imports: `cupy` for `import cupy.x`."""
+    imports = [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = [alias.name for i in imports if isinstance(i, ast.Import) for alias in i.names]
+    names += [i.module for i in imports if isinstance(i, ast.ImportFrom) and i.module and not i.level]
+    return {name.split(".")[0] for name in names}
+
+
+STAND_INS = (numpy_for_cupy,)  # each: a module standing in for one the statement cannot import here, or None
+
+
 class Loader:
     """Runs a file's statements that define things, each under the time limit (an import of a helper
     that trains at its top level), and tells what it skipped or could not run."""
@@ -669,7 +709,7 @@ class Loader:
             if kind not in RUN:
                 self.skip("script", node, self.said(node))
                 continue
-            e = self.execute(node)
+            e = self.stood_in(self.execute(node), node)
             later = defined_by(tree.body[index + 1 :] + [node for node, _, _, _ in deferred])
             if isinstance(e, NameError) and e.name in later and may_wait(node, self.loaded.path):
                 deferred.append((node, kind, e.name, later[e.name]))  # run again once its definer has run
@@ -678,6 +718,19 @@ class Loader:
         for waited in deferred:
             self.run_deferred(*waited)
         return self.loaded
+
+    def stood_in(self, e: Exception | None, node: ast.stmt) -> Exception | None:
+        """A statement that imports what is not installed here run again with a stand-in for it (STAND_INS),
+        with a note; the first run's error where no stand-in serves."""
+        for stand_in in STAND_INS:
+            if (module := stand_in(node, e)) is None:
+                continue
+            with patch.dict(sys.modules, {module.__name__: module}):
+                if self.execute(node) is None:
+                    said = f"{self.said(node)}: {' '.join(module.__doc__.split())}"
+                    self.loaded.notes.append(Finding(stand_in.code, said, self.map.at(node.lineno)))
+                    return None
+        return e
 
     def run_deferred(self, node: ast.stmt, kind: str, name: str, definer: ast.stmt):
         """A statement that needed a name defined further down, run after the rest, as when a notebook's
@@ -708,7 +761,7 @@ class Loader:
             namespace[node.name].__firstlineno__ = node.lineno
             self.loaded.classes.append(namespace[node.name])
         elif isinstance(e, ImportError):
-            why = import_failure(e, node)
+            why = str(e)
             self.skip("import-failed", node, f"{where} {statement} ({why})")
             for name in bound_names(node):
                 if name not in namespace:
@@ -783,17 +836,6 @@ def defined_by(nodes: list[ast.stmt]) -> dict[str, ast.stmt]:
         for name in bound:
             names.setdefault(name, node)
     return names
-
-
-def import_failure(error: ImportError, node: ast.stmt) -> str:
-    """Why an import failed; for CuPy, which needs a CUDA GPU, how to check the file without one."""
-    if (error.name or "").split(".")[0] != "cupy":
-        return str(error)
-    alias = next(iter(bound_names(node)), "cp")
-    return (
-        f"cupy is not installed here (it keeps the arrays on a CUDA GPU); install cupy-cuda12x where "
-        f"there is one, or check the file on the CPU with `import numpy as {alias}` in its place"
-    )
 
 
 def learner_source_files(module: types.ModuleType) -> list[Path]:
