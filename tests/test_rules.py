@@ -135,6 +135,21 @@ def test_cupy_that_is_not_installed_runs_on_numpy_with_its_gpu_calls(tmp_path, i
     assert not load_definitions(written(tmp_path, "import numpy as cp\n")).notes
 
 
+def test_a_notebook_that_imports_its_class_from_its_repository_is_checked_in_that_file(tmp_path):
+    package = tmp_path / "repo" / "pkg_nb" / "nn"
+    package.mkdir(parents=True)
+    written(package, "class Network:\n    def update_mini_batch(self, mini_batch, eta): pass\n")
+    (tmp_path / "repo" / "notebooks").mkdir()
+    path = notebook(tmp_path / "repo" / "notebooks", "from pkg_nb.nn.network import Network\nNetwork([1])")
+    loaded = load_definitions(path)
+    assert loaded.path == package / "network.py" and [c.__name__ for c in loaded.classes] == ["Network"]
+    assert [note.code for note in loaded.notes] == ["notebook", "class-imported"]
+    (package / "network.py").unlink()
+    with pytest.raises(LearnerFileError) as refused:
+        load_definitions(notebook(tmp_path / "repo" / "notebooks", "from pkg_gone.nn.network import Network"))
+    assert refused.value.code == "class-imported"
+
+
 def test_a_cell_that_needs_a_later_cell_runs_after_the_rest(tmp_path):
     path = notebook(tmp_path, "Net.f = f", "class Net:\n    pass", "def f(self):\n    return 1")
     loaded = load_definitions(path)

@@ -10,6 +10,7 @@ RULE_LISTS = {
     "A notebook's lines": loading.LINE_RULES,
     "Text Python 3 cannot parse": loading.PARSE_FIXES,
     "Imports of what is not installed here": loading.STAND_INS,
+    "Classes defined in another file": loading.ELSEWHERE,
     "Classes refused": roles.REFUSALS,
     "Parameters filled in": roles.FILLERS,
     "Constructor arguments filled in": roles.INIT_FILLERS,

@@ -805,7 +805,83 @@ def load_definitions(path: str | Path | None, timeout: float = 0, timeout_option
         sys.path.insert(0, str(folder))  # helpers beside the file resolve as when it runs there
     if str(folder.parent) not in sys.path:
         sys.path.append(str(folder.parent))  # `from src.activation import ...`, run from the folder above
-    return loader.load()
+    return defined_elsewhere(loader.load(), timeout, timeout_option)
+
+
+def defined_elsewhere(loaded: LoadedFile, timeout: float, timeout_option: str) -> LoadedFile:
+    """A file that defines no class, as the file that defines the class it imports where a rule of
+    ELSEWHERE finds it, with a note; the file itself otherwise."""
+    if loaded.classes:
+        return loaded
+    for find in ELSEWHERE:
+        if (found := find(loaded)) is None:
+            continue
+        path, root = found
+        if str(root) not in sys.path:
+            sys.path.append(str(root))  # the repository's root, from which the file imports its package
+        definer = load_definitions(path, timeout, timeout_option)
+        words = (
+            f"{loaded.path.name} defines no class and imports its class from {path.relative_to(root)}, "
+            f"found in {root}: that file is checked, run from {root.name}/ as the notebook imports it"
+        )
+        definer.notes[:0] = [*loaded.notes, Finding(find.code, words, Place(path.name, 0))]
+        return definer
+    return loaded
+
+
+def module_imports(loaded: LoadedFile) -> list[tuple[ast.stmt, str]]:
+    """Each top-level import of a module by its absolute name, with the statement: `src.nndl.network` for
+    `from src.nndl.network import Network` or `import src.nndl.network`."""
+    found = []
+    for node in loaded.tree.body:
+        for i in (n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)):
+            if isinstance(i, ast.ImportFrom):
+                found += [(i, i.module)] if i.module and not i.level else []
+            else:
+                found += [(i, alias.name) for alias in i.names]
+    return found
+
+
+def file_above(folder: Path, module: str) -> tuple[Path, Path] | None:
+    """(the module's file, the folder it is found from) where a folder at or above `folder` holds the
+    module as a file of its own (src/nndl/network.py for `src.nndl.network`), not beyond a git root."""
+    for above in (folder, *folder.parents):
+        path = above.joinpath(*module.split(".")).with_suffix(".py")
+        if path.is_file() and any(isinstance(n, ast.ClassDef) for n in ast.parse(path.read_bytes()).body):
+            return path, above
+        if (above / ".git").exists():
+            return None
+    return None
+
+
+@rule("class-imported")
+def imported_class_file(loaded: LoadedFile) -> tuple[Path, Path] | None:
+    """A file that defines no class but imports it from its own repository (a notebook's `from
+    src.nndl.network import Network`): the module's file, found at or above the file's folder, is checked;
+    where none is found, one line points to it"""
+    folder = loaded.path.parent.resolve()
+    imports = module_imports(loaded)
+    for _, module in imports:
+        if (found := file_above(folder, module)) and found[0] != loaded.path.resolve():
+            return found
+    for node, module in imports:
+        names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+        failed = any(name in loaded.failed_imports for name in bound_names(node))
+        if failed and (not names or names[0][:1].isupper()):
+            at = loaded.source_map.at(node.lineno)
+            raise LearnerFileError(
+                Finding(
+                    "class-imported",
+                    f"{at}: {loaded.path.name} defines no class and imports it from {module}, which is not "
+                    f"found at or above {folder}; check the file that defines it: "
+                    f"python -m benchmarks.learner.check {module.replace('.', '/')}.py",
+                    at,
+                )
+            )
+    return None
+
+
+ELSEWHERE = (imported_class_file,)  # each: where the class of a file that defines none is defined, or None
 
 
 def may_wait(node: ast.stmt, path: Path) -> bool:
