@@ -867,7 +867,7 @@ def imported_class_file(loaded: LoadedFile) -> tuple[Path, Path] | None:
     for node, module in imports:
         names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
         failed = any(name in loaded.failed_imports for name in bound_names(node))
-        if failed and (not names or names[0][:1].isupper()):
+        if failed and "." in module and (not names or names[0][:1].isupper()):
             at = loaded.source_map.at(node.lineno)
             raise LearnerFileError(
                 Finding(
