@@ -271,6 +271,32 @@ def test_the_layout_turns_the_harness_arrays_into_the_learners():
     assert layout.pair("backprop", x, y)[1] == 3 and layout.pair("update_mini_batch", x, y)[1] is y
 
 
+ROWS = """import numpy as np
+class Network:
+    def __init__(self, sizes):
+        self.weights = [np.zeros((a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.biases = [np.zeros((1, b)) for b in sizes[1:]]
+    def feedforward(self, a):
+        for w, b in zip(self.weights, self.biases):
+            a = a @ w + b
+        return a
+    def update_mini_batch(self, mini_batch, eta):
+        for x, y in mini_batch:
+            assert x.shape == (1, 784) and y.shape == (1, 10)
+"""
+
+
+def test_examples_are_given_as_rows_to_a_network_that_keeps_its_weights_n_in_by_n_out(tmp_path):
+    layout = adapter.Layout(True, (1, 30), np.zeros((784, 30)))
+    layout.forms = dict.fromkeys(layout.forms, adapter.LAYOUT_FORMS[0])
+    x, y = layout.pair("update_mini_batch", np.zeros((784, 1)), np.eye(10)[:, [3]])
+    assert x.shape == (1, 784) and y.shape == (1, 10) and layout.pair("feedforward", x, None)[1] is None
+    net = adapter.YourNetwork.built_for_checks(10, path=written(tmp_path, ROWS))
+    assert [note.code for note in net.notes] == ["row-examples"]
+    assert net.forward([np.zeros((784, 1))])[0].shape == (1, 10)
+    net.update(net.train_pairs, 1.0)  # its assert: rows
+
+
 # Diagnoses
 
 

@@ -15,6 +15,7 @@ RULE_LISTS = {
     "Parameters filled in": roles.FILLERS,
     "Constructor arguments filled in": roles.INIT_FILLERS,
     "Examples in another form": adapter.OTHER_FORMS,
+    "Examples in the layout of the weights": adapter.LAYOUT_FORMS,
     "Check 1: why gradients differ": check.GRADIENT_DIAGNOSES,
     "Check 2: why the step differs": (*check.UPDATE_FACTORS, check.updated_per_example),
     "Check 2: why the weight decay differs": check.DECAY_FACTORS,
