@@ -13,15 +13,22 @@ import nbformat
 import numpy as np
 import pytest
 
-from benchmarks.learner import adapter, check, conventions, loading, roles
+from benchmarks import sources
+from benchmarks.findings import Finding, LearnerCodeError, LearnerFileError
+from benchmarks.learner import adapter, check, conventions, roles
 from benchmarks.learner.bounded import Bounded
-from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError
-from benchmarks.learner.loading import CellsRead, Source, load_definitions, parsed
-from benchmarks.learner.places import Place, SourceMap
+from benchmarks.learner.loading import load_definitions
+from benchmarks.places import Place, SourceMap
+from benchmarks.sources import CellsRead, Source, parsed
 from tests.conftest import ROOT
 from tests.test_learners import CASES, EXIT
 
 PACKAGE = ROOT / "benchmarks" / "learner"
+# the package's modules, and those of the core it reads files and says findings with
+CHECKER_FILES = [
+    *PACKAGE.glob("*.py"),
+    *(ROOT / "benchmarks" / f"{m}.py" for m in ("sources", "findings", "places")),
+]
 GUIDE = ROOT / "docs" / "your-network.md"
 
 
@@ -46,36 +53,36 @@ def notebook(tmp_path: Path, *cells: str, kernel="python3") -> Path:
 def test_a_files_bytes_are_read_as_its_author_saved_them(tmp_path):
     path = tmp_path / "n.py"
     path.write_bytes(b"# caf\xe9\r\nx = 1\rget_ipython().run_line_magic('pylab', 'inline')\n")
-    source = loading.decoded(path)
+    source = sources.decoded(path)
     assert source.text.split("\n")[:2] == ["# caf\xe9", "x = 1"]
     assert source.text.split("\n")[2].startswith("import numpy; import matplotlib")
     assert [note.code for note in source.notes] == ["latin-1", "pylab"]
     path.write_bytes(b"x = 1\n\0")
     with pytest.raises(LearnerFileError) as refused:
-        loading.decoded(path)
+        sources.decoded(path)
     assert refused.value.code == "nul-byte" and refused.value.finding.place == Place("n.py", 2)
 
 
 def test_an_indented_cell_is_read_without_its_indentation():
     read = CellsRead()
-    assert loading.without_indent(3, ["  x = 1", "  y = 2"], read) == ["x = 1", "y = 2"]
+    assert sources.without_indent(3, ["  x = 1", "  y = 2"], read) == ["x = 1", "y = 2"]
     assert read.indented == ["cell 3 (2 columns)"]
-    assert loading.without_indent(4, ["x = 1"], read) == ["x = 1"]
+    assert sources.without_indent(4, ["x = 1"], read) == ["x = 1"]
 
 
 def test_a_cell_magic_leaves_out_its_line_and_a_cell_of_another_language():
     read = CellsRead()
-    assert loading.cell_magic(2, ["%%time", "f()"], read) == ["", "f()"]
-    assert loading.cell_magic(5, ["%%bash", "ls"], read) is None
+    assert sources.cell_magic(2, ["%%time", "f()"], read) == ["", "f()"]
+    assert sources.cell_magic(5, ["%%bash", "ls"], read) is None
     assert read.left_out == ["cell 2, line 1 `%%time`", "cell 5, line 1 `%%bash`"]
 
 
 def test_magic_and_shell_lines_are_left_out_and_pylab_becomes_imports():
     read = CellsRead()
-    assert loading.magic_line("cell 1, line 1", "!pip install numpy", read) == ""
-    assert loading.magic_line("cell 1, line 2", "    %time f()", read) == "    pass"
-    assert loading.magic_line("cell 1, line 3", "x = 1", read) == "x = 1"
-    assert loading.pylab_line("cell 2, line 1", "%pylab inline", read).startswith("import numpy")
+    assert sources.magic_line("cell 1, line 1", "!pip install numpy", read) == ""
+    assert sources.magic_line("cell 1, line 2", "    %time f()", read) == "    pass"
+    assert sources.magic_line("cell 1, line 3", "x = 1", read) == "x = 1"
+    assert sources.pylab_line("cell 2, line 1", "%pylab inline", read).startswith("import numpy")
     assert read.pylab == ["cell 2, line 1"] and len(read.left_out) == 2
 
 
@@ -95,13 +102,13 @@ def test_python_2_that_2to3_cannot_mend_is_refused_naming_its_line(tmp_path):
 def test_python_2s_map_and_filter_give_lists_where_a_list_may_be_needed():
     text = "print map(f, xs)\nX = np.hstack(map(g, b))\nfor v in map(f, xs): pass\n"
     text += "n = len(filter(None, xs))\nt = tuple(map(f, xs))\ne = obj.map(f)\n"
-    fixed, lines = loading.python2_fixes(text)
+    fixed, lines = sources.python2_fixes(text)
     assert fixed.split("\n")[:6] == [
         "print(list(map(f, xs)))", "X = np.hstack(list(map(g, b)))", "for v in map(f, xs): pass",
         "n = len(list(filter(None, xs)))", "t = tuple(map(f, xs))", "e = obj.map(f)",
     ]  # fmt: skip
     assert lines == {"print(...)": [1], "list(map(...))": [1, 2], "list(filter(...))": [4]}
-    assert loading.python2_fixes("X = np.hstack(map(g, b))\n")[1] == {"list(map(...))": [1]}
+    assert sources.python2_fixes("X = np.hstack(map(g, b))\n")[1] == {"list(map(...))": [1]}
 
 
 def test_a_notebooks_lines_are_named_by_cell_and_the_map_is_the_files_own(tmp_path):
@@ -386,7 +393,7 @@ def functions(path: Path):
 def test_every_function_in_the_package_fits_on_one_screen():
     long = [
         f"{path.name}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-        for path in PACKAGE.glob("*.py")
+        for path in CHECKER_FILES
         for node in functions(path)
         if node.end_lineno - node.lineno + 1 > 50
     ]
@@ -398,7 +405,7 @@ MUTATORS = {"append", "extend", "update", "setdefault", "add", "pop", "clear", "
 
 def test_no_module_of_the_package_keeps_state_that_its_functions_change():
     changed = []
-    for path in PACKAGE.glob("*.py"):
+    for path in CHECKER_FILES:
         tree = ast.parse(path.read_text())
         names = {
             t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
@@ -432,7 +439,7 @@ def holds_words(node: ast.expr) -> bool:
 def test_no_branch_in_the_package_tests_the_words_of_a_message():
     """`"..." in str(e)`, `"tabs" in note`, `e.words.startswith(...)`, `message.split(...)` and the like."""
     words = []
-    for path in PACKAGE.glob("*.py"):
+    for path in CHECKER_FILES:
         for node in ast.walk(ast.parse(path.read_text())):
             tested = None
             if isinstance(node, ast.Compare) and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
@@ -457,7 +464,7 @@ def finding_codes() -> set[str]:
     """Every code the package gives a finding, read from its source: the first argument of each
     call that makes a finding or a rule, a constant or `"a" if ... else "b"`."""
     codes = set()
-    for path in PACKAGE.glob("*.py"):
+    for path in CHECKER_FILES:
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.Call) and node.args):
                 continue
@@ -487,7 +494,7 @@ def test_every_rule_has_a_code_of_its_own():
 
 RUN_REWORDED = """
 import sys
-from benchmarks.learner import findings
+from benchmarks import findings
 from benchmarks.learner.check import main
 
 mode, record, argv = sys.argv[1], sys.argv[2], sys.argv[3:]

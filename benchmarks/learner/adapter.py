@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from ..fairness import init_params, layer_sizes
+from ..findings import Finding, LearnerCodeError, LearnerFileError
+from ..places import Place
 from . import parameters
 from .bounded import Bounded
-from .findings import Finding, LearnerCodeError, LearnerFileError
 from .loading import EXAMPLE, learner_source_files, load_definitions, resolve
-from .places import Place
 from .roles import (
     ETA_NAMES,
     HYDRA,

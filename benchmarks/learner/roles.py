@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from ..configuration import NIELSEN
 from ..fairness import layer_sizes
-from .findings import Finding, LearnerFileError, rule
+from ..findings import Finding, LearnerFileError, rule
 from .loading import LoadedFile
 
 
