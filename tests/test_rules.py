@@ -2,6 +2,7 @@
 own code branches on, and never their words; and the shape of the package itself."""
 
 import ast
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,15 +13,22 @@ import nbformat
 import numpy as np
 import pytest
 
-from benchmarks.learner import adapter, check, conventions, loading, roles
+from benchmarks import sources
+from benchmarks.findings import Finding, LearnerCodeError, LearnerFileError
+from benchmarks.learner import adapter, check, conventions, roles
 from benchmarks.learner.bounded import Bounded
-from benchmarks.learner.findings import Finding, LearnerCodeError, LearnerFileError
-from benchmarks.learner.loading import CellsRead, Source, load_definitions, parsed
-from benchmarks.learner.places import Place, SourceMap
+from benchmarks.learner.loading import load_definitions
+from benchmarks.places import Place, SourceMap
+from benchmarks.sources import CellsRead, Source, parsed
 from tests.conftest import ROOT
 from tests.test_learners import CASES, EXIT
 
 PACKAGE = ROOT / "benchmarks" / "learner"
+# the package's modules, and those of the core it reads files and says findings with
+CHECKER_FILES = [
+    *PACKAGE.glob("*.py"),
+    *(ROOT / "benchmarks" / f"{m}.py" for m in ("sources", "findings", "places")),
+]
 GUIDE = ROOT / "docs" / "your-network.md"
 
 
@@ -45,36 +53,36 @@ def notebook(tmp_path: Path, *cells: str, kernel="python3") -> Path:
 def test_a_files_bytes_are_read_as_its_author_saved_them(tmp_path):
     path = tmp_path / "n.py"
     path.write_bytes(b"# caf\xe9\r\nx = 1\rget_ipython().run_line_magic('pylab', 'inline')\n")
-    source = loading.decoded(path)
+    source = sources.decoded(path)
     assert source.text.split("\n")[:2] == ["# caf\xe9", "x = 1"]
     assert source.text.split("\n")[2].startswith("import numpy; import matplotlib")
     assert [note.code for note in source.notes] == ["latin-1", "pylab"]
     path.write_bytes(b"x = 1\n\0")
     with pytest.raises(LearnerFileError) as refused:
-        loading.decoded(path)
+        sources.decoded(path)
     assert refused.value.code == "nul-byte" and refused.value.finding.place == Place("n.py", 2)
 
 
 def test_an_indented_cell_is_read_without_its_indentation():
     read = CellsRead()
-    assert loading.without_indent(3, ["  x = 1", "  y = 2"], read) == ["x = 1", "y = 2"]
+    assert sources.without_indent(3, ["  x = 1", "  y = 2"], read) == ["x = 1", "y = 2"]
     assert read.indented == ["cell 3 (2 columns)"]
-    assert loading.without_indent(4, ["x = 1"], read) == ["x = 1"]
+    assert sources.without_indent(4, ["x = 1"], read) == ["x = 1"]
 
 
 def test_a_cell_magic_leaves_out_its_line_and_a_cell_of_another_language():
     read = CellsRead()
-    assert loading.cell_magic(2, ["%%time", "f()"], read) == ["", "f()"]
-    assert loading.cell_magic(5, ["%%bash", "ls"], read) is None
+    assert sources.cell_magic(2, ["%%time", "f()"], read) == ["", "f()"]
+    assert sources.cell_magic(5, ["%%bash", "ls"], read) is None
     assert read.left_out == ["cell 2, line 1 `%%time`", "cell 5, line 1 `%%bash`"]
 
 
 def test_magic_and_shell_lines_are_left_out_and_pylab_becomes_imports():
     read = CellsRead()
-    assert loading.magic_line("cell 1, line 1", "!pip install numpy", read) == ""
-    assert loading.magic_line("cell 1, line 2", "    %time f()", read) == "    pass"
-    assert loading.magic_line("cell 1, line 3", "x = 1", read) == "x = 1"
-    assert loading.pylab_line("cell 2, line 1", "%pylab inline", read).startswith("import numpy")
+    assert sources.magic_line("cell 1, line 1", "!pip install numpy", read) == ""
+    assert sources.magic_line("cell 1, line 2", "    %time f()", read) == "    pass"
+    assert sources.magic_line("cell 1, line 3", "x = 1", read) == "x = 1"
+    assert sources.pylab_line("cell 2, line 1", "%pylab inline", read).startswith("import numpy")
     assert read.pylab == ["cell 2, line 1"] and len(read.left_out) == 2
 
 
@@ -89,6 +97,18 @@ def test_python_2_that_2to3_cannot_mend_is_refused_naming_its_line(tmp_path):
     with pytest.raises(LearnerFileError) as refused:
         parsed(source)
     assert refused.value.code == "not-python-3" and refused.value.finding.place == Place("n.py", 2)
+
+
+def test_python_2s_map_and_filter_give_lists_where_a_list_may_be_needed():
+    text = "print map(f, xs)\nX = np.hstack(map(g, b))\nfor v in map(f, xs): pass\n"
+    text += "n = len(filter(None, xs))\nt = tuple(map(f, xs))\ne = obj.map(f)\n"
+    fixed, lines = sources.python2_fixes(text)
+    assert fixed.split("\n")[:6] == [
+        "print(list(map(f, xs)))", "X = np.hstack(list(map(g, b)))", "for v in map(f, xs): pass",
+        "n = len(list(filter(None, xs)))", "t = tuple(map(f, xs))", "e = obj.map(f)",
+    ]  # fmt: skip
+    assert lines == {"print(...)": [1], "list(map(...))": [1, 2], "list(filter(...))": [4]}
+    assert sources.python2_fixes("X = np.hstack(map(g, b))\n")[1] == {"list(map(...))": [1]}
 
 
 def test_a_notebooks_lines_are_named_by_cell_and_the_map_is_the_files_own(tmp_path):
@@ -107,6 +127,34 @@ def test_statements_are_loaded_or_skipped_by_their_kind(tmp_path):
     loaded = load_definitions(path)
     assert [s.code for s in loaded.skipped] == ["import-failed", "script", "main-guard"]
     assert loaded.module.X == 3 and "no_such_module" in loaded.failed_imports
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")
+@pytest.mark.parametrize(
+    "imports",
+    ["import cupy as cp", "try:\n    import cupy as cp\nexcept ImportError:\n    import numpy as cp"],
+)
+def test_cupy_that_is_not_installed_runs_on_numpy_with_its_gpu_calls(tmp_path, imports):
+    text = f"{imports}\ndef f(a):\n    cp.cuda.Stream.null.synchronize()\n    return cp.asnumpy(cp.exp(a))\n"
+    loaded = load_definitions(written(tmp_path, text))
+    assert loaded.module.f(np.zeros(2)).tolist() == [1.0, 1.0]
+    assert [note.code for note in loaded.notes] == ["cupy-on-numpy"] and not loaded.skipped
+    assert not load_definitions(written(tmp_path, "import numpy as cp\n")).notes
+
+
+def test_a_notebook_that_imports_its_class_from_its_repository_is_checked_in_that_file(tmp_path):
+    package = tmp_path / "repo" / "pkg_nb" / "nn"
+    package.mkdir(parents=True)
+    written(package, "class Network:\n    def update_mini_batch(self, mini_batch, eta): pass\n")
+    (tmp_path / "repo" / "notebooks").mkdir()
+    path = notebook(tmp_path / "repo" / "notebooks", "from pkg_nb.nn.network import Network\nNetwork([1])")
+    loaded = load_definitions(path)
+    assert loaded.path == package / "network.py" and [c.__name__ for c in loaded.classes] == ["Network"]
+    assert [note.code for note in loaded.notes] == ["notebook", "class-imported"]
+    (package / "network.py").unlink()
+    with pytest.raises(LearnerFileError) as refused:
+        load_definitions(notebook(tmp_path / "repo" / "notebooks", "from pkg_gone.nn.network import Network"))
+    assert refused.value.code == "class-imported"
 
 
 def test_a_cell_that_needs_a_later_cell_runs_after_the_rest(tmp_path):
@@ -160,6 +208,42 @@ def test_extra_parameters_are_filled_by_their_names(tmp_path):
     assert plan.said == ["lmbda=0, no L2", "n=9, the training-set size", "nbatch=len(mini_batch)"]
 
 
+COSTS = """
+class QuadraticCost:
+    @staticmethod
+    def fn(a, y): return 0.5 * ((a - y) ** 2).sum()
+class CrossEntropyCost:
+    def fn(self, a, y): return 0.0
+"""
+
+
+@pytest.mark.parametrize(
+    "init, call, filled",
+    [
+        ("(self, sizes, cost)", "", "QuadraticCost"),  # its methods are static: the class itself
+        ("(self, sizes, cost)", "net = Net([2, 1], CrossEntropyCost())", "QuadraticCost()"),
+        ("(self, sizes, act, act_prime)", "net = Net([2, 1], act=sig, act_prime=sig_prime)", "sig"),
+    ],
+)
+def test_constructor_arguments_are_filled_as_the_file_shows_them(tmp_path, init, call, filled):
+    written(tmp_path, "def sig(z): return z\ndef sig_prime(z): return 1\n", "acts.py")
+    text = f"from acts import sig, sig_prime\n{COSTS}\nclass Net:\n    def __init__{init}: pass\n{call}\n"
+    loaded = load_definitions(written(tmp_path, text))
+    plan = roles.plan_constructor(loaded.module.Net, loaded, {}, roles.CLI)
+    assert next(iter(plan.keywords.values())) == filled
+    assert [note.code for note in plan.notes] == (["quadratic-cost"] if "cost" in init else ["own-call"] * 2)
+
+
+def test_a_constructor_argument_the_file_does_not_show_is_asked_for(tmp_path):
+    text = (
+        "def sig(z): return z\nclass Net:\n    def __init__(self, sizes, act): pass\nnet = Net([2], 'sig')\n"
+    )
+    loaded = load_definitions(written(tmp_path, text))
+    with pytest.raises(LearnerFileError) as refused:
+        roles.plan_constructor(loaded.module.Net, loaded, {}, roles.CLI)
+    assert refused.value.code == "init-needs-values"
+
+
 def test_a_backprop_that_takes_fewer_arguments_says_so_by_its_code(tmp_path):
     loaded = load_definitions(written(tmp_path, "class Net:\n    def backprop(self, x): pass\n"))
     with pytest.raises(LearnerFileError) as refused:
@@ -192,6 +276,32 @@ def test_the_layout_turns_the_harness_arrays_into_the_learners():
     x, y = np.zeros((784, 1)), np.eye(10)[:, [3]]
     layout.forms["backprop"] = adapter.OTHER_FORMS[1]
     assert layout.pair("backprop", x, y)[1] == 3 and layout.pair("update_mini_batch", x, y)[1] is y
+
+
+ROWS = """import numpy as np
+class Network:
+    def __init__(self, sizes):
+        self.weights = [np.zeros((a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.biases = [np.zeros((1, b)) for b in sizes[1:]]
+    def feedforward(self, a):
+        for w, b in zip(self.weights, self.biases):
+            a = a @ w + b
+        return a
+    def update_mini_batch(self, mini_batch, eta):
+        for x, y in mini_batch:
+            assert x.shape == (1, 784) and y.shape == (1, 10)
+"""
+
+
+def test_examples_are_given_as_rows_to_a_network_that_keeps_its_weights_n_in_by_n_out(tmp_path):
+    layout = adapter.Layout(True, (1, 30), np.zeros((784, 30)))
+    layout.forms = dict.fromkeys(layout.forms, adapter.LAYOUT_FORMS[0])
+    x, y = layout.pair("update_mini_batch", np.zeros((784, 1)), np.eye(10)[:, [3]])
+    assert x.shape == (1, 784) and y.shape == (1, 10) and layout.pair("feedforward", x, None)[1] is None
+    net = adapter.YourNetwork.built_for_checks(10, path=written(tmp_path, ROWS))
+    assert [note.code for note in net.notes] == ["row-examples"]
+    assert net.forward([np.zeros((784, 1))])[0].shape == (1, 10)
+    net.update(net.train_pairs, 1.0)  # its assert: rows
 
 
 # Diagnoses
@@ -283,7 +393,7 @@ def functions(path: Path):
 def test_every_function_in_the_package_fits_on_one_screen():
     long = [
         f"{path.name}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-        for path in PACKAGE.glob("*.py")
+        for path in CHECKER_FILES
         for node in functions(path)
         if node.end_lineno - node.lineno + 1 > 50
     ]
@@ -295,7 +405,7 @@ MUTATORS = {"append", "extend", "update", "setdefault", "add", "pop", "clear", "
 
 def test_no_module_of_the_package_keeps_state_that_its_functions_change():
     changed = []
-    for path in PACKAGE.glob("*.py"):
+    for path in CHECKER_FILES:
         tree = ast.parse(path.read_text())
         names = {
             t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
@@ -329,7 +439,7 @@ def holds_words(node: ast.expr) -> bool:
 def test_no_branch_in_the_package_tests_the_words_of_a_message():
     """`"..." in str(e)`, `"tabs" in note`, `e.words.startswith(...)`, `message.split(...)` and the like."""
     words = []
-    for path in PACKAGE.glob("*.py"):
+    for path in CHECKER_FILES:
         for node in ast.walk(ast.parse(path.read_text())):
             tested = None
             if isinstance(node, ast.Compare) and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
@@ -354,7 +464,7 @@ def finding_codes() -> set[str]:
     """Every code the package gives a finding, read from its source: the first argument of each
     call that makes a finding or a rule, a constant or `"a" if ... else "b"`."""
     codes = set()
-    for path in PACKAGE.glob("*.py"):
+    for path in CHECKER_FILES:
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.Call) and node.args):
                 continue
@@ -384,7 +494,7 @@ def test_every_rule_has_a_code_of_its_own():
 
 RUN_REWORDED = """
 import sys
-from benchmarks.learner import findings
+from benchmarks import findings
 from benchmarks.learner.check import main
 
 mode, record, argv = sys.argv[1], sys.argv[2], sys.argv[3:]

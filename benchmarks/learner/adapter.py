@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from ..fairness import init_params, layer_sizes
+from ..findings import Finding, LearnerCodeError, LearnerFileError
+from ..places import Place
 from . import parameters
 from .bounded import Bounded
-from .findings import Finding, LearnerCodeError, LearnerFileError
 from .loading import EXAMPLE, learner_source_files, load_definitions, resolve
-from .places import Place
 from .roles import (
     ETA_NAMES,
     HYDRA,
@@ -81,17 +81,23 @@ class Examples:
     code: str = "book-examples"
 
     def pair(self, x, y) -> tuple:
-        """The book's (column x, one-hot column y) in this form."""
-        if self.y == "label":
+        """The book's (column x, one-hot column y) in this form; y None for feedforward's x alone."""
+        shapes = {"flat": (-1,), "row": (1, -1)}  # the book's columns are passed as they are
+        if y is not None and self.y == "label":
             y = int(np.argmax(parameters.as_numpy(y)))
-        elif self.y == "flat":
-            y = y.reshape(-1)
-        return (x.reshape(-1) if self.x == "flat" else x), y
+        elif y is not None and self.y in shapes:
+            y = y.reshape(shapes[self.y])
+        return (x.reshape(shapes[self.x]) if self.x in shapes else x), y
 
     def words(self, n_in: int, n_out: int) -> str:
         """How a method takes each example, against the book."""
         if self.y == "label":
             return f"each example's y as the digit's label (an int), not the one-hot ({n_out}, 1) column"
+        if self.x == "row":
+            return (
+                f"each example as rows, x (1, {n_in}) and y (1, {n_out}), as its weights kept (n_in, n_out) "
+                "take them, not the book's columns"
+            )
         return f"each example as flat vectors, x ({n_in},) and y ({n_out},), not the book's columns"
 
     def may_explain(self, error: Finding) -> bool:
@@ -108,18 +114,22 @@ class Examples:
 
 BOOK = Examples()
 OTHER_FORMS = (Examples("flat", "flat", "flat-examples"), Examples("column", "label", "label-examples"))
+# forms every method takes at once, tried where feedforward fails on the book's column: (n_in, n_out) weights
+LAYOUT_FORMS = (Examples("row", "row", "row-examples"),)
 
 
 @dataclass
 class Layout:
     """How the learner's network lays out what the harness passes and reads: weights as (n_out, n_in) or
     transposed, biases as columns, rows or flat, arrays of NumPy or torch (like `example`), and the
-    examples of each role as its method takes them."""
+    examples of each role as its method takes them (all as rows, for weights kept (n_in, n_out))."""
 
     transposed: bool
     bias_shape: tuple
     example: object
-    forms: dict = field(default_factory=lambda: {role: BOOK for role in ("backprop", "update_mini_batch")})
+    forms: dict = field(
+        default_factory=lambda: dict.fromkeys(("feedforward", "backprop", "update_mini_batch"), BOOK)
+    )
 
     def pair(self, role: str, x, y) -> tuple:
         return self.forms[role].pair(x, y)
@@ -266,6 +276,7 @@ class YourNetwork:
             )
         given = parsed_options(request.init, "init", self.spelling)
         self.constructor = plan_constructor(self.cls, self.loaded, given, self.spelling)
+        self.notes += self.constructor.notes
 
     def build(self, request: Request):
         """The learner's network, built at the harness's layer sizes."""
@@ -319,26 +330,45 @@ class YourNetwork:
             raise LearnerFileError(mismatch)
 
     def probe_feedforward(self, x):
+        """One example through feedforward; where it fails on the book's column and the weights are kept
+        (n_in, n_out), each of LAYOUT_FORMS for every method, the first that feedforward takes kept with a
+        note; one line where none is."""
         try:
             self.forward([x])
-        except LearnerCodeError:
+            return
+        except LearnerCodeError as e:
             if not self.layout.transposed:
                 raise
-            shape, at = tuple(np.shape(self.get("weights")[0])), self.at("feedforward")
-            raise LearnerFileError(
-                Finding(
-                    "weights-for-rows",
-                    f"{at}: {self.cls.__name__} keeps its weights as (n_in, n_out), {shape}, and "
-                    f"{self.names['feedforward']} fails on an input column of shape {x.shape}; "
-                    "the tool needs the book's convention: weights (n_out, n_in) and each example a column",
-                    at,
-                )
-            ) from None
+            error = e.finding.found
+        for form in LAYOUT_FORMS:
+            self.layout.forms = dict.fromkeys(self.layout.forms, form)
+            try:
+                self.forward([x])
+            except LearnerCodeError:
+                continue
+            words = form.words(self.shapes[0][1], self.n_out)
+            words = f"{self.cls.__name__} takes {words} (with the book's, {error})"
+            self.notes.append(
+                Finding(form.code, f"{words}: given so to every method", self.at("feedforward"))
+            )
+            return
+        self.layout.forms = dict.fromkeys(self.layout.forms, BOOK)
+        shape, at = tuple(np.shape(self.get("weights")[0])), self.at("feedforward")
+        raise LearnerFileError(
+            Finding(
+                "weights-for-rows",
+                f"{at}: {self.cls.__name__} keeps its weights as (n_in, n_out), {shape}, and "
+                f"{self.names['feedforward']} fails on an input column of shape {x.shape} ({error}) and on "
+                "a row; the tool needs each example a column, or a row for such weights",
+                at,
+            )
+        ) from None
 
     def tried(self, role: str, attempt):
         """attempt() with the role's examples as the book's; where the method raises or returns what
         cannot be used, again with each other form in turn that the error allows, which becomes the role's
         with a note; the book's error where none works."""
+        kept = self.layout.forms[role]
         try:
             return attempt()
         except LearnerCodeError as e:
@@ -359,7 +389,7 @@ class YourNetwork:
                     )
                 )
                 return result
-            self.layout.forms[role] = BOOK
+            self.layout.forms[role] = kept
             raise e from None
 
     def probe_update(self, x, y):
@@ -674,7 +704,10 @@ class YourNetwork:
 
     def forward(self, x):
         with np.errstate(over="ignore"):
-            return [self.output(self.call("feedforward", xi)) for xi in x]
+            return [
+                self.output(self.call("feedforward", self.layout.pair("feedforward", xi, None)[0]))
+                for xi in x
+            ]
 
     def backprop_step(self, x, y) -> list[np.ndarray]:
         """[dW1, db1, ...] of one example from the learner's backprop, in the harness's orientation."""

@@ -18,8 +18,8 @@ import traceback
 from pathlib import Path
 
 from ..errors import EXIT_USER_ERROR, UserError
-from .findings import Finding, LearnerCodeError
-from .places import Place, SourceMap
+from ..findings import Finding, LearnerCodeError
+from ..places import Place, SourceMap
 
 SWALLOWED_ALARMS = 3
 

@@ -42,10 +42,10 @@ from ..configuration import NIELSEN
 from ..data import load_mnist
 from ..errors import command
 from ..fairness import epoch_order, init_params, layer_sizes
+from ..findings import Finding, LearnerCodeError, LearnerFileError, rule
 from ..registry import import_class
 from ..report.render import markdown_table
 from .adapter import DEFAULT_TIMEOUT, YourNetwork
-from .findings import Finding, LearnerCodeError, LearnerFileError, rule
 from .parameters import as_numpy
 from .roles import CLI
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from ..configuration import NIELSEN
 from ..fairness import layer_sizes
-from .findings import Finding, LearnerFileError, rule
+from ..findings import Finding, LearnerFileError, rule
 from .loading import LoadedFile
 
 
@@ -646,6 +646,7 @@ class ConstructorPlan:
     keywords: dict[str, object]
     said: str
     sizes_keyword: str | None = None  # Network(size=sizes): an __init__(**kwargs) reads kwargs['size']
+    notes: list[Finding] = field(default_factory=list)  # each constructor argument the tool filled in
 
     def arguments(self, sizes: list[int]) -> list:
         if self.sizes_keyword:
@@ -654,6 +655,91 @@ class ConstructorPlan:
 
     def keyword_sizes(self, sizes: list[int]) -> dict[str, list[int]]:
         return {self.sizes_keyword: list(sizes)} if self.sizes_keyword else {}
+
+
+def own_call_argument(name: str, cls: type, loaded: LoadedFile) -> ast.expr | None:
+    """What the file's own call of the class (`net = Network([784, 30, 10], cost=QuadraticCost)`, in its
+    script part) passes for the constructor's parameter `name`; None where it has no such call."""
+    parameters = [p.name for p in signature_without_self(cls, "__init__").parameters.values()]
+    for node in ast.walk(loaded.tree):
+        if not (isinstance(node, ast.Call) and is_named(node.func, cls.__name__)):
+            continue
+        passed = {k.arg: k.value for k in node.keywords} | dict(zip(parameters, node.args))
+        if name in passed:
+            return passed[name]
+    return None
+
+
+def names_in_namespace(expression: ast.expr | None, loaded: LoadedFile) -> str | None:
+    """The expression as written where it is a function or class of the file's namespace, or a call of
+    such a class without arguments (`sigmoid`, `activations.sigmoid`, `QuadraticCost()`); else None."""
+    called = isinstance(expression, ast.Call)
+    named = expression.func if called and not (expression.args or expression.keywords) else expression
+    if not isinstance(named, ast.Name | ast.Attribute):
+        return None
+    try:
+        value = eval(ast.unparse(named), vars(loaded.module))  # a name or an attribute: nothing of it runs
+    except Exception:  # noqa: BLE001 - a name the file's namespace lacks is not filled
+        return None
+    fits = isinstance(value, type) or (not called and inspect.isfunction(value))
+    return ast.unparse(expression) if fits else None
+
+
+def quadratic_cost(name: str, cls: type, loaded: LoadedFile) -> str | None:
+    """The file's quadratic cost class for a constructor's cost parameter: the class itself where the file
+    passes the class (its own call does, or its methods are all static, as network2's), else an instance."""
+    if not any(word in normalised(name) for word in ("cost", "loss")):
+        return None
+    costs = [k for k in classes_of(loaded.module) if "quadratic" in k.lower()]
+    if not costs:
+        return None
+    own = own_call_argument(name, cls, loaded)
+    if own is not None:
+        as_class = not isinstance(own, ast.Call)
+    else:
+        members = [v for k, v in vars(classes_of(loaded.module)[costs[0]]).items() if not k.startswith("__")]
+        as_class = bool(members) and all(isinstance(v, staticmethod) for v in members)
+    return costs[0] if as_class else f"{costs[0]}()"
+
+
+@dataclass(frozen=True)
+class InitFiller:
+    """A value for a constructor parameter beyond the layer sizes that the file itself shows: an
+    expression evaluated in the file's namespace, as --init's are, or None where it shows none."""
+
+    code: str
+    what: str
+    said: str
+    value: Callable[[str, type, LoadedFile], str | None]
+
+
+INIT_FILLERS = (
+    InitFiller(
+        "quadratic-cost",
+        "a cost parameter (cost, loss...): the file's own quadratic cost class, chapter 1's cost, as a class "
+        "or an instance as the file passes it",
+        "the file's quadratic cost, chapter 1's (--init names another)",
+        quadratic_cost,
+    ),
+    InitFiller(
+        "own-call",
+        "another parameter: the function or class the file's own call of the class passes for it "
+        "(`Network(sizes, activation=sigmoid)`, sigmoid imported from a module beside it)",
+        "as the file's own call of the class passes it (--init names another)",
+        lambda name, cls, loaded: names_in_namespace(own_call_argument(name, cls, loaded), loaded),
+    ),
+)
+
+
+def filled_in(names: list[str], cls: type, loaded: LoadedFile, given: dict, at) -> list[Finding]:
+    """Each of the constructor's parameters that an INIT_FILLERS rule fills, put in `given`, with its note."""
+    notes = []
+    for name in names:
+        filled = next(((f, v) for f in INIT_FILLERS if (v := f.value(name, cls, loaded)) is not None), None)
+        if filled:
+            given[name] = filled[1]
+            notes.append(Finding(filled[0].code, f"{name}={filled[1]}: {filled[0].said}", at))
+    return notes
 
 
 def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spelling) -> ConstructorPlan:
@@ -681,13 +767,13 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
     for p in parameters[1:]:
         if p.default is p.empty and p.name.lower() in ETA_NAMES and p.name not in given:
             given[p.name] = "3.0"  # the book's; each update's eta is set on the net before it runs
-    missing = [
+    needed = [
         p.name
         for p in parameters[1:]
-        if p.default is p.empty
-        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        and p.name not in given
+        if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     ]
+    plan_notes = filled_in([name for name in needed if name not in given], cls, loaded, given, at)
+    missing = [name for name in needed if name not in given]
     if missing:
         pairs = [(name, suggestion(name, cls, loaded)) for name in missing]
         raise LearnerFileError(
@@ -704,7 +790,8 @@ def plan_constructor(cls: type, loaded: LoadedFile, given: dict, spelling: Spell
     keyword = sizes_keyword(cls, loaded) if takes_any else None
     sizes = f"{keyword}=sizes" if keyword else f"*{first}" if spread else first
     shown = ", ".join([sizes, *(f"{k}={v}" for k, v in given.items())])
-    return ConstructorPlan(bool(parameters), spread, dict(given), f"{cls.__name__}({shown})", keyword)
+    said = f"{cls.__name__}({shown})"
+    return ConstructorPlan(bool(parameters), spread, dict(given), said, keyword, plan_notes)
 
 
 SIZES_WORDS = ("size", "layer", "shape", "dim", "topolog", "architect", "struct", "neuron")

@@ -25,8 +25,8 @@ import pandas as pd
 
 from ..configuration import spelled
 from ..fairness import N_IN, init_params, layer_sizes
-from ..learner.loading import source_text
 from ..registry import ROOT, backend_configs, backend_options, implementations
+from ..sources import source_text
 from . import kept
 
 IMPLS = ROOT / "impls"

@@ -1,5 +1,6 @@
-# expect: exit 2
-# shows: Network(layers, cost) needs `cost` beside the layer sizes; pass it (a Python expression in your file's namespace): --init 'cost=QuadraticCost()'
+# expect: pass
+# shows: note: cost=QuadraticCost(): the file's quadratic cost, chapter 1's
+# shows: built as Network(layers, cost=QuadraticCost())
 # with: --init "cost=QuadraticCost()"
 # expect: pass
 # with: --init "cost=CrossEntropyCost()"

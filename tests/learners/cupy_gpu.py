@@ -1,5 +1,5 @@
-# expect: exit 2
-# shows: cupy_gpu.py line 22 (in <listcomp>) uses `cp`, which was not imported: line 7 `import cupy as cp`: cupy is not installed here (it keeps the arrays on a CUDA GPU); install cupy-cuda12x where there is one, or check the file on the CPU with `import numpy as cp` in its place
+# expect: pass
+# shows: note: line 7 `import cupy as cp`: cupy is not installed here
 import random
 import time
 

@@ -1,5 +1,5 @@
-# expect: exit 2
-# shows: keeps its weights as (n_in, n_out), (784, 30), and feedforward fails on an input column of shape (784, 1); the tool needs the book's convention
+# expect: fail 2
+# shows: note: Network takes each example as rows, x (1, 784) and y (1, 10)
 """Weights stored n_in x n_out, examples as rows: a @ W + b."""
 import numpy as np
 

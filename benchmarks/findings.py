@@ -8,7 +8,7 @@ a finding never changes what the checker does (tests/test_rules.py rewrites ever
 
 from dataclasses import dataclass, field
 
-from ..errors import UserError
+from .errors import UserError
 from .places import Place
 
 
