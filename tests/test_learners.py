@@ -152,20 +152,27 @@ def check_here(path: Path, options, data, made=Finding.__init__) -> Done:
             returncode = check.main([str(path), "--quick", *options])
         except SystemExit as e:  # argparse's: a usage line and status 2
             returncode = e.code if isinstance(e.code, int) else 1
-        except BaseException:  # noqa: BLE001 - as the command would show it: a traceback, status 1
+        except Exception:  # noqa: BLE001 - as the command would show it: a traceback, status 1
             traceback.print_exc(file=err)
             returncode = 1
         finally:
             sys.path[:] = path_before
             for name in set(sys.modules) - modules_before:
-                if in_folder(sys.modules[name], folder) or in_folder(sys.modules[name], folder.parent):
+                if is_learners(sys.modules.get(name.split(".")[0], sys.modules[name])):  # by its package
                     del sys.modules[name]
     return Done(returncode, out.getvalue(), err.getvalue(), tuple(codes))
 
 
-def in_folder(module, folder: Path) -> bool:
-    file = getattr(module, "__file__", None)
-    return bool(file) and Path(file).resolve().is_relative_to(folder.resolve()) and folder != ROOT
+NOT_LEARNERS = (Path(sys.prefix), Path(sys.base_prefix), ROOT / "benchmarks", ROOT / "impls")
+
+
+def is_learners(module) -> bool:
+    """Whether a module is the learner's code (a helper beside the file, or its package), not a library's
+    or the project's, which stay imported as a command's would be for the rest of its run."""
+    files = [module.__file__] if getattr(module, "__file__", None) else list(getattr(module, "__path__", []))
+    return bool(files) and not any(
+        Path(f).resolve().is_relative_to(p.resolve()) for f in files for p in NOT_LEARNERS
+    )
 
 
 @pytest.fixture(scope="module")
