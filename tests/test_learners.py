@@ -136,7 +136,9 @@ def check_here(path: Path, options, data, made=Finding.__init__) -> Done:
     """The checker's command on the file, run in this process as its author runs it: from the file's
     folder, its output and exit status as the command gives them, with `data` for the MNIST it loads
     (loaded once per test session). `made` makes each finding (a test may reword them). Whatever the
-    file's loading adds to sys.path and sys.modules is taken away after, so that runs do not meet."""
+    file's loading adds to sys.path and sys.modules is taken away after, so that runs do not meet.
+    A file whose code catches the alarm that stops it ends the checker's process (bounded.py): test
+    such a file with check_command."""
     codes, path_before, modules_before = [], list(sys.path), set(sys.modules)
 
     def recorded(self, code, *args, **kwargs):
