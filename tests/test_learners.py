@@ -1,5 +1,7 @@
 """Learners' network.py files in the styles real learners write them (tests/learners/), each through the
-checker as a user runs it: a verdict, or one line saying what to do, never a traceback or an endless wait.
+checker's command as a user runs it: a verdict, or one line saying what to do, never a traceback or an
+endless wait. Each runs in this process (check_here), MNIST loaded once; a few run as the command
+itself too, which must print exactly what the run in this process printed.
 
 Each file says what it expects in its header comment, one run after another:
 `# with: OPTIONS` (the checker's options for the next run), `# expect: pass | fail N | exit 2`,
