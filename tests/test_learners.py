@@ -1,5 +1,7 @@
 """Learners' network.py files in the styles real learners write them (tests/learners/), each through the
-checker as a user runs it: a verdict, or one line saying what to do, never a traceback or an endless wait.
+checker's command as a user runs it: a verdict, or one line saying what to do, never a traceback or an
+endless wait. Each runs in this process (check_here), MNIST loaded once; a few run as the command
+itself too, which must print exactly what the run in this process printed.
 
 Each file says what it expects in its header comment, one run after another:
 `# with: OPTIONS` (the checker's options for the next run), `# expect: pass | fail N | exit 2`,
@@ -7,6 +9,7 @@ and `# shows: TEXT`, a text that run must print. A notebook says it in its first
 these lines are read from its raw JSON strings, so that a notebook that is not valid JSON says it too.
 """
 
+import io
 import json
 import os
 import re
@@ -14,9 +17,10 @@ import shlex
 import signal
 import subprocess
 import sys
+import traceback
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +28,8 @@ import pandas as pd
 import pytest
 
 from benchmarks import env
+from benchmarks.findings import Finding
+from benchmarks.learner import check
 from benchmarks.learner.bounded import Bounded, LearnerCodeError
 from benchmarks.learner.loading import pylab_imports, python2_fixes
 from benchmarks.learner.roles import CLI, HYDRA, ranked
@@ -113,12 +119,85 @@ def test_the_folder_holds_every_style_the_issue_lists():
         assert style in names
 
 
-def check(path: Path, run: Run) -> subprocess.CompletedProcess | None:
-    """The checker run on the file from its own folder, as its author runs it; None past BOUND."""
-    options = run.options if "--timeout" in run.options else (*run.options, "--timeout", str(TIMEOUT))
+@dataclass(frozen=True)
+class Done:
+    """What one run of the checker said: its exit status, its two streams, and the code of each finding
+    it made, in order."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    codes: tuple[str, ...] = ()
+
+
+def options_of(run: Run) -> tuple[str, ...]:
+    return run.options if "--timeout" in run.options else (*run.options, "--timeout", str(TIMEOUT))
+
+
+def check_here(path: Path, options, data, made=Finding.__init__) -> Done:
+    """The checker's command on the file, run in this process as its author runs it: from the file's
+    folder, its output and exit status as the command gives them, with `data` for the MNIST it loads
+    (loaded once per test session). `made` makes each finding (a test may reword them). Whatever the
+    file's loading adds to sys.path and sys.modules is taken away after, so that runs do not meet.
+    A file whose code catches the alarm that stops it ends the checker's process (bounded.py): test
+    such a file with check_command."""
+    codes, path_before, modules_before = [], list(sys.path), set(sys.modules)
+
+    def recorded(self, code, *args, **kwargs):
+        made(self, code, *args, **kwargs)
+        codes.append(code)
+
+    out, err, folder = io.StringIO(), io.StringIO(), path.parent
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        patch.chdir(folder)
+        patch.setattr(check, "load_mnist", lambda: data)
+        patch.setattr(Finding, "__init__", recorded)
+        try:
+            returncode = check.main([str(path), "--quick", *options])
+        except SystemExit as e:  # argparse's: a usage line and status 2
+            returncode = e.code if isinstance(e.code, int) else 1
+        except Exception:  # noqa: BLE001 - as the command would show it: a traceback, status 1
+            traceback.print_exc(file=err)
+            returncode = 1
+        finally:
+            sys.path[:] = path_before
+            for name in set(sys.modules) - modules_before:
+                if is_learners(sys.modules.get(name.split(".")[0], sys.modules[name])):  # by its package
+                    del sys.modules[name]
+    return Done(returncode, out.getvalue(), err.getvalue(), tuple(codes))
+
+
+NOT_LEARNERS = (Path(sys.prefix), Path(sys.base_prefix), ROOT / "benchmarks", ROOT / "impls")
+
+
+def is_learners(module) -> bool:
+    """Whether a module is the learner's code (a helper beside the file, or its package), not a library's
+    or the project's, which stay imported as a command's would be for the rest of its run."""
+    files = [module.__file__] if getattr(module, "__file__", None) else list(getattr(module, "__path__", []))
+    return bool(files) and not any(
+        Path(f).resolve().is_relative_to(p.resolve()) for f in files for p in NOT_LEARNERS
+    )
+
+
+@pytest.fixture(scope="module")
+def checked_as_is(mnist):
+    """Each case's run in this process, made once and shared by the tests that read it."""
+    runs = {}
+
+    def checked(path: Path, run: Run) -> Done:
+        if (path, run) not in runs:
+            runs[path, run] = check_here(path, options_of(run), mnist)
+        return runs[path, run]
+
+    return checked
+
+
+def check_command(path: Path, run: Run) -> subprocess.CompletedProcess | None:
+    """The checker run as a command on the file from its own folder, as its author runs it; None past
+    BOUND."""
     try:
         return subprocess.run(
-            [sys.executable, "-m", "benchmarks.learner.check", str(path), "--quick", *options],
+            [sys.executable, "-m", "benchmarks.learner.check", str(path), "--quick", *options_of(run)],
             cwd=path.parent,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             capture_output=True,
@@ -129,18 +208,7 @@ def check(path: Path, run: Run) -> subprocess.CompletedProcess | None:
         return None
 
 
-@cache
-def all_checked() -> dict:
-    """Every case's run, started together, PARALLEL at a time, on the first case's test."""
-    pool = ThreadPoolExecutor(PARALLEL)
-    return {(case.values[0], case.values[1]): pool.submit(check, *case.values) for case in CASES}
-
-
-@pytest.mark.mnist
-@pytest.mark.parametrize(("path", "run"), CASES)
-def test_every_learner_file_gets_a_verdict_or_one_line_saying_what_to_do(path, run):
-    done = all_checked()[path, run].result()
-    assert done is not None, f"the checker ran past {BOUND} s"
+def assert_as_expected(done, run: Run):
     output = done.stdout + done.stderr
     assert "Traceback" not in output, output
     assert done.returncode == EXIT[run.expect.split()[0]], output
@@ -153,6 +221,42 @@ def test_every_learner_file_gets_a_verdict_or_one_line_saying_what_to_do(path, r
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), output
     for text in run.shows:
         assert text in output, output
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize(("path", "run"), CASES)
+def test_every_learner_file_gets_a_verdict_or_one_line_saying_what_to_do(path, run, checked_as_is):
+    assert_as_expected(checked_as_is(path, run), run)
+
+
+# The command itself, a process of its own, as a user starts it: a pass, a failure, a refusal and a
+# call stopped by its time limit, each told as the header says and never with a traceback.
+COMMAND_CASES = [
+    case
+    for case in CASES
+    if case.id
+    in (
+        "activation_mode.py:as is",
+        "doubled_cost.py:as is",
+        "endless_loop.py:--timeout 2",
+        "python2_kernel.ipynb:as is",
+    )
+]
+
+
+@pytest.mark.mnist
+def test_the_command_says_what_the_run_in_this_process_says(checked_as_is):
+    assert [case.values[1].expect.split()[0] for case in COMMAND_CASES] == ["exit", "fail", "exit", "pass"]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        commands = list(pool.map(lambda case: check_command(*case.values), COMMAND_CASES))
+    for case, done in zip(COMMAND_CASES, commands):
+        path, run = case.values
+        assert done is not None, f"the checker ran past {BOUND} s"
+        assert_as_expected(done, run)
+        here = checked_as_is(path, run)
+        assert (done.returncode, done.stdout, done.stderr) == (here.returncode, here.stdout, here.stderr), (
+            case.id
+        )
 
 
 def test_python2_statements_are_written_as_2to3_writes_them():

@@ -3,10 +3,6 @@ own code branches on, and never their words; and the shape of the package itself
 
 import ast
 import importlib.util
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -21,7 +17,7 @@ from benchmarks.learner.loading import load_definitions
 from benchmarks.places import Place, SourceMap
 from benchmarks.sources import CellsRead, Source, parsed
 from tests.conftest import ROOT
-from tests.test_learners import CASES, EXIT
+from tests.test_learners import CASES, EXIT, check_here
 
 PACKAGE = ROOT / "benchmarks" / "learner"
 # the package's modules, and those of the core it reads files and says findings with
@@ -492,28 +488,18 @@ def test_every_rule_has_a_code_of_its_own():
 
 # Every message reworded: the same verdicts and the same codes
 
-RUN_REWORDED = """
-import sys
-from benchmarks import findings
-from benchmarks.learner.check import main
 
-mode, record, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
-made = findings.Finding.__init__
+def with_codes_for_words(made):
+    """Finding.__init__ with each finding's words replaced by its code."""
 
-
-def reworded(self, code, words, *args, **kwargs):
-    if mode == "reworded":
-        words = f"<{code}>"
+    def making(self, code, words, *args, **kwargs):
         if kwargs.get("short") is not None:
             kwargs["short"] = f"<{code} found>"
-    made(self, code, words, *args, **kwargs)
-    with open(record, "a") as codes:
-        codes.write(code + "\\n")
+        made(self, code, f"<{code}>", *args, **kwargs)
+
+    return making
 
 
-findings.Finding.__init__ = reworded
-sys.exit(main(argv))
-"""
 REWORDED_FILES = (
     "doubled_cost.py",
     "cross_entropy_delta.py",
@@ -531,54 +517,31 @@ REWORDED_FILES = (
 REWORDED = [case for case in CASES if case.values[0].name in REWORDED_FILES]
 
 
-def run_checker(path: Path, options, mode: str, tmp_path: Path) -> tuple[int, list[str], list[str], str]:
-    record = tmp_path / f"{mode}.codes"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            RUN_REWORDED,
-            mode,
-            str(record),
-            str(path),
-            "--quick",
-            "--timeout",
-            "30",
-            *options,
-        ],
-        cwd=path.parent,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def run_checker(path: Path, options, mode: str, data) -> tuple[int, list[str], list[str], str]:
+    made = with_codes_for_words(Finding.__init__) if mode == "reworded" else Finding.__init__
+    done = check_here(path, ["--timeout", "30", *options], data, made)
     verdicts = [line[:7] for line in done.stdout.splitlines() if line[:4] in ("PASS", "FAIL", "SKIP")]
-    codes = record.read_text().split() if record.exists() else []
-    return done.returncode, verdicts, codes, done.stdout + done.stderr
+    return done.returncode, verdicts, list(done.codes), done.stdout + done.stderr
 
 
 @pytest.mark.mnist
-def test_every_message_reworded_leaves_the_same_verdicts_and_codes(tmp_path):
+def test_every_message_reworded_leaves_the_same_verdicts_and_codes(mnist):
     """Each REWORDED case run as it is and with every finding's words replaced by its code."""
     assert len({case.values[0].name for case in REWORDED}) == len(REWORDED_FILES)
 
-    def both(index_case):
-        index, case = index_case
+    def both(case):
         path, run = case.values
-        folder = tmp_path / str(index)
-        folder.mkdir()
-        return case.id, [run_checker(path, run.options, mode, folder) for mode in ("as-is", "reworded")]
+        return case.id, [run_checker(path, run.options, mode, mnist) for mode in ("as-is", "reworded")]
 
     seen = set()
-    with ThreadPoolExecutor(3) as pool:
-        for case_id, (as_is, reworded) in pool.map(both, enumerate(REWORDED)):
-            assert reworded[:3] == as_is[:3], (case_id, as_is[3], reworded[3])
-            assert as_is[0] == EXIT[next(c for c in REWORDED if c.id == case_id).values[1].expect.split()[0]]
-            assert all(f"<{code}>" not in as_is[3] for code in as_is[2]), case_id
-            assert all(f"<{code}>" in reworded[3] for code in as_is[2] if code in ("notebook", "python2")), (
-                case_id
-            )
-            seen |= set(as_is[2])
+    for case_id, (as_is, reworded) in map(both, REWORDED):
+        assert reworded[:3] == as_is[:3], (case_id, as_is[3], reworded[3])
+        assert as_is[0] == EXIT[next(c for c in REWORDED if c.id == case_id).values[1].expect.split()[0]]
+        assert all(f"<{code}>" not in as_is[3] for code in as_is[2]), case_id
+        assert all(f"<{code}>" in reworded[3] for code in as_is[2] if code in ("notebook", "python2")), (
+            case_id
+        )
+        seen |= set(as_is[2])
     assert len(seen) >= 15, seen  # the subset shows conventions of every kind
 
 

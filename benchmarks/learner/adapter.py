@@ -655,11 +655,19 @@ class YourNetwork:
         self.put("biases", [parameters.like(b, own_b) for b in biases])
 
     def columns(self, x):
-        return [self.layout.like(row.reshape(-1, 1)) for row in np.asarray(x, dtype=self.dtype)]
+        rows = np.asarray(x, dtype=self.dtype)
+        return self.each_column(rows.reshape(len(rows), rows[0].size if len(rows) else 0, 1))
 
     def targets(self, labels):
-        eye = np.eye(self.n_out, dtype=self.dtype)
-        return [self.layout.like(eye[:, [label]]) for label in labels]
+        return self.each_column(
+            np.eye(self.n_out, dtype=self.dtype)[np.asarray(labels, dtype=int)][:, :, None]
+        )
+
+    def each_column(self, stacked: np.ndarray) -> list:
+        """The (n, k, 1) array's n columns, each (k, 1) and of the kind of array the learner keeps."""
+        if parameters.is_torch(self.layout.example):
+            return [self.layout.like(column) for column in stacked]
+        return list(stacked)
 
     def place(self, x, y):
         return self.columns(x), list(y)
