@@ -72,7 +72,7 @@ def test_each_peer_is_timed_with_its_librarys_version_and_one_whose_library_is_m
     monkeypatch,
 ):
     monkeypatch.setattr(check, "PEERS", {"numpy": "numpy", "torch": "a_library_not_installed_here"})
-    yours = SimpleNamespace(module=SimpleNamespace(__file__="network.py"))
+    yours = SimpleNamespace(found=SimpleNamespace(module=SimpleNamespace(__file__="network.py")))
     table, missing = check.timing_table(yours, 1.0, check.load_mnist())
     assert list(table.backend) == ["yours (network.py)", f"numpy (numpy {np.__version__})"]
     assert missing == [

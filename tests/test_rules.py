@@ -295,7 +295,7 @@ def test_examples_are_given_as_rows_to_a_network_that_keeps_its_weights_n_in_by_
     x, y = layout.pair("update_mini_batch", np.zeros((784, 1)), np.eye(10)[:, [3]])
     assert x.shape == (1, 784) and y.shape == (1, 10) and layout.pair("feedforward", x, None)[1] is None
     net = adapter.YourNetwork.built_for_checks(10, path=written(tmp_path, ROWS))
-    assert [note.code for note in net.notes] == ["row-examples"]
+    assert [note.code for note in net.found.notes] == ["row-examples"]
     assert net.forward([np.zeros((784, 1))])[0].shape == (1, 10)
     net.update(net.train_pairs, 1.0)  # its assert: rows
 

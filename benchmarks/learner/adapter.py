@@ -181,9 +181,39 @@ class OwnCost:
         return f"{self.words}, from your {self.owner}"
 
 
+@dataclass
+class Found:
+    """What the stages found in the learner's file, filled in as they run: what the checks read."""
+
+    file: str = ""
+    module: object = None
+    cls: type | None = None
+    notes: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    names: dict = field(default_factory=dict)  # role -> the method that plays it, or None
+    update_left_out: str | None = None  # why the update is not checked, where it is not
+    backprop_left_out: str | None = None
+    plans: dict = field(default_factory=dict)  # role -> how its method is called
+    constructor: object = None
+    n_out: int = 0
+    n_layers: int = 0
+    lmbda: float = 0.0
+    n_train: int = 0
+    own_cost: OwnCost | None = None
+
+    @property
+    def cost_name(self) -> str:
+        return self.own_cost.name if self.own_cost else "quadratic, ½‖a − y‖² as in the book"
+
+    @property
+    def cost_setting(self) -> str | None:
+        return self.own_cost.setting if self.own_cost else "quadratic"
+
+
 class YourNetwork:
     """The harness's interface over a learner's Network, which keeps its own arrays and code. Built by
-    STAGES, in order, each filling in what the next and the checks read."""
+    STAGES, in order, each filling in `found` (what the next and the checks read) and the machinery
+    that calls the learner's code."""
 
     devices = ("cpu",)
     framework = "numpy"
@@ -212,6 +242,7 @@ class YourNetwork:
             params, train_x, train_y, dtype, path, class_name, init, method, arg, timeout, param, spelling,
             cost, lmbda, without_update,
         )  # fmt: skip
+        self.found = Found()
         for stage in STAGES:
             stage(self, request)
 
@@ -221,13 +252,13 @@ class YourNetwork:
         timeout = DEFAULT_TIMEOUT if request.timeout is None else request.timeout
         self.spelling = request.spelling
         self.loaded = load_definitions(request.path, timeout, self.spelling.timeout)
-        self.cls = find_class(self.loaded, request.class_name)  # its note among the file's
-        self.module, self.skipped, self.notes = (
+        self.found.cls = find_class(self.loaded, request.class_name)  # its note among the file's
+        self.found.module, self.found.skipped, self.found.notes = (
             self.loaded.module,
             self.loaded.skipped,
             list(self.loaded.notes),
         )
-        self.file, self.source_map = self.loaded.path.name, self.loaded.source_map
+        self.found.file, self.source_map = self.loaded.path.name, self.loaded.source_map
         self.bounded = Bounded(
             self.loaded.path.parent,
             timeout,
@@ -235,16 +266,19 @@ class YourNetwork:
             self.spelling.timeout,
             self.source_map,
         )
-        if adopted := adopt_top_level_methods(self.cls, self.loaded):
-            self.notes.append(adopted)
+        if adopted := adopt_top_level_methods(self.found.cls, self.loaded):
+            self.found.notes.append(adopted)
 
     def find_roles(self, request: Request):
         """Which method plays each role; a class without an update is checked on its backprop alone."""
-        self.names = find_methods(
-            self.cls, self.loaded, parsed_options(request.method, "method", self.spelling), self.spelling
+        self.found.names = find_methods(
+            self.found.cls,
+            self.loaded,
+            parsed_options(request.method, "method", self.spelling),
+            self.spelling,
         )
-        self.update_left_out, self.backprop_left_out = None, None
-        if not self.names["update_mini_batch"]:
+        self.found.update_left_out, self.found.backprop_left_out = None, None
+        if not self.found.names["update_mini_batch"]:
             self.leave_out_update(request.without_update)
 
     def plan_calls(self, request: Request):
@@ -252,20 +286,22 @@ class YourNetwork:
         are refused."""
         arguments = self.evaluated(parsed_options(request.arg, "arg", self.spelling), "arg")
         filled = {"lmbda": float(request.lmbda), "n": len(request.train_y)}
-        self.plans = {}
-        for role, name in self.names.items():
+        self.found.plans = {}
+        for role, name in self.found.names.items():
             if not name:
                 continue
             try:
-                self.plans[role] = plan_call(
-                    self.cls, self.loaded, role, name, arguments, filled, self.spelling
+                self.found.plans[role] = plan_call(
+                    self.found.cls, self.loaded, role, name, arguments, filled, self.spelling
                 )
             except LearnerFileError as e:
                 if role != "backprop" or e.code != "fewer-arguments":
                     raise
                 self.leave_out_backprop(e.finding.found)
-        if unused := [name for name in arguments if not any(name in p.filled for p in self.plans.values())]:
-            methods = ", ".join(p.name for p in self.plans.values())
+        if unused := [
+            name for name in arguments if not any(name in p.filled for p in self.found.plans.values())
+        ]:
+            methods = ", ".join(p.name for p in self.found.plans.values())
             option = self.spelling.option("arg", [(name, str(arguments[name])) for name in unused])
             raise LearnerFileError(
                 Finding(
@@ -275,21 +311,21 @@ class YourNetwork:
                 )
             )
         given = parsed_options(request.init, "init", self.spelling)
-        self.constructor = plan_constructor(self.cls, self.loaded, given, self.spelling)
-        self.notes += self.constructor.notes
+        self.found.constructor = plan_constructor(self.found.cls, self.loaded, given, self.spelling)
+        self.found.notes += self.found.constructor.notes
 
     def build(self, request: Request):
         """The learner's network, built at the harness's layer sizes."""
         params = request.params
         sizes = [params[0].shape[1]] + [w.shape[0] for w in params[0::2]]
-        self.n_out, self.n_layers = sizes[-1], len(sizes) - 1
-        keywords = self.evaluated(self.constructor.keywords, "init")
+        self.found.n_out, self.found.n_layers = sizes[-1], len(sizes) - 1
+        keywords = self.evaluated(self.found.constructor.keywords, "init")
         self.net = self.bounded.call(
-            f"{self.cls.__name__}'s constructor",
-            self.cls,
-            *self.constructor.arguments(sizes),
-            at=line_of(self.cls, "__init__"),
-            **keywords | self.constructor.keyword_sizes(sizes),
+            f"{self.found.cls.__name__}'s constructor",
+            self.found.cls,
+            *self.found.constructor.arguments(sizes),
+            at=line_of(self.found.cls, "__init__"),
+            **keywords | self.found.constructor.keyword_sizes(sizes),
         )
 
     def find_parameters(self, request: Request):
@@ -297,10 +333,10 @@ class YourNetwork:
         self.find_parameter_lists(request.params, parsed_options(request.param, "param", self.spelling))
         self.find_kept_eta()
         self.set_parameters(request.params)
-        update = self.plans.get("update_mini_batch")
-        self.lmbda = (update.lmbda if update else None) or 0.0
-        self.n_train = len(request.train_y)
-        self.own_cost = self.find_cost()
+        update = self.found.plans.get("update_mini_batch")
+        self.found.lmbda = (update.lmbda if update else None) or 0.0
+        self.found.n_train = len(request.train_y)
+        self.found.own_cost = self.find_cost()
 
     def read_examples(self, request: Request):
         """The training examples as the book's (column, one-hot column) pairs, then as the update takes
@@ -316,15 +352,15 @@ class YourNetwork:
         run's `cost` that is not the file's."""
         x, y = self.train_pairs[0]
         self.probe_feedforward(x)
-        if self.names["backprop"]:
+        if self.found.names["backprop"]:
             try:
                 with np.errstate(all="ignore"):  # a backprop called with what it does not expect
                     self.tried("backprop", lambda: self.backprop_step(x, y))
             except LearnerCodeError as e:
-                if e.code != "not-gradients" and self.plans["backprop"].as_book:
+                if e.code != "not-gradients" and self.found.plans["backprop"].as_book:
                     raise
                 self.leave_out_backprop(e.finding.found)  # (activations, deltas) for its update to combine
-        if self.names["update_mini_batch"]:
+        if self.found.names["update_mini_batch"]:
             self.probe_update(x, y)
         if mismatch := self.cost_mismatch(cost):
             raise LearnerFileError(mismatch)
@@ -346,9 +382,9 @@ class YourNetwork:
                 self.forward([x])
             except LearnerCodeError:
                 continue
-            words = form.words(self.shapes[0][1], self.n_out)
-            words = f"{self.cls.__name__} takes {words} (with the book's, {error})"
-            self.notes.append(
+            words = form.words(self.shapes[0][1], self.found.n_out)
+            words = f"{self.found.cls.__name__} takes {words} (with the book's, {error})"
+            self.found.notes.append(
                 Finding(form.code, f"{words}: given so to every method", self.at("feedforward"))
             )
             return
@@ -357,9 +393,9 @@ class YourNetwork:
         raise LearnerFileError(
             Finding(
                 "weights-for-rows",
-                f"{at}: {self.cls.__name__} keeps its weights as (n_in, n_out), {shape}, and "
-                f"{self.names['feedforward']} fails on an input column of shape {x.shape} ({error}) and on "
-                "a row; the tool needs each example a column, or a row for such weights",
+                f"{at}: {self.found.cls.__name__} keeps its weights as (n_in, n_out), {shape}, and "
+                f"{self.found.names['feedforward']} fails on an input column of shape {x.shape} ({error}) "
+                "and on a row; the tool needs each example a column, or a row for such weights",
                 at,
             )
         ) from None
@@ -380,11 +416,12 @@ class YourNetwork:
                     result = attempt()
                 except LearnerCodeError:
                     continue
-                words = form.words(self.shapes[0][1], self.n_out)
-                self.notes.append(
+                words = form.words(self.shapes[0][1], self.found.n_out)
+                self.found.notes.append(
                     Finding(
                         form.code,
-                        f"{self.names[role]} takes {words} (with the book's, {e.finding.found}): given so",
+                        f"{self.found.names[role]} takes {words} "
+                        f"(with the book's, {e.finding.found}): given so",
                         e.finding.place,
                     )
                 )
@@ -421,20 +458,20 @@ class YourNetwork:
     def leave_out_update(self, allowed: bool):
         """A class with a backprop but no update_mini_batch (it updates inline, in its SGD loop): the
         checker runs check 1 alone, with a note; a run, which trains through it, is refused."""
-        methods = ", ".join(methods_of(self.cls)) or "none"
-        missing = f"class {self.cls.__name__} has no update_mini_batch method that the tool recognises"
+        methods = ", ".join(methods_of(self.found.cls)) or "none"
+        missing = f"class {self.found.cls.__name__} has no update_mini_batch method that the tool recognises"
         option = self.spelling.option("method", [("update_mini_batch", "NAME")])
         at = self.at()
         if not allowed:
             raise LearnerFileError(
                 Finding("no-update", f"{at}: {missing} (its methods: {methods}); name it: {option}", at)
             )
-        self.update_left_out = f"{missing} (its methods: {methods})"
-        self.notes.append(
+        self.found.update_left_out = f"{missing} (its methods: {methods})"
+        self.found.notes.append(
             Finding(
                 "update-left-out",
-                f"{self.update_left_out}: the checks that call it (2 to 5) are left out, and check 1 runs on "
-                f"{self.names['backprop']} alone; if one is the update, name it: {option}",
+                f"{self.found.update_left_out}: the checks that call it (2 to 5) are left out, and check 1 "
+                f"runs on {self.found.names['backprop']} alone; if one is the update, name it: {option}",
                 at,
             )
         )
@@ -442,35 +479,36 @@ class YourNetwork:
     def leave_out_backprop(self, why: str):
         """A backprop that cannot be called as the book's backprop(x, y) is not used: each check that
         needs gradients makes them from one-example updates instead, and a note says why."""
-        name = self.names["backprop"]
+        name = self.found.names["backprop"]
         at = self.at("backprop")
-        self.names["backprop"] = None
-        self.plans.pop("backprop", None)
-        self.backprop_left_out = f"{name} is not the book's backprop(x, y) ({why})"
-        if self.update_left_out:
+        self.found.names["backprop"] = None
+        self.found.plans.pop("backprop", None)
+        self.found.backprop_left_out = f"{name} is not the book's backprop(x, y) ({why})"
+        if self.found.update_left_out:
             raise LearnerFileError(
                 Finding(
                     "neither-update-nor-backprop",
-                    f"{self.at()}: {self.update_left_out}, and {self.backprop_left_out}; the tool needs one "
-                    f"of them: {self.spelling.option('method', [('update_mini_batch', 'NAME')])}",
+                    f"{self.at()}: {self.found.update_left_out}, and {self.found.backprop_left_out}; "
+                    "the tool needs one of them: "
+                    f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}",
                     self.at(),
                 )
             )
-        self.notes.append(
+        self.found.notes.append(
             Finding(
                 "backprop-left-out",
-                f"{self.backprop_left_out}: left out; the gradients come from one-example updates of "
-                f"{self.names['update_mini_batch']} instead (--method backprop=NAME names another)",
+                f"{self.found.backprop_left_out}: left out; the gradients come from one-example updates of "
+                f"{self.found.names['update_mini_batch']} instead (--method backprop=NAME names another)",
                 at,
             )
         )
 
     def cost_mismatch(self, cost: str | None) -> Finding | None:
-        if cost and self.cost_setting and cost != self.cost_setting:
+        if cost and self.found.cost_setting and cost != self.found.cost_setting:
             return Finding(
                 "cost-mismatch",
-                f"cost={cost}, but {self.file} computes the {self.cost_name}; set cost={self.cost_setting}, "
-                "so that the results name the cost your file computes",
+                f"cost={cost}, but {self.found.file} computes the {self.found.cost_name}; "
+                f"set cost={self.found.cost_setting}, so that the results name the cost your file computes",
             )
         return None
 
@@ -498,10 +536,11 @@ class YourNetwork:
             return None
         options = dict(options)
         net = YourNetwork.built_for_checks(options.pop("timeout", None), **options)
-        if settings.get("lmbda") and net.plans["update_mini_batch"].lmbda is None:
+        found = net.found
+        if settings.get("lmbda") and found.plans["update_mini_batch"].lmbda is None:
             return (
-                f"lmbda={settings['lmbda']:g}, but {net.file}'s {net.names['update_mini_batch']} takes no "
-                "L2 parameter; leave lmbda at 0 for a chapter-1 file"
+                f"lmbda={settings['lmbda']:g}, but {found.file}'s {found.names['update_mini_batch']} "
+                "takes no L2 parameter; leave lmbda at 0 for a chapter-1 file"
             )
         mismatch = net.cost_mismatch(cost)
         return mismatch and mismatch.words
@@ -525,7 +564,7 @@ class YourNetwork:
 
     def evaluated(self, values: dict, option: str) -> dict:
         """Each string a Python expression evaluated in the file's namespace; other values as given."""
-        namespace = vars(self.module)
+        namespace = vars(self.found.module)
         return {
             name: self.bounded.call(f"{option} {name}={value}", eval, value, namespace)
             if isinstance(value, str)
@@ -534,21 +573,23 @@ class YourNetwork:
         }
 
     def source_files(self) -> list[Path]:
-        return learner_source_files(self.module)
+        return learner_source_files(self.found.module)
 
     def call(self, role, *values):
-        plan = self.plans[role]
+        plan = self.found.plans[role]
         if plan.kept_eta:
             setattr(self.net, plan.kept_eta, values[1])
         method = getattr(self.net, plan.name)
-        return self.bounded.call(plan.name, method, *plan.arguments(*values), at=line_of(self.cls, plan.name))
+        return self.bounded.call(
+            plan.name, method, *plan.arguments(*values), at=line_of(self.found.cls, plan.name)
+        )
 
     def at(self, role: str | None = None) -> Place:
         """Where the role's method (or, without a role, the class) is defined."""
-        return self.at_method(self.names[role] if role else None)
+        return self.at_method(self.found.names[role] if role else None)
 
     def at_method(self, method: str | None) -> Place:
-        return self.source_map.at(line_of(self.cls, method))
+        return self.source_map.at(line_of(self.found.cls, method))
 
     def find_parameter_lists(self, params, pointed: dict[str, str]):
         """Where the net keeps one array per layer shaped like the weights and like the biases
@@ -567,7 +608,7 @@ class YourNetwork:
             raise LearnerFileError(
                 Finding(
                     "no-parameters",
-                    f"{at}: {self.cls.__name__} keeps no {what} shaped {expected} "
+                    f"{at}: {self.found.cls.__name__} keeps no {what} shaped {expected} "
                     f"{looked} (its attributes: {listed}) after it is built, nor in lists, tuples, dicts or "
                     f"objects inside them; the tool needs one array per layer, found by its shape; if they "
                     f"are there, name the attribute: {self.spelling.option('param', [(what, 'NAME')])}",
@@ -599,7 +640,7 @@ class YourNetwork:
                 raise LearnerCodeError(
                     Finding(
                         "wrong-layers",
-                        f"{at}: {self.cls.__name__}({built_sizes}) builds "
+                        f"{at}: {self.found.cls.__name__}({built_sizes}) builds "
                         f"{len(shapes)} {what[:-1] if what == 'weights' else 'bias'} array"
                         f"{'s' if len(shapes) != 1 else ''} for its {len(expected)} layers: "
                         f"self.{name} holds {', '.join(map(str, shapes))}, where the book's holds one per "
@@ -612,7 +653,7 @@ class YourNetwork:
     def find_kept_eta(self):
         """For an update_mini_batch(mini_batch) without eta: the attribute the constructor keeps it in
         (self.eta, self.learning_rate, ...), which each call sets; one line where there is none."""
-        plan = self.plans.get("update_mini_batch")
+        plan = self.found.plans.get("update_mini_batch")
         if plan is None or plan.kept_eta is None:
             return
         kept = [
@@ -626,8 +667,8 @@ class YourNetwork:
                 Finding(
                     "no-kept-eta",
                     f"{at}: {plan.name}(mini_batch) takes no eta, and "
-                    f"{self.cls.__name__} keeps none that the tool recognises (self.eta, self.learning_rate, "
-                    f"...); name the method that takes one: "
+                    f"{self.found.cls.__name__} keeps none that the tool recognises "
+                    f"(self.eta, self.learning_rate, ...); name the method that takes one: "
                     f"{self.spelling.option('method', [('update_mini_batch', 'NAME')])}",
                     at,
                 )
@@ -660,7 +701,7 @@ class YourNetwork:
 
     def targets(self, labels):
         return self.each_column(
-            np.eye(self.n_out, dtype=self.dtype)[np.asarray(labels, dtype=int)][:, :, None]
+            np.eye(self.found.n_out, dtype=self.dtype)[np.asarray(labels, dtype=int)][:, :, None]
         )
 
     def each_column(self, stacked: np.ndarray) -> list:
@@ -675,12 +716,12 @@ class YourNetwork:
     @contextmanager
     def regularised(self, lmbda: float):
         """update_mini_batch called with this value for its L2 parameter, inside the block."""
-        plan, kept = self.plans["update_mini_batch"], self.lmbda
-        self.plans["update_mini_batch"], self.lmbda = plan.with_lmbda(lmbda), float(lmbda)
+        plan, kept = self.found.plans["update_mini_batch"], self.found.lmbda
+        self.found.plans["update_mini_batch"], self.found.lmbda = plan.with_lmbda(lmbda), float(lmbda)
         try:
             yield
         finally:
-            self.plans["update_mini_batch"], self.lmbda = plan, kept
+            self.found.plans["update_mini_batch"], self.found.lmbda = plan, kept
 
     def train_epoch(self, order, batch_size, eta):
         with np.errstate(over="ignore"):  # exp(-z) -> inf gives sigmoid 0, as it should
@@ -691,20 +732,20 @@ class YourNetwork:
         """The output activations in what feedforward returned: an array, or the last of its activations."""
         if isinstance(result, list | tuple) and result:
             layers = result[0] if isinstance(result[0], list | tuple) else result
-            outputs = [r for r in layers if parameters.size_of(r) == self.n_out]
+            outputs = [r for r in layers if parameters.size_of(r) == self.found.n_out]
             result = outputs[-1] if outputs else result
         if (
             result is None
-            or parameters.size_of(result) != self.n_out
+            or parameters.size_of(result) != self.found.n_out
             or not np.issubdtype(parameters.as_numpy(result).dtype, np.number)
         ):
-            found = f"{self.names['feedforward']} returned {described(result)}"
+            found = f"{self.found.names['feedforward']} returned {described(result)}"
             at = self.at("feedforward")
             raise LearnerCodeError(
                 Finding(
                     "feedforward-returned",
                     f"{at}: {found}; it must return the output activations, an array of shape "
-                    f"({self.n_out}, 1)",
+                    f"({self.found.n_out}, 1)",
                     at,
                 )
             )
@@ -739,7 +780,7 @@ class YourNetwork:
     def nablas(self, result) -> tuple[list, list]:
         """(nabla_w, nabla_b) in what backprop returned, taken in either order by their shapes; one line
         where it returned something else."""
-        name, shape = self.names["backprop"], "(nabla_b, nabla_w), two lists with one array per layer"
+        name, shape = self.found.names["backprop"], "(nabla_b, nabla_w), two lists with one array per layer"
         if not (
             isinstance(result, list | tuple)
             and len(result) == 2
@@ -752,7 +793,7 @@ class YourNetwork:
             nabla_b, nabla_w = nabla_w, nabla_b
             if not self.swapped:
                 words = f"{name} returns (nabla_w, nabla_b): taken in that order, by their shapes"
-                self.notes.append(Finding("nablas-swapped", words, self.at("backprop")))
+                self.found.notes.append(Finding("nablas-swapped", words, self.at("backprop")))
                 self.swapped = True
         if not any(np.shape(a) in weights for a in [*nabla_b, *nabla_w]):
             found = (
@@ -770,8 +811,10 @@ class YourNetwork:
                 found = f"{name}'s nabla_b[{index}] has shape {np.shape(got)} where the biases have "
                 found += f"{np.shape(bias)}"
                 raise self.not_returned("nabla-b-shape", found, "one array shaped like each layer's biases")
-        if len(nabla_w) != self.n_layers or len(nabla_b) != self.n_layers:
-            found = f"{name} returned {len(nabla_b)} and {len(nabla_w)} arrays for {self.n_layers} layers"
+        if len(nabla_w) != self.found.n_layers or len(nabla_b) != self.found.n_layers:
+            found = (
+                f"{name} returned {len(nabla_b)} and {len(nabla_w)} arrays for {self.found.n_layers} layers"
+            )
             raise self.not_returned("nabla-count", found, shape)
         return nabla_w, nabla_b
 
@@ -780,7 +823,7 @@ class YourNetwork:
         else from one-example updates, each undone (p0 - p1 = eta * gradient, eta = 1)."""
         grads = [np.zeros_like(p) for p in self.parameters()]
         for xi, yi in zip(x, self.targets(y)):
-            if self.names["backprop"]:
+            if self.found.names["backprop"]:
                 step = self.backprop_step(xi, yi)
             else:
                 before = self.parameters()
@@ -808,20 +851,12 @@ class YourNetwork:
             return OwnCost(kept, kept.__name__, *cost_words(kept.__name__))
         return None
 
-    @property
-    def cost_name(self) -> str:
-        return self.own_cost.name if self.own_cost else "quadratic, ½‖a − y‖² as in the book"
-
-    @property
-    def cost_setting(self) -> str | None:
-        return self.own_cost.setting if self.own_cost else "quadratic"
-
     def cost(self, x, y):
         """The mean cost over the examples: the file's own (self.cost.fn) where it has one, else quadratic."""
         total = 0.0
         for out, target in zip(self.forward(x), self.targets(y)):
             a = np.asarray(out, dtype=np.float64).reshape(target.shape)
-            if self.own_cost:
+            if self.found.own_cost:
                 total += self.own_example_cost(a, parameters.as_numpy(target).astype(np.float64))
             else:
                 diff = np.ravel(a) - parameters.as_numpy(target).ravel()
@@ -831,7 +866,7 @@ class YourNetwork:
     def own_example_cost(self, a: np.ndarray, y: np.ndarray) -> float:
         """The file's own cost (self.cost.fn) of one output column a and one-hot column y."""
         value = self.bounded.call(
-            self.own_cost.owner, self.own_cost.function, self.layout.like(a), self.layout.like(y)
+            self.found.own_cost.owner, self.found.own_cost.function, self.layout.like(a), self.layout.like(y)
         )
         return float(np.sum(parameters.as_numpy(value)))
 
@@ -852,7 +887,7 @@ class YourNetwork:
                 raise LearnerCodeError(
                     Finding(
                         "shape-changed",
-                        f"{at}: after {self.names['update_mini_batch']}, "
+                        f"{at}: after {self.found.names['update_mini_batch']}, "
                         f"{parameters.shown(self.places[changed[0]].paths[index])} has shape {changed[1]} "
                         f"where it had {changed[2]}; an update must keep each array's shape (look for a sum "
                         "that broadcasts)",

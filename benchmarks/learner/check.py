@@ -167,14 +167,14 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
     analytic = net.gradients(x, y)
     worst, wrong = compared_to_differences(net, x, y, analytic)
     how = (
-        f"`{net.names['backprop']}`"
-        if net.names["backprop"]
+        f"`{net.found.names['backprop']}`"
+        if net.found.names["backprop"]
         else "the one-example update (backprop left out, see the note)"
-        if net.backprop_left_out
+        if net.found.backprop_left_out
         else "the one-example update (no backprop method)"
     )
     setting = f"float64, {GRADIENT_EXAMPLES} MNIST examples, {ENTRIES_PER_ARRAY} entries per array"
-    of = f" of the {net.cost_name}" if net.own_cost else ""
+    of = f" of the {net.found.cost_name}" if net.found.own_cost else ""
     if not wrong:
         return (
             True,
@@ -182,7 +182,7 @@ def check_gradient(net: YourNetwork, data) -> tuple[bool, str]:
             f"worst relative error {worst[0]:.1e} in {worst[1]}",
         )
     against = f"{how} against central differences{of} ({setting})"
-    case = GradientCase(net, data, analytic, wrong, array_names(net.n_layers))
+    case = GradientCase(net, data, analytic, wrong, array_names(net.found.n_layers))
     explained = next((found for diagnosis in GRADIENT_DIAGNOSES if (found := diagnosis(case))), None)
     if explained and explained.facts.get("whole"):
         return False, against + explained.words
@@ -239,12 +239,12 @@ def doubled_cost(case: GradientCase) -> Finding | None:
     doubled = all(
         w.problem.code == "scaled" and abs(w.problem.facts["factor"] - 2) < 5e-5 for w in case.wrong
     )
-    if not (case.every_array and doubled) or case.net.own_cost:
+    if not (case.every_array and doubled) or case.net.found.own_cost:
         return None
     net, found = case.net, "the output error is 2(a − y)"
     derivative = getattr(net.net, "cost_derivative", None)
     if callable(derivative):
-        a, y = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
+        a, y = np.full((net.found.n_out, 1), 0.75), np.eye(net.found.n_out)[:, [0]]
         try:
             returned = net.bounded.call("cost_derivative", derivative, a, y)
             if np.shape(returned) == a.shape and np.allclose(returned, 2 * (a - y)):
@@ -269,15 +269,15 @@ def biases_left_out(case: GradientCase) -> Finding | None:
     return Finding(
         "biases-left-out",
         ": they are the gradients of the network without its biases, so the forward pass inside "
-        f"{case.net.names['backprop'] or 'backprop'} computes z = w·a, leaving out + b (feedforward adds "
-        "it); write z = np.dot(w, activation) + b there",
+        f"{case.net.found.names['backprop'] or 'backprop'} computes z = w·a, leaving out + b "
+        "(feedforward adds it); write z = np.dot(w, activation) + b there",
     )
 
 
 @rule("cross-entropy-delta")
 def cross_entropy_delta(case: GradientCase) -> Finding | None:
     """The cross-entropy's output delta, (a − y), under the book's quadratic cost."""
-    if case.net.own_cost or not case.equal_numpy_loops(cost="cross_entropy"):
+    if case.net.found.own_cost or not case.equal_numpy_loops(cost="cross_entropy"):
         return None
     return Finding(
         "cross-entropy-delta",
@@ -296,12 +296,12 @@ FORMULAS = {"quadratic": "½‖a − y‖²", "cross_entropy": "−Σ[y ln a + (
 def own_cost_function_wrong(case: GradientCase) -> Finding | None:
     """Gradients exactly those of the cost the file's own cost class is named for, where central
     differences of that class's function disagree: the function, not the delta, is wrong."""
-    net, setting = case.net, case.net.cost_setting
-    if not net.own_cost or setting not in FORMULAS or not case.equal_numpy_loops(cost=setting):
+    net, setting = case.net, case.net.found.cost_setting
+    if not net.found.own_cost or setting not in FORMULAS or not case.equal_numpy_loops(cost=setting):
         return None
-    a, target = np.full((net.n_out, 1), 0.75), np.eye(net.n_out)[:, [0]]
+    a, target = np.full((net.found.n_out, 1), 0.75), np.eye(net.found.n_out)[:, [0]]
     theirs, book = net.own_example_cost(a, target), COSTS[setting][0](a[:, 0], target[:, 0])
-    function = net.own_cost.owner
+    function = net.found.own_cost.owner
     return Finding(
         "own-cost-function-wrong",
         f": they are exactly the gradients of the {setting.replace('_', '-')} cost, {FORMULAS[setting]} "
@@ -449,7 +449,9 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
     net.set_parameters(params)
     moved = stepped(net, placed, params)
     names = [name.replace("nabla_", "") for name in array_names(len(params) // 2)]
-    decay = UPDATE_ETA * net.lmbda / net.n_train  # network2's L2: w <- (1 - eta·lmbda/n) w - (eta/m)·Σ∇w
+    decay = (
+        UPDATE_ETA * net.found.lmbda / net.found.n_train
+    )  # network2's L2: w <- (1 - eta·lmbda/n) w - (eta/m)·Σ∇w
     expected = [
         -(UPDATE_ETA / UPDATE_M) * g - (decay * p if k % 2 == 0 else 0)
         for k, (g, p) in enumerate(zip(summed, params))
@@ -461,12 +463,12 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
         if problem:
             wrong.append(Wrong(name, problem))
             factors.append(factor_of(got, want))
-    source_ = "its own backprop" if net.names["backprop"] else "its one-example updates"
+    source_ = "its own backprop" if net.found.names["backprop"] else "its one-example updates"
     setting = f"m={UPDATE_M}, eta={UPDATE_ETA}" + (
-        f", lmbda={net.lmbda:g}, n={net.n_train}" if net.lmbda else ""
+        f", lmbda={net.found.lmbda:g}, n={net.found.n_train}" if net.found.lmbda else ""
     )
     if wrong:
-        why = explained_factor(factors, UPDATE_FACTORS, net.n_train)
+        why = explained_factor(factors, UPDATE_FACTORS, net.found.n_train)
         why = f": {why}" if why else updated_per_example(net, placed, y, params, moved) or ""
         found = summary(wrong, names, "weight and bias update")
         return (
@@ -475,7 +477,7 @@ def check_update(net: YourNetwork, data) -> tuple[bool, str]:
         )
     line = f"update_mini_batch equals -(eta/m)·Σ gradients from {source_} ({setting}): relative error"
     line += f" {worst:.1e}"
-    if net.plans["update_mini_batch"].lmbda is None or net.lmbda:
+    if net.found.plans["update_mini_batch"].lmbda is None or net.found.lmbda:
         return True, line
     passed, l2_line = check_weight_decay(net, placed, x, params, moved)
     return passed, f"{line}; {l2_line}" if passed else l2_line
@@ -489,8 +491,8 @@ def check_weight_decay(net: YourNetwork, placed, x, params, unregularised) -> tu
     gradient moves, so it holds wherever in the loop the decay is applied."""
     with net.regularised(L2_LMBDA):
         regularised = stepped(net, placed, params)
-    shrink = UPDATE_ETA * L2_LMBDA / net.n_train
-    setting = f"lmbda={L2_LMBDA:g}, n={net.n_train}, m={UPDATE_M}, eta={UPDATE_ETA}"
+    shrink = UPDATE_ETA * L2_LMBDA / net.found.n_train
+    setting = f"lmbda={L2_LMBDA:g}, n={net.found.n_train}, m={UPDATE_M}, eta={UPDATE_ETA}"
     decays = [r - u for r, u in zip(regularised, unregularised)]
     expected = [-shrink * p if k % 2 == 0 else np.zeros_like(p) for k, p in enumerate(params)]
     error = relative_error(decays, expected)
@@ -509,7 +511,7 @@ def check_weight_decay(net: YourNetwork, placed, x, params, unregularised) -> tu
             f"{against}: the weights decay as the book's, but lmbda changes the rest of the step too "
             f"(relative error {error:.1e}); only (1 - eta*(lmbda/n))*w should depend on lmbda"
         )
-    return False, f"{against}: {decay_words(times, net.n_train)}"
+    return False, f"{against}: {decay_words(times, net.found.n_train)}"
 
 
 def decay_words(times: float, n: int) -> Finding:
@@ -545,20 +547,20 @@ def updated_per_example(net: YourNetwork, placed, labels, params, moved) -> Find
 def reference_settings(net: YourNetwork) -> tuple[dict | None, str]:
     """numpy_loop's settings for the learner's cost and lmbda, or None and why it cannot have them."""
     accepts = inspect.signature(NumpyLoop).parameters
-    setting, settings = net.cost_setting, {}
+    setting, settings = net.found.cost_setting, {}
     if setting != "quadratic":
         if setting is None:
-            return None, f"your cost ({net.cost_name}) is none the project implements"
+            return None, f"your cost ({net.found.cost_name}) is none the project implements"
         if "cost" not in accepts:
             return (
                 None,
-                f"numpy_loop has no {net.own_cost.words} cost yet (only the book's quadratic)",
+                f"numpy_loop has no {net.found.own_cost.words} cost yet (only the book's quadratic)",
             )
         settings["cost"] = setting
-    if net.lmbda:
+    if net.found.lmbda:
         if "lmbda" not in accepts:
             return None, "numpy_loop has no L2 regularisation (lmbda) yet"
-        settings["lmbda"] = net.lmbda
+        settings["lmbda"] = net.found.lmbda
     return settings, ""
 
 
@@ -606,7 +608,7 @@ def timing_table(net: YourNetwork, seconds: float, data) -> tuple[pd.DataFrame, 
     runs on, whichever is installed; and a line for each left out because its library is not."""
     setting = SimpleNamespace(hidden=HIDDEN, batch_size=BATCH, eta=ETA, dtype="float32")
     order = epoch_order(0, 1, len(data.train_y))
-    rows, missing = [{"backend": f"yours ({Path(net.module.__file__).name})", "s/epoch": seconds}], []
+    rows, missing = [{"backend": f"yours ({Path(net.found.module.__file__).name})", "s/epoch": seconds}], []
     for name, library in PEERS.items():
         if importlib.util.find_spec(library) is None:
             missing.append(f"{name} is not timed: {library} is not installed here (pip install {library})")
@@ -639,14 +641,18 @@ def dtype_note(net: YourNetwork) -> str | None:
 def chosen(net: YourNetwork) -> str:
     """The first line: the class, how it is built and which method plays each role, with what is filled in."""
     found = []
-    for role, name in net.names.items():
+    for role, name in net.found.names.items():
         if name:
-            said = net.plans[role].said
+            said = net.found.plans[role].said
             found.append(
                 (role if name == role else f"{role} as `{name}`")
                 + (f" (filled in: {'; '.join(said)})" if said else "")
             )
-    return f"{net.file}: class {net.cls.__name__}, " + ", ".join(found) + f"; built as {net.constructor.said}"
+    return (
+        f"{net.found.file}: class {net.found.cls.__name__}, "
+        + ", ".join(found)
+        + f"; built as {net.found.constructor.said}"
+    )
 
 
 VERDICTS = {True: "PASS", False: "FAIL", None: "SKIP"}
@@ -698,7 +704,7 @@ def check_file(path, quick: bool = False, say: Callable[[str], None] | None = No
         return report
     found(net, report)
     for number, check in enumerate((check_gradient, check_update, check_steps), start=1):
-        if number > 1 and net.update_left_out:
+        if number > 1 and net.found.update_left_out:
             report.verdict(number, None, f"{NEEDS_UPDATE[number]}: {LEFT_OUT}")
         else:
             report.verdict(number, *check(net, data))
@@ -712,18 +718,18 @@ def check_file(path, quick: bool = False, say: Callable[[str], None] | None = No
 
 def found(net: YourNetwork, report: Report):
     """The first lines: what the checker found in the file, and each adaptation it made."""
-    report.notes = [*net.notes, *net.skipped]
+    report.notes = [*net.found.notes, *net.found.skipped]
     report(chosen(net))
-    for note in net.notes:
+    for note in net.found.notes:
         report(f"note: {note}")
-    if net.skipped:
-        listed = "; ".join(map(str, net.skipped))
-        report(f"skipped {len(net.skipped)} top-level statements (the script part): {listed}")
+    if net.found.skipped:
+        listed = "; ".join(map(str, net.found.skipped))
+        report(f"skipped {len(net.found.skipped)} top-level statements (the script part): {listed}")
 
 
 def epoch_and_timing(net: YourNetwork, options: dict, data, report: Report):
     """Checks 4 and 5: one epoch of real MNIST, then the epoch time beside the project's backends."""
-    if net.update_left_out:
+    if net.found.update_left_out:
         report.verdicts.append(None)
         report(f"SKIP 4. {NEEDS_UPDATE[4]}: {LEFT_OUT}\n     5. timing left out: it trains an epoch too")
         return
