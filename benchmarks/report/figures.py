@@ -34,6 +34,12 @@ def frame_digest(frame: pd.DataFrame) -> str:
     return sha.hexdigest()
 
 
+def settings() -> dict:
+    """matplotlib's settings but its backend: which backend would show a figure does not change the PNG
+    that savefig writes, and reading it can start one."""
+    return {key: matplotlib.rcParams[key] for key in matplotlib.rcParams if key != "backend"}
+
+
 def inputs(job: str, module: str, data: list[pd.DataFrame]) -> dict:
     files, libraries = kept.imported_files(module)
     return {
@@ -41,7 +47,7 @@ def inputs(job: str, module: str, data: list[pd.DataFrame]) -> dict:
         "figures": job,
         "data": [frame_digest(frame) for frame in data],
         "drawing code": kept.digest(files),
-        "matplotlib settings": hashlib.sha256(repr(sorted(matplotlib.rcParams.items())).encode()).hexdigest(),
+        "matplotlib settings": hashlib.sha256(repr(sorted(settings().items())).encode()).hexdigest(),
         "python": f"{platform.python_version()} {platform.machine()}",
         "libraries": kept.library_versions(frozenset(libraries), required=True),
     }
