@@ -1,13 +1,16 @@
-"""benchmarks.report.kept: the source measurements kept by the hash of what they measured, read back
-while the code is unchanged, measured again where it changed or where an entry cannot be trusted."""
+"""benchmarks.report.kept and .figures: the source measurements and figures kept by the hash of what
+they measured or drew, read back while the code is unchanged, measured or drawn again where it changed
+or where an entry cannot be trusted."""
 
+import base64
 import json
 import shutil
 
+import matplotlib.figure
 import pandas as pd
 import pytest
 
-from benchmarks.report import kept, source
+from benchmarks.report import figures, kept, source
 from tests.conftest import ROOT, render, synthetic_runs
 
 YOURS = ROOT / "examples" / "network.py"
@@ -115,16 +118,46 @@ def never(*args, **kwargs):
     raise AssertionError("measured again, with the code unchanged")
 
 
-def test_a_second_report_measures_nothing_and_says_what_a_report_with_none_kept_says(
+def files_of(folder) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.name != "runs.parquet"}
+
+
+def test_a_second_report_measures_and_draws_nothing_and_writes_what_a_report_with_none_kept_writes(
     tmp_path, monkeypatch, own_folder
 ):
     runs = small_runs()
     first = report(tmp_path / "first", runs)
     for measuring in ("traced_apart", "gradient_error", "trains_in"):
         monkeypatch.setattr(source, measuring, never)
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", never)
     second = report(tmp_path / "second", runs)
-    for name in ("report.md", "answers.json"):
-        assert (second / name).read_text() == (first / name).read_text()
+    written = files_of(first)
+    assert {"report.md", "report.html", "answers.json", "epoch_time.png", "flexibility.png"} <= set(written)
+    assert files_of(second) == written
+
+
+def test_figures_kept_with_other_bytes_than_recorded_are_drawn_again_alike(tmp_path, capsys, own_folder):
+    runs = small_runs()
+    first = report(tmp_path / "first", runs)
+    (entry,) = own_folder.glob("figures-plots-*.json")
+    saved = json.loads(entry.read_text())
+    image = saved["value"]["files"]["epoch_time.png"]
+    image["png"] = base64.b64encode(base64.b64decode(image["png"])[:-1] + b"\0").decode()
+    entry.write_text(json.dumps(saved))
+    capsys.readouterr()
+    second = report(tmp_path / "second", runs)
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert line == f"warning: figures {entry} hold no intact copy of what was drawn: drawn again"
+    assert files_of(second) == files_of(first)
+    assert figures.trusted(json.loads(entry.read_text())["value"]) is not None  # kept whole again
+
+
+def test_figures_are_kept_by_their_data():
+    runs = small_runs()
+    changed = runs.assign(train_s=runs.train_s.where(runs.index != 3, runs.train_s * 1.01))
+    renamed = runs.rename(columns={"train_s": "seconds"})
+    digests = {figures.frame_digest(frame) for frame in (runs, runs.copy(), changed, renamed)}
+    assert len(digests) == 3
 
 
 def ease_cells(markdown: str, label: str) -> list[str]:

@@ -16,6 +16,7 @@ import seaborn as sns
 from ..stats import decision_text
 from . import machines
 from .answers import Answer
+from .figures import kept_figures
 from .plots import legend_below, save
 from .render import Figure, Heading, Table, Text
 from .summary import speedups
@@ -225,10 +226,16 @@ def plot_speedup(runs: pd.DataFrame, out: Path) -> str | None:
 
 
 def plot_blocks(runs: pd.DataFrame, results, out: Path) -> list:
-    drawn = {
-        "machines_numpy_torch.png": plot_numpy_torch(results, out),
-        "machines_speedup.png": plot_speedup(runs, out),
-    }
+    """The plots side by side, kept for these runs, their answers and this code
+    (benchmarks.report.figures)."""
+
+    def draw(folder: Path) -> dict[str, str | None]:
+        return {
+            "machines_numpy_torch.png": plot_numpy_torch(results, folder),
+            "machines_speedup.png": plot_speedup(runs, folder),
+        }
+
+    drawn = kept_figures("machines", __name__, [runs, numpy_torch_frame(results)], PLOTS, out, draw)
     found = [Heading(2, "Machines side by side")]
     for name, title in PLOTS.items():
         if drawn[name]:

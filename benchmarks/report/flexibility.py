@@ -41,9 +41,10 @@ import seaborn as sns
 
 from ..configuration import CHAPTER_1, NIELSEN, spelled
 from ..fairness import layer_sizes
-from ..registry import ROOT, backend_configs, backend_options, implementations
+from ..registry import ROOT, backend_configs, implementations
 from . import source
 from .answers import GRADIENT_OK
+from .figures import kept_figures
 from .render import Figure, Heading, Missing, Table, Text
 from .summary import accuracy_text, learning_note, timed
 
@@ -150,12 +151,12 @@ def source_matrix(names: list[str] | None = None) -> pd.DataFrame:
         if (reason := refusal(classes[name], change))
     }
     requests = {
-        (label, name): [name, backend_options(name), change]
+        (label, name): [name, source.conf_options(name), change]
         for label, change in CHANGES.items()
         for name in names
         if (label, name) not in refused
     }
-    at_defaults = [[name, backend_options(name), {}] for name in names]
+    at_defaults = [[name, source.conf_options(name), {}] for name in names]
     # The traces run in their own process while this one checks the gradients.
     with ThreadPoolExecutor(1) as pool:
         tracing = pool.submit(source.traced_training, at_defaults + list(requests.values()))
@@ -164,7 +165,7 @@ def source_matrix(names: list[str] | None = None) -> pd.DataFrame:
     rows = []
     for label, change in CHANGES.items():
         for name in names:
-            options = backend_options(name)
+            options = source.conf_options(name)
             default = traces[source.request_key(name, options, {})]
             changed = traces.get(source.request_key(name, options, change))
             reason = refused.get((label, name)) or next(
@@ -386,6 +387,14 @@ def draw_heatmap(matrix: pd.DataFrame, out: Path, name: str = "flexibility.png")
     return name
 
 
+def kept_heatmap(matrix: pd.DataFrame, out: Path, name: str = "flexibility.png") -> str:
+    """`draw_heatmap`, kept for this matrix and this code (benchmarks.report.figures)."""
+    drawn = kept_figures(
+        "flexibility", __name__, [matrix], [name], out, lambda f: {name: draw_heatmap(matrix, f)}
+    )
+    return drawn[name]
+
+
 def heatmap_caption(matrix: pd.DataFrame) -> str:
     """Statements per change, summed over the changes each side took: autograd against by hand."""
     ran_cells = matrix[matrix.unsupported.isna()]
@@ -410,7 +419,7 @@ def report_blocks(runs: pd.DataFrame, matrix: pd.DataFrame, out: Path) -> list:
             "counts the statements that run with the change on and not without it, traced as in Ease of "
             "use."
         ),
-        Figure(draw_heatmap(matrix, out), "Statements each change took", heatmap_caption(matrix)),
+        Figure(kept_heatmap(matrix, out), "Statements each change took", heatmap_caption(matrix)),
         Text(
             "What each change took of the backward pass. `by hand (n)`: new backprop, n new statements, "
             "read from the trace (the statements `gradients` runs and `forward` does not); `autograd`: "

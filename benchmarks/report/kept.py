@@ -174,10 +174,13 @@ def entry(kind: str, request: list) -> tuple[Path, dict]:
 
 
 MISSING = object()
+# How a warning names an entry, and what is done where one cannot be trusted or kept.
+MEASUREMENT = ("source measurement", "measured again")
 
 
-def read(path: Path, recorded: dict):
-    """The value kept at `path` for these inputs; MISSING when there is none or it is not to be trusted."""
+def read(path: Path, recorded: dict, named: tuple[str, str] = MEASUREMENT):
+    """The value kept at `path` for these inputs; MISSING when there is none or it is not to be trusted
+    (with a warning worded by `named`)."""
     try:
         saved = json.loads(path.read_text())
         if saved["inputs"] == recorded:
@@ -187,11 +190,11 @@ def read(path: Path, recorded: dict):
         return MISSING
     except (OSError, ValueError, KeyError, TypeError) as e:  # truncated, garbled, or not an entry at all
         why = f"cannot be read ({type(e).__name__})"
-    print(f"warning: source measurement {path} {why}: measured again", file=sys.stderr)
+    print(f"warning: {named[0]} {path} {why}: {named[1]}", file=sys.stderr)
     return MISSING
 
 
-def write(path: Path, recorded: dict, value) -> None:
+def write(path: Path, recorded: dict, value, named: tuple[str, str] = MEASUREMENT) -> None:
     """Kept whole or not at all: written beside its place and renamed into it."""
     temporary = None
     try:
@@ -204,7 +207,7 @@ def write(path: Path, recorded: dict, value) -> None:
         if temporary:
             temporary.unlink(missing_ok=True)
         print(
-            f"warning: source measurement not kept in {path.parent} ({e}): measured again next time",
+            f"warning: {named[0]} not kept in {path.parent} ({e}): {named[1]} next time",
             file=sys.stderr,
         )
 

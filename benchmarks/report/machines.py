@@ -32,7 +32,8 @@ def fingerprints(runs: pd.DataFrame) -> pd.Series:
 
 
 def described(runs: pd.DataFrame, columns: list[str]) -> pd.Series:
-    return runs.reindex(columns=columns + SHARED).astype("string").fillna("?").agg(" | ".join, axis=1)
+    text = runs.reindex(columns=columns + SHARED).astype("string").fillna("?")
+    return text[columns[0]].str.cat([text[c] for c in [*columns[1:], *SHARED]], sep=" | ")
 
 
 def clusters(values: pd.Series) -> pd.Series:

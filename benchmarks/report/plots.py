@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..configuration import NIELSEN
+from .figures import kept_figures
 from .summary import BASELINE, quartiles, speedups, standard, thread_pitfall_data, timed
 
 plt.switch_backend("Agg")
@@ -256,8 +257,11 @@ MAKERS = {
 
 
 def draw_all(runs: pd.DataFrame, out: Path) -> dict[str, str | None]:
-    """Every plot into `out`, replacing earlier ones; name -> file written, or None without data."""
-    for name in PLOTS:
-        (out / name).unlink(missing_ok=True)
-    colours = variant_colours(runs)
-    return {name: MAKERS[name](runs, out, colours) for name in PLOTS}
+    """Every plot into `out`, replacing earlier ones; name -> file written, or None without data. Kept
+    for these runs and this code (benchmarks.report.figures)."""
+
+    def draw(folder: Path) -> dict[str, str | None]:
+        colours = variant_colours(runs)
+        return {name: MAKERS[name](runs, folder, colours) for name in PLOTS}
+
+    return kept_figures("plots", __name__, [runs], PLOTS, out, draw)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..stats import NOISE_BAND
 from .answers import pays_off_from, thread_gains
+from .figures import kept_figures
 from .plots import facet_axes, legend_below, save, variant_colours
 from .render import Figure, Heading, Missing, Table, Text
 from .summary import timed
@@ -216,7 +217,8 @@ def memory_takeaway(stats: pd.DataFrame, threads: int) -> str:
 
 
 def blocks(runs: pd.DataFrame, out: Path) -> list:
-    """The Scaling section's blocks, its figures drawn into `out` (old ones removed)."""
+    """The Scaling section's blocks, its figures drawn into `out` (old ones removed; kept for these runs
+    and this code, benchmarks.report.figures)."""
     for name in FIGURES:
         (out / name).unlink(missing_ok=True)
     section = [Heading(2, "Scaling")]
@@ -231,13 +233,24 @@ def blocks(runs: pd.DataFrame, out: Path) -> list:
             "log-log slope is 1. Medians over the epochs after warm-up, idle, one run at a time."
         )
     )
-    drawn = {
-        "scaling_time.png": (plot_time(stats, fits, out, palette), time_takeaway(fits, threads)),
-        "scaling_peak.png": (plot_peak(stats, out, palette), peak_takeaway(stats, threads)),
-        "scaling_threads.png": (plot_threads(gains, out, palette), threads_takeaway(gains)),
-        "scaling_memory.png": (plot_memory(stats, out, palette), memory_takeaway(stats, threads)),
+
+    def draw(folder: Path) -> dict[str, str | None]:
+        return {
+            "scaling_time.png": plot_time(stats, fits, folder, palette),
+            "scaling_peak.png": plot_peak(stats, folder, palette),
+            "scaling_threads.png": plot_threads(gains, folder, palette),
+            "scaling_memory.png": plot_memory(stats, folder, palette),
+        }
+
+    drawn = kept_figures("scaling", __name__, [runs], FIGURES, out, draw)
+    takeaways = {
+        "scaling_time.png": time_takeaway(fits, threads),
+        "scaling_peak.png": peak_takeaway(stats, threads),
+        "scaling_threads.png": threads_takeaway(gains),
+        "scaling_memory.png": memory_takeaway(stats, threads),
     }
-    for name, (file, takeaway) in drawn.items():
+    for name, takeaway in takeaways.items():
+        file = drawn[name]
         section.append(Heading(3, FIGURES[name]))
         section.append(Figure(file, FIGURES[name], takeaway) if file else Missing(takeaway))
         if name == "scaling_time.png" and not fits.empty:

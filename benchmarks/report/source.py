@@ -223,9 +223,20 @@ def shown_path(path: str) -> str:
     return str(Path(path).relative_to(ROOT)) if Path(path).is_relative_to(ROOT) else path
 
 
+@cache
+def merged_options(name: str) -> str:
+    return json.dumps(backend_options(name))
+
+
+def conf_options(name: str) -> dict:
+    """registry.backend_options, merged once per backend as registry.backend_configs reads the conf
+    once; a dict of its own to each caller."""
+    return json.loads(merged_options(name))
+
+
 def default_requests() -> list[list]:
     """[backend, options] of every backend that can run here, with its conf options."""
-    return [[name, backend_options(name)] for name in implementations()]
+    return [[name, conf_options(name)] for name in implementations()]
 
 
 # TorchScript and numba compile functions into code that no Python trace sees: off in the traces.
@@ -350,7 +361,7 @@ def gradient_error(cls: type, options: dict, settings: dict | None = None) -> fl
 
 def request_label(name: str, options: dict) -> str:
     """The backend's name, with its options where they differ from its conf: 'yours (path=me/network.py)'."""
-    return name if options == backend_options(name) else f"{name} ({options_note(options)})"
+    return name if options == conf_options(name) else f"{name} ({options_note(options)})"
 
 
 def checked_gradients(requests: list[list]) -> list[float]:
@@ -412,7 +423,7 @@ def dtypes_trained(names: list[str]) -> list[list[str]]:
     def tried(missing):
         return [[d for d in TRIED_DTYPES if trains_in(implementations()[name], d)] for name, _ in missing]
 
-    return kept.measurements("dtypes", [[name, backend_options(name)] for name in names], tried)
+    return kept.measurements("dtypes", [[name, conf_options(name)] for name in names], tried)
 
 
 def flexibility_table() -> pd.DataFrame:
