@@ -41,6 +41,7 @@ class Output(Enum):
 class Evaluate(Enum):
     every = "every"  # after every epoch
     last = "last"  # after the last epoch only
+    never = "never"  # timing alone: no accuracy or cost, and only the parameters checked for divergence
 
 
 class Init(Enum):

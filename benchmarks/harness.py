@@ -268,7 +268,8 @@ def train_epochs(cfg, data, net, epochs, setup, placed, rows, base) -> tuple[str
         order = epoch_order(cfg.seed, epoch, len(data.train_y))[:examples]
         with Timer(net.synchronize) as training:
             net.train_epoch(order, cfg.batch_size, cfg.eta)
-        evaluated = enum_value(cfg.evaluate) == "every" or epoch == cfg.epochs
+        when = enum_value(cfg.evaluate)
+        evaluated = when == "every" or (when == "last" and epoch == cfg.epochs)
         test_acc = val_acc = train_cost = math.nan
         with Timer(net.synchronize) as evaluation:
             if evaluated:

@@ -459,11 +459,21 @@ def test_part_of_an_epoch_is_trained_timed_and_recorded_and_evaluated_after_the_
     harness.run(make_config(tmp_path, "epochs=3", "batch_size=10"), multirun=False)
     runs = configuration.with_keys(results.load(tmp_path / "runs.parquet"))
     assert runs.config_key.nunique() == 2
+
     whole = runs[runs.epoch_examples.isna()].iloc[0].to_dict()
     assert configuration.config_hash(whole) == configuration.config_hash(whole | {"epoch_examples": None})
     assert configuration.config_hash(whole) == configuration.digest(
         whole, [c for c in configuration.CONFIGURATION if c != "epoch_examples"]
     )
+
+
+def test_a_run_evaluated_never_is_timed_alone(tmp_path):
+    counting = "backend.net._target_=tests.synthetic.CountsExamples"
+    cfg = make_config(tmp_path, counting, "epochs=2", "epoch_examples=50", "evaluate=never", "batch_size=10")
+    assert harness.run(cfg, multirun=False) == "ok"
+    runs = load(tmp_path)
+    assert len(runs) == 2 and (runs.status == "ok").all() and (runs.train_s > 0).all()
+    assert runs[["test_acc", "val_acc", "train_cost", "eval_s"]].isna().all().all()
 
 
 @pytest.mark.parametrize(
