@@ -101,6 +101,8 @@ def by_hidden_lines(stats, out, name, title, ylabel, palette, ref_line=None):
             )
         if ref_line is not None:
             ref_line(ax)
+        if len(batches := stats[stats.hidden == hidden].batch_size.unique()) == 1:  # a point, not a line
+            ax.set_xlim(batches[0] / 3, batches[0] * 3)
         ax.set(xscale="log", yscale="log", xlabel="mini-batch size (examples)")
         ax.set_title(f"{hidden} hidden neurons")
     axes[0].set_ylabel(ylabel)
