@@ -46,6 +46,13 @@ def test_noise_both_sides_share_cancels_in_the_paired_ratio_and_not_across_proce
     assert apart["unpaired, processes"] > 0.01 and apart["paired, epochs in a process"] < 1e-12
 
 
+def test_backends_take_turns_by_epoch_or_block_by_block_each_leading_every_other_block():
+    assert noise.turns(["a", "b"], 2, alternate=False) == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    assert noise.turns(["a", "b"], 3, alternate=True) == [
+        ("a", 0), ("b", 0), ("b", 1), ("a", 1), ("a", 2), ("b", 2),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -66,3 +73,5 @@ def test_the_command_measures_each_level_for_each_backend(capsys):
     assert "2 processes × 2 timed epochs, blocks of 1000 mini-batches of 10" in out
     assert out.count("\n  numpy ") == 1 and out.count("\n  torch ") == 1
     assert "ratio: numpy/torch" in out and "paired, epochs in a process: " in out
+    assert noise.main(["--processes", "2", "--epochs", "3", "--block", "1000", "--alternate"]) == 0
+    assert "taking turns block by block" in capsys.readouterr().out

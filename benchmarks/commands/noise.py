@@ -2,15 +2,17 @@
 between epochs of one process, and between processes; idle, or with other work coming and going.
 
     python -m benchmarks.commands.noise [--backends numpy,torch] [--processes 6] [--epochs 4]
-        [--batch 10] [--hidden 30] [--block 100] [--bursts 1.5]
+        [--batch 10] [--hidden 30] [--block 100] [--bursts 1.5] [--alternate]
 
 Each process (a fresh interpreter, as each round of `make bench` is) builds every backend from the
-same start at 1 thread and trains them epoch by epoch, in turn, timing each block of `--block`
-mini-batches; the first epoch is warm-up. `--bursts S` keeps a helper busy-looping S seconds on and
-S seconds off on another core for the whole measurement. For each backend the table gives the
-coefficient of variation (standard deviation over mean) at each level, and for the first two
-backends that of their ratio, epoch by epoch in one process (paired) and across processes (unpaired):
-the noise a paired design would cancel is the difference.
+same start at 1 thread and trains them epoch by epoch, each backend's epoch in turn (or, with
+`--alternate`, taking turns block by block), timing each block of `--block` mini-batches; the first
+epoch is warm-up. `--bursts S` keeps a helper busy-looping S seconds on and S seconds off on
+another core for the whole measurement. For each backend the table gives the coefficient of
+variation (standard deviation over mean) at each level, and for the first two backends their ratio
+and its spread, epoch by epoch in one process (paired) and across processes (unpaired): the noise a
+paired design would cancel is the difference, and the ratio at each block size, against each
+backend's epoch in turn, shows what taking turns costs.
 """
 
 import argparse
@@ -76,6 +78,22 @@ def pairing(blocks: pd.DataFrame) -> dict:
     }
 
 
+def timed(net, part, batch: int) -> float:
+    net.synchronize()
+    start = time.perf_counter()
+    net.train_epoch(part, batch, ETA)
+    net.synchronize()
+    return time.perf_counter() - start
+
+
+def turns(names: list[str], blocks: int, alternate: bool):
+    """(backend, block) in the order they train in an epoch: each backend's blocks in turn, or with
+    --alternate block by block, the backends' order reversed every other block."""
+    if not alternate:
+        return [(name, block) for name in names for block in range(blocks)]
+    return [(name, block) for block in range(blocks) for name in (names if block % 2 == 0 else names[::-1])]
+
+
 def worker(args) -> None:
     """One process's blocks, as JSON lines on stdout."""
     data = load_mnist()
@@ -95,15 +113,9 @@ def worker(args) -> None:
             prepare(nets[name], args.batch, ETA)
         for epoch in range(1, args.epochs + 1):
             order = epoch_order(0, epoch, len(data.train_y))
-            for name, net in nets.items():
-                for block in range(len(order) // per_block):
-                    part = order[block * per_block : (block + 1) * per_block]
-                    net.synchronize()
-                    start = time.perf_counter()
-                    net.train_epoch(part, args.batch, ETA)
-                    net.synchronize()
-                    seconds = time.perf_counter() - start
-                    print(json.dumps({"backend": name, "epoch": epoch, "block": block, "seconds": seconds}))
+            for name, block in turns(args.backends, len(order) // per_block, args.alternate):
+                seconds = timed(nets[name], order[block * per_block : (block + 1) * per_block], args.batch)
+                print(json.dumps({"backend": name, "epoch": epoch, "block": block, "seconds": seconds}))
 
 
 @contextlib.contextmanager
@@ -125,6 +137,7 @@ def bursts(on: float | None):
 def measured(args) -> pd.DataFrame:
     rows = []
     forwarded = [f"--{k}={v}" for k, v in vars(args).items() if k in ("hidden", "batch", "block", "epochs")]
+    forwarded += ["--alternate"] if args.alternate else []
     with bursts(args.bursts):
         for process in range(args.processes):
             done = subprocess.run(
@@ -155,6 +168,7 @@ def parse(argv):
     parser.add_argument("--hidden", type=int, default=30)
     parser.add_argument("--block", type=int, default=100, help="mini-batches per timed block")
     parser.add_argument("--bursts", type=float, help="seconds on, then off, of a busy-looping helper")
+    parser.add_argument("--alternate", action="store_true", help="the backends take turns block by block")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -180,10 +194,11 @@ def main(argv=None) -> int:
         return 0
     blocks = measured(args)
     load = f"a helper busy {args.bursts} s on, {args.bursts} s off" if args.bursts else "idle"
+    turn = "taking turns block by block" if args.alternate else "each backend's epoch in turn"
     print(
         f"Coefficient of variation at each level, {args.processes} processes × {args.epochs - 1} timed "
         f"epochs, blocks of {args.block} mini-batches of {args.batch}, hidden {args.hidden}, 1 thread, "
-        f"{load}:\n"
+        f"{turn}, {load}:\n"
     )
     print(levels(blocks).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if len(args.backends) > 1:
