@@ -153,7 +153,8 @@ def measured(args) -> pd.DataFrame:
                 text=True,
             )
             if done.returncode != 0:
-                raise UserError(f"a measuring process failed: {done.stderr.strip().splitlines()[-1]}")
+                said = done.stderr.strip().splitlines() or [f"exit code {done.returncode}"]
+                raise UserError(f"a measuring process failed: {said[-1]}")
             rows += [json.loads(line) | {"process": process} for line in done.stdout.splitlines()]
     blocks = pd.DataFrame(rows)
     return blocks[blocks.epoch > 1]  # the first epoch is warm-up
