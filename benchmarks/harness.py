@@ -263,12 +263,12 @@ def train_epochs(cfg, data, net, epochs, setup, placed, rows, base) -> tuple[str
     """Train and evaluate epoch by epoch, a row each; (status, training seconds to the target)."""
     test, val, train_set = placed
     examples = cfg.epoch_examples or len(data.train_y)
+    when = enum_value(cfg.evaluate)
     status, elapsed, time_to_target = "ok", 0.0, math.nan
     for epoch in epochs:
         order = epoch_order(cfg.seed, epoch, len(data.train_y))[:examples]
         with Timer(net.synchronize) as training:
             net.train_epoch(order, cfg.batch_size, cfg.eta)
-        when = enum_value(cfg.evaluate)
         evaluated = when == "every" or (when == "last" and epoch == cfg.epochs)
         test_acc = val_acc = train_cost = math.nan
         with Timer(net.synchronize) as evaluation:

@@ -133,3 +133,9 @@ def backend_options(name: str) -> dict:
     """The constructor options that conf/backend sets beside the backend's `_target_`, with the
     run settings they refer to (such as `${network}`) at their conf/config.yaml defaults."""
     return net_options(OmegaConf.merge(run_settings(), {"net": backend_configs()[name].net}).net)
+
+
+def built(name: str, params, data, device: str = "cpu", dtype: str = "float32"):
+    """The backend, on MNIST's training set, from `params`, with its conf/backend options."""
+    cls = import_class(backend_configs()[name].net._target_)
+    return cls(params, data.train_x, data.train_y, device=device, dtype=dtype, **backend_options(name))

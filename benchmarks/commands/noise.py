@@ -100,17 +100,9 @@ def worker(args) -> None:
     params = init_params(layer_sizes(args.hidden), 0)
     per_block = args.block * args.batch
     with env.pinned_threads(1):
-        nets = {}
-        for name in args.backends:
-            nets[name] = registry.import_class(registry.backend_configs()[name].net._target_)(
-                params,
-                data.train_x,
-                data.train_y,
-                device="cpu",
-                dtype="float32",
-                **registry.backend_options(name),
-            )
-            prepare(nets[name], args.batch, ETA)
+        nets = {name: registry.built(name, params, data) for name in args.backends}
+        for net in nets.values():
+            prepare(net, args.batch, ETA)
         for epoch in range(1, args.epochs + 1):
             order = epoch_order(0, epoch, len(data.train_y))
             for name, block in turns(args.backends, len(order) // per_block, args.alternate):

@@ -70,13 +70,6 @@ def gemm_shapes(hidden: int, batch: int) -> list[tuple[str, int, int, int]]:
     ]
 
 
-def build(name: str, params, data):
-    net = registry.import_class(registry.backend_configs()[name].net._target_)(
-        params, data.train_x, data.train_y, device="cpu", dtype="float32", **registry.backend_options(name)
-    )
-    return net
-
-
 def step_seconds(net, order: np.ndarray, batch: int, repeats: int, clock) -> float:
     """Best seconds of one step, from runs of len(order) // batch steps through the backend's own
     train_epoch (a compiled epoch compiles for that length on the first run, which is not timed)."""
@@ -259,7 +252,7 @@ def report_backend(name, data, args, order, flops) -> tuple[dict, list[str]]:
     params = init_params(layer_sizes(args.hidden), seed=0, init=args.init)
     framework = framework_of(name)
     peak, source = env.gemm_peak(framework, "float32", "cpu", args.threads, clock=CLOCKS[args.clock])
-    net = build(name, params, data)
+    net = registry.built(name, params, data)
     prepare(net, args.batch, ETA)
     step = step_seconds(net, order, args.batch, args.repeats, CLOCKS[args.clock])
     lines = []
