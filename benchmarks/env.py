@@ -324,19 +324,26 @@ def bind_threads(cores: set[int]) -> None:
 # A helper may run on any core, whatever cores the run it loads is bound to.
 # A helper says it is spinning (one byte on stdout) and spins until killed
 BUSY = (
-    "import os, sys; os.sched_setaffinity(0, range(os.cpu_count()))\n"
-    "sys.stdout.write('.'); sys.stdout.flush()\nwhile True: pass"
+    "import os, sys, time; os.sched_setaffinity(0, range(os.cpu_count()))\n"
+    "sys.stdout.write('.'); sys.stdout.flush()\n"
+)
+SPINNING = "while True: pass"
+IN_BURSTS = (  # {on} seconds busy, then as long idle
+    "while True:\n    end = time.perf_counter() + {on}\n"
+    "    while time.perf_counter() < end: pass\n    time.sleep({on})"
 )
 
 
 @contextlib.contextmanager
-def background_load(processes: int):
-    """Keep `processes` cores busy for the duration, and always stop them; yields their process ids.
+def background_load(processes: int, bursts: float | None = None):
+    """Keep `processes` cores busy for the duration (or, with `bursts`, busy that many seconds, then
+    idle as long, in turn), and always stop them; yields their process ids.
 
     Each helper is a fresh interpreter, not a fork: forking a process in which a
     multithreaded library (JAX) is loaded can deadlock the child."""
+    program = BUSY + (IN_BURSTS.format(on=bursts) if bursts else SPINNING)
     helpers = [
-        subprocess.Popen([sys.executable, "-c", BUSY], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        subprocess.Popen([sys.executable, "-c", program], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         for _ in range(processes)
     ]
     try:

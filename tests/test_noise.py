@@ -73,5 +73,7 @@ def test_the_command_measures_each_level_for_each_backend(capsys):
     assert "2 processes × 2 timed epochs, blocks of 1000 mini-batches of 10" in out
     assert out.count("\n  numpy ") == 1 and out.count("\n  torch ") == 1
     assert "ratio: numpy/torch" in out and "paired, epochs in a process: " in out
-    assert noise.main(["--processes", "2", "--epochs", "3", "--block", "1000", "--alternate"]) == 0
-    assert "taking turns block by block" in capsys.readouterr().out
+    argv = ["--processes", "2", "--epochs", "3", "--block", "1000", "--alternate", "--bursts", "0.5"]
+    assert noise.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "taking turns block by block, a helper busy 0.5 s on, 0.5 s off" in out

@@ -16,7 +16,6 @@ backend's epoch in turn, shows what taking turns costs.
 """
 
 import argparse
-import contextlib
 import json
 import subprocess
 import sys
@@ -32,11 +31,6 @@ from ..fairness import epoch_order, init_params, layer_sizes, prepare
 
 BACKENDS = ("numpy", "torch")
 ETA = 3.0
-BURSTS = (
-    "import sys, time\nsys.stdout.write('.'); sys.stdout.flush()\n"
-    "while True:\n    end = time.perf_counter() + {on}\n"
-    "    while time.perf_counter() < end: pass\n    time.sleep({on})"
-)
 
 
 def cv(values) -> float:
@@ -110,27 +104,11 @@ def worker(args) -> None:
                 print(json.dumps({"backend": name, "epoch": epoch, "block": block, "seconds": seconds}))
 
 
-@contextlib.contextmanager
-def bursts(on: float | None):
-    """A helper busy-looping `on` seconds, then idle as long, until the block ends (none for None)."""
-    if not on:
-        yield
-        return
-    helper = subprocess.Popen([sys.executable, "-c", BURSTS.format(on=on)], stdout=subprocess.PIPE)
-    try:
-        helper.stdout.read(1)
-        yield
-    finally:
-        helper.kill()
-        helper.wait()
-        helper.stdout.close()
-
-
 def measured(args) -> pd.DataFrame:
     rows = []
     forwarded = [f"--{k}={v}" for k, v in vars(args).items() if k in ("hidden", "batch", "block", "epochs")]
     forwarded += ["--alternate"] if args.alternate else []
-    with bursts(args.bursts):
+    with env.background_load(1 if args.bursts else 0, bursts=args.bursts):
         for process in range(args.processes):
             done = subprocess.run(
                 [
