@@ -24,10 +24,12 @@ micro: data
 
 # The sweeps the answers read (conf/sweep/answers.yaml), into folder $(1): one process per round
 # (seed), so that repetitions are independent, 5 rounds, as every comparison an answer reads needs 5
-# runs a side. Each round runs every leg of the preset, interleaved together.
+# runs a side. Each round runs every leg of the preset, interleaved together, then times the pairs
+# the answers compare (conf/pairs.yaml) in a process of their own.
 define answer_sweeps
 for seed in 0 1 2 3 4; do \
 	$(PY) run.py -m +sweep=answers seed=$$seed results_dir=$(1) || exit 1; \
+	$(PY) -m benchmarks.commands.pairs --round $$seed --results-dir $(1) || exit 1; \
 done
 endef
 

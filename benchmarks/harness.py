@@ -154,18 +154,7 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             f"epoch_examples={cfg.epoch_examples}: must be at most the {n_train:,} training examples"
         )
     pinned = cfg.threads if cfg.backend.pin_threads else None
-    base = {
-        "run_id": uuid.uuid4().hex,
-        **configuration.identity(cfg, options, launcher, parallel_jobs),
-        "backend_files": env.named_files_sha256(options),
-        **env.slurm_job(),
-        "started_at": env.utc_now(),
-        "loadavg_start": env.loadavg(),
-        "schema_version": results.SCHEMA_VERSION,
-        "data_sha256": fingerprint(data),
-        **env.static_environment(),
-    }
-    base["provenance_hash"] = configuration.provenance_hash(base)
+    base = base_row(cfg, options, data, launcher, parallel_jobs)
     try:
         device = resolve_device(cfg)
     except RunError as e:
@@ -210,6 +199,23 @@ def run(cfg: DictConfig, *, multirun: bool, launcher: str = "basic", parallel_jo
             row |= {"status": status, "error": error}
         log.error("%s: failed: %s (traceback in %s)", label(base), error, trace_path)
     return record(results_dir, rows)
+
+
+def base_row(cfg: DictConfig, options: dict, data, launcher: str = "basic", parallel_jobs: int = 1) -> dict:
+    """The fields every row of a run shares, known before it starts: its configuration, provenance
+    and environment; the device and config_hash are added once the device is resolved."""
+    base = {
+        "run_id": uuid.uuid4().hex,
+        **configuration.identity(cfg, options, launcher, parallel_jobs),
+        "backend_files": env.named_files_sha256(options),
+        **env.slurm_job(),
+        "started_at": env.utc_now(),
+        "loadavg_start": env.loadavg(),
+        "schema_version": results.SCHEMA_VERSION,
+        "data_sha256": fingerprint(data),
+        **env.static_environment(),
+    }
+    return base | {"provenance_hash": configuration.provenance_hash(base)}
 
 
 def already_done(results_dir: Path, base: dict) -> bool:

@@ -18,7 +18,7 @@ from hydra.experimental.callback import Callback
 from .configuration import CHAPTER_1
 from .errors import UserError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Column name -> pandas dtype. Floats use NaN for "no value".
 COLUMNS = {
@@ -78,6 +78,9 @@ COLUMNS = {
     "fingerprint_gflops": "float64",
     "others_cores": "float64",
     "steal_share": "float64",
+    # a side of a pair (benchmarks.pairs): both sides of one pair share its id; NA in whole runs
+    "pair_id": "string",
+    "pair_side": "Int64",
     # the outcome
     "status": "string",
     "error": "string",
@@ -149,6 +152,8 @@ ADDED = {
     },
     # Every epoch before version 9 trained on the whole training set.
     9: {"epoch_examples": None},
+    # Every run before version 10 was a whole run.
+    10: {"pair_id": None, "pair_side": None},
 }
 
 log = logging.getLogger(__name__)
@@ -309,9 +314,19 @@ def merge(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
 
 
 def finished_runs(results_dir: Path, config_hash: str, seed: int) -> pd.DataFrame:
-    """The rows of runs of this configuration and seed that finished ``ok``, whatever made them."""
-    runs = collect(results_dir)
+    """The rows of whole runs of this configuration and seed that finished ``ok``, whatever made them."""
+    runs = whole(collect(results_dir))
     return runs[(runs.config_hash == config_hash) & (runs.seed == seed) & (runs.status == "ok")]
+
+
+def paired(runs: pd.DataFrame) -> pd.Series:
+    """Which rows are a side of a pair (benchmarks.pairs) rather than of a whole run."""
+    return runs.pair_id.notna() if "pair_id" in runs else pd.Series(False, index=runs.index)
+
+
+def whole(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of whole runs: everything but the sides of pairs, which only the answers read."""
+    return runs[~paired(runs)]
 
 
 class MergeResults(Callback):

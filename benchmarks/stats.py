@@ -33,6 +33,9 @@ RESAMPLES = 2000
 # the hypervisor stole this share of the machine's time (docs/fairness.md, "Load").
 BUSY_CORES = 0.25
 BUSY_STEAL = 0.05
+# /proc/stat counts in clock ticks (10 ms): over an epoch of a few ticks, one tick of another process
+# reads as a large share, so other work must also have taken this many seconds of the block.
+BUSY_SECONDS = 0.02
 TRAINING_EXAMPLES = SPLITS["train"]  # a whole epoch's
 
 
@@ -52,6 +55,10 @@ class Comparison:
     high: float
     runs: tuple[int, int]
     a_over_b: tuple[float, float, float]
+    # "runs": separate runs a side; "pairs": both sides in one process, `runs` counting the pairs,
+    # with `whole_runs` the same comparison's a_over_b from separate runs (None where too few)
+    design: str = "runs"
+    whole_runs: tuple[float, float, float] | None = None
 
     @property
     def decided(self) -> bool:
@@ -78,7 +85,20 @@ class Comparison:
         row["sides"], row["runs"], row["ahead"] = list(self.sides), list(self.runs), self.ahead
         for field in ("ratio", "low", "high"):
             row[field] = None if math.isnan(row[field]) else round(row[field], 4)
+        if self.whole_runs is None:
+            del row["whole_runs"]
+        else:
+            row["whole_runs"] = [None if math.isnan(v) else round(v, 4) for v in self.whole_runs]
         return row
+
+    @property
+    def agrees(self) -> bool | None:
+        """For a paired comparison, whether its interval and that of separate runs overlap (None where
+        either has none): a pairing that biased the ratio would set them apart."""
+        ratio, low, high = self.a_over_b
+        if self.whole_runs is None or math.isnan(low) or math.isnan(self.whole_runs[1]):
+            return None
+        return low <= self.whole_runs[2] and self.whole_runs[1] <= high
 
 
 def median_ratio_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -105,26 +125,59 @@ def median_ratio_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, f
     return ratio, min(float(low), ratio), max(float(high), ratio)
 
 
-def compare(key: str, a: str, a_times, b: str, b_times, band: float = NOISE_BAND) -> Comparison:
-    """Side `a` against side `b` from their runs' seconds (lower is faster); a side is faster only
-    when the whole interval lies beyond `band`."""
-    a_times, b_times = np.asarray(a_times, float), np.asarray(b_times, float)
-    ratio, low, high = median_ratio_interval(a_times, b_times)
-    runs, raw = (len(a_times), len(b_times)), (ratio, low, high)
+def paired_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float]:
+    """(geometric mean of the pairs' ratios, low, high): Student's t interval on their logarithms.
+    A pair's ratio is one process's, so pairs are independent where epochs of one run are not; the
+    logarithm makes a ratio and its inverse symmetric, and the t interval holds its nominal rate
+    from few pairs where a bootstrap does not (tests/test_stats.py)."""
+    logs = np.log(ratios)
+    ratio = float(np.exp(logs.mean()))
+    if len(logs) < MIN_RUNS:
+        return ratio, math.nan, math.nan
+    from scipy import stats
+
+    half = stats.t.ppf((1 + CONFIDENCE) / 2, len(logs) - 1) * logs.std(ddof=1) / math.sqrt(len(logs))
+    return ratio, float(np.exp(logs.mean() - half)), float(np.exp(logs.mean() + half))
+
+
+def decided(
+    key: str, a: str, b: str, a_over_b: tuple[float, float, float], runs, band: float = NOISE_BAND, **how
+) -> Comparison:
+    """The comparison that `a`'s time over `b`'s, with its interval, makes: a side is faster only when
+    the whole interval lies beyond `band`."""
+    ratio, low, high = a_over_b
     if low > band:
-        return Comparison(key, (a, b), b, ratio, low, high, runs, raw)
+        return Comparison(key, (a, b), b, ratio, low, high, runs, a_over_b, **how)
     if high < 1 / band:
-        return Comparison(key, (a, b), a, 1 / ratio, 1 / high, 1 / low, runs, raw)
+        return Comparison(key, (a, b), a, 1 / ratio, 1 / high, 1 / low, runs, a_over_b, **how)
     if ratio >= 1 or math.isnan(low):
-        return Comparison(key, (a, b), None, max(ratio, 1 / ratio), low, high, runs, raw)
-    return Comparison(key, (a, b), None, 1 / ratio, 1 / high, 1 / low, runs, raw)
+        return Comparison(key, (a, b), None, max(ratio, 1 / ratio), low, high, runs, a_over_b, **how)
+    return Comparison(key, (a, b), None, 1 / ratio, 1 / high, 1 / low, runs, a_over_b, **how)
+
+
+def compare(key: str, a: str, a_times, b: str, b_times, band: float = NOISE_BAND) -> Comparison:
+    """Side `a` against side `b` from their separate runs' seconds (lower is faster)."""
+    a_times, b_times = np.asarray(a_times, float), np.asarray(b_times, float)
+    return decided(key, a, b, median_ratio_interval(a_times, b_times), (len(a_times), len(b_times)), band)
+
+
+def compare_pairs(key: str, a: str, b: str, ratios, whole_runs: Comparison | None = None) -> Comparison:
+    """Side `a` against side `b` from pairs: each pair's `a` time over its `b` time, one per process;
+    `whole_runs`, the same sides compared by separate runs, is kept to show that the two agree."""
+    ratios = np.asarray(ratios, float)
+    return decided(
+        key, a, b, paired_ratio_interval(ratios), (len(ratios), len(ratios)),
+        design="pairs", whole_runs=None if whole_runs is None else whole_runs.a_over_b,
+    )  # fmt: skip
 
 
 def busy(runs: pd.DataFrame) -> pd.Series:
-    """Rows of runs during whose training other work took a share of the machine (unknown: not busy)."""
+    """Rows of runs during whose training other work took a share of the machine, for at least
+    BUSY_SECONDS of the row's epoch (unknown: not busy)."""
     others = runs.get("others_cores", pd.Series(np.nan, index=runs.index)).fillna(0)
     steal = runs.get("steal_share", pd.Series(np.nan, index=runs.index)).fillna(0)
-    return (others > BUSY_CORES) | (steal > BUSY_STEAL)
+    seconds = runs.get("train_s", pd.Series(np.inf, index=runs.index)).fillna(np.inf)
+    return ((others > BUSY_CORES) | (steal > BUSY_STEAL)) & ((others + steal) * seconds > BUSY_SECONDS)
 
 
 def without_busy(runs: pd.DataFrame, by: str = "config_key") -> tuple[pd.DataFrame, int, int]:

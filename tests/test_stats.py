@@ -121,7 +121,8 @@ def test_as_dict_has_the_documented_shape():
         "hand-written, hidden=30, batch=1000", "numpy", [1.0] * 5, "torch", [1.3, 1.31, 1.29, 1.3, 1.3]
     )
     row = c.as_dict()
-    assert set(row) == {"key", "sides", "faster", "ratio", "low", "high", "runs", "ahead"}
+    assert set(row) == {"key", "sides", "faster", "ratio", "low", "high", "runs", "ahead", "design"}
+    assert row["design"] == "runs"
     assert row["faster"] == "numpy" and row["low"] <= row["ratio"] <= row["high"] and row["runs"] == [5, 5]
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 from .. import stats
 from ..configuration import NIELSEN
 from ..stats import Comparison
-from .summary import standard, timed, usual_network
+from . import paired
+from .summary import standard, standard_threads, timed, usual_network
 
 UNDECIDED = "undecided: no clear difference"
 TOO_FEW = f"undecided: too few runs (under {stats.MIN_RUNS} a side)"
@@ -263,21 +264,30 @@ def claim_error_prone(gradients: pd.DataFrame, kinds: dict[str, Backend], presen
     )
 
 
-def compare_sides(table, kind: str, numpy_names, torch_names, hidden: int) -> list[Comparison]:
+def compare_sides(
+    table, kind: str, numpy_names, torch_names, hidden: int, pairs, threads: int
+) -> list[Comparison]:
     """NumPy's fastest against torch's fastest at each batch both sides ran on the CPU at this hidden
-    size, for code of one kind."""
+    size, for code of one kind; from pairs of the two where they were timed."""
     cpu = table[(table.device == "cpu") & (table.hidden == hidden)]
     numpy_best, torch_best = fastest(cpu, numpy_names), fastest(cpu, torch_names)
     both = numpy_best.merge(
         torch_best, left_index=True, right_index=True, suffixes=("_numpy", "_torch")
     ).sort_index()
     return [
-        stats.compare(
-            f"{kind}, hidden={hidden}, batch={batch}",
-            row.backend_numpy,
-            row.seconds_numpy,
-            row.backend_torch,
-            row.seconds_torch,
+        paired.paired_instead(
+            stats.compare(
+                f"{kind}, hidden={hidden}, batch={batch}",
+                row.backend_numpy,
+                row.seconds_numpy,
+                row.backend_torch,
+                row.seconds_torch,
+            ),
+            pairs,
+            (row.backend_numpy, threads),
+            (row.backend_torch, threads),
+            hidden,
+            batch,
         )  # fmt: skip
         for (_, batch), row in both.iterrows()
     ]
@@ -287,7 +297,7 @@ def framework_of(kinds: dict[str, Backend]) -> Callable[[str], str]:
     return lambda name: {"numpy": "NumPy", "torch": "torch"}.get(kinds[name].framework, name)
 
 
-def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
+def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend], pairs: pd.DataFrame | None = None) -> Answer:
     """Judged per pair of NumPy and torch code of one style (hand-written: tuned; idiomatic), at each
     batch, at Nielsen's hidden size (else the smallest) and at every larger size both ran, each size
     with its own verdict: the learner names no size, and the answer changes with it."""
@@ -296,6 +306,7 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     if table.empty:
         return Answer("Performance", claim, "not measured", NO_TIMED_EPOCHS)
     hidden = NIELSEN["hidden"] if (table.hidden == NIELSEN["hidden"]).any() else int(table.hidden.min())
+    threads = standard_threads(runs)
     by_size = {}
     for h in sorted(int(h) for h in table.hidden.unique() if h >= hidden):
         present = set(table[table.hidden == h].backend)
@@ -303,7 +314,8 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
             numpy_names = of_kind(present, kinds, framework="numpy", style=style)
             torch_names = of_kind(present, kinds, framework="torch", style=style)
             if numpy_names and torch_names:
-                by_size.setdefault(h, []).extend(compare_sides(table, kind, numpy_names, torch_names, h))
+                found = compare_sides(table, kind, numpy_names, torch_names, h, pairs, threads)
+                by_size.setdefault(h, []).extend(found)
     comparisons = [c for at_size in by_size.values() for c in at_size]
     if not comparisons:
         return Answer(
@@ -327,7 +339,7 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
         )
     text = "The fastest NumPy against the fastest torch code of each style. " + " ".join(parts)
     _, busy = run_table(runs)
-    compiled = compiled_comparisons(table, kinds, hidden)
+    compiled = compiled_comparisons(table, kinds, hidden, pairs, threads)
     if compiled:
         text += (
             f" Compiling the whole epoch, at batch {compiled[0].key.rsplit('=', 1)[1]}: "
@@ -347,7 +359,9 @@ def compiled_text(comparison: Comparison) -> str:
     return f"{compiled} {stats.interval_text(comparison)} {relation} {numpy_side}"
 
 
-def compiled_comparisons(table: pd.DataFrame, kinds: dict[str, Backend], hidden: int) -> list[Comparison]:
+def compiled_comparisons(
+    table: pd.DataFrame, kinds: dict[str, Backend], hidden: int, pairs: pd.DataFrame, threads: int
+) -> list[Comparison]:
     """The backends of other frameworks (compiled ones) against the fastest NumPy at the smallest
     batch: what compiling the whole epoch gives beside both."""
     others = sorted(
@@ -364,7 +378,10 @@ def compiled_comparisons(table: pd.DataFrame, kinds: dict[str, Backend], hidden:
         row = cpu[(cpu.backend == name) & (cpu.batch_size == batch)]
         if not row.empty:
             key = f"compiled {name}, hidden={hidden}, batch={batch}"
-            found.append(stats.compare(key, name, row.seconds.iloc[0], base.backend, base.seconds))
+            whole = stats.compare(key, name, row.seconds.iloc[0], base.backend, base.seconds)
+            found.append(
+                paired.paired_instead(whole, pairs, (name, threads), (base.backend, threads), hidden, batch)
+            )
     return found
 
 
@@ -458,9 +475,9 @@ class Gain:
     high: float
 
 
-def second_thread_gains(runs: pd.DataFrame) -> list[Gain]:
+def second_thread_gains(runs: pd.DataFrame, pairs: pd.DataFrame | None = None) -> list[Gain]:
     """Per (backend, hidden, batch) measured on the CPU at 1 and 2 threads, one run at a time, with no
-    background load: 1 thread against 2 (busy runs left out)."""
+    background load: 1 thread against 2 (busy runs left out), from pairs of the two where timed."""
     data = usual_network(runs)
     data = data[
         (data.status == "ok") & data.threads.isin([1, 2]) & (data.parallel_jobs == 1)
@@ -475,6 +492,7 @@ def second_thread_gains(runs: pd.DataFrame) -> list[Gain]:
         if len(one) and len(two):
             where = f"{backend}, hidden={hidden}, batch={batch}"
             c = stats.compare(where, f"{backend} 1 thread", one, f"{backend} 2 threads", two)
+            c = paired.paired_instead(c, pairs, (backend, 1), (backend, 2), hidden, batch)
             found.append(Gain(c, backend, int(hidden), int(batch), *c.speed_of(c.sides[1])))
     return found
 
@@ -503,14 +521,16 @@ def cells_text(cells: list[tuple[int, int]]) -> str:
     return "; ".join(f"hidden {h}, batch {b}" for h, b in cells)
 
 
-def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
+def claim_parallelism(
+    runs: pd.DataFrame, kinds: dict[str, Backend], pairs: pd.DataFrame | None = None
+) -> Answer:
     """Each framework's best gain from a second thread, idle, compared cell by cell (same batch and
     hidden size): at the book's size and at the large size apart, each with its own verdict, NumPy's
     own gain stated at the largest cell; with where it starts to pay off and, at that cell, what share
     of its library's peak each reaches on one thread. A busy machine's runs are a pitfall of their own
     (docs/fairness.md), not evidence for the claim."""
     claim = "Hand-written NumPy has no parallelism; frameworks use the hardware better."
-    gains = [g for g in second_thread_gains(runs) if g.backend in kinds]
+    gains = [g for g in second_thread_gains(runs, pairs) if g.backend in kinds]
     if not gains:
         return Answer(
             "Performance",
@@ -774,13 +794,14 @@ def judge(
     """Every claim's answer. `backends`: name -> (framework, uses autograd, style); `matrix`:
     chapter 3's changes in every backend (benchmarks.report.flexibility.flexibility_matrix)."""
     kinds = kinds_of(backends)
+    runs, pairs = paired.split(runs)
     present = set(runs[runs.status == "ok"].backend)
     return [
         claim_less_code(ease, kinds, present),
         claim_error_prone(gradients, kinds, present),
-        claim_faster(runs, kinds),
+        claim_faster(runs, kinds, pairs),
         claim_gpu(runs),
-        claim_parallelism(runs, kinds),
+        claim_parallelism(runs, kinds, pairs),
         claim_customise(matrix, kinds, present),
         claim_builtins(matrix, flexibility, ease, kinds, present),
     ]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import configuration, results, stats
 from ..env import users_speed_env
-from . import across, answers, machines, scaling, sections, source
+from . import across, answers, machines, noise, paired, scaling, sections, source
 from .flexibility import flexibility_matrix, report_blocks
 from .plots import NEEDS, PLOTS, draw_all
 from .render import (
@@ -72,7 +72,9 @@ def load(paths: Path | list[Path], all_sets: bool = False) -> tuple[pd.DataFrame
     runs = runs.assign(machine=machines.identify(runs))
     if all_sets:
         return prepare(runs), runs.iloc[:0]
-    sets = [configuration.newest_sets(group) for _, group in runs.groupby("machine", observed=True)]
+    # Pairs and whole runs of one configuration are sets apart: the newer never hides the other.
+    kinds = [runs.machine, results.paired(runs)]
+    sets = [configuration.newest_sets(group) for _, group in runs.groupby(kinds, observed=True)]
     kept = pd.concat([k for k, _ in sets]).sort_index()
     left_out = pd.concat([lo for _, lo in sets]).sort_index()
     return prepare(kept), left_out
@@ -80,10 +82,11 @@ def load(paths: Path | list[Path], all_sets: bool = False) -> tuple[pd.DataFrame
 
 def judged(runs: pd.DataFrame) -> tuple[list[answers.Answer], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(answers, ease-of-use table, flexibility table, chapter 3's flexibility matrix) for these runs."""
-    ease = source.ease_of_use_table(extra=named_files(runs))
+    whole, _ = paired.split(runs)
+    ease = source.ease_of_use_table(extra=named_files(whole))
     flexibility = source.flexibility_table()
-    matrix = flexibility_matrix(runs)
-    requests = run_requests(runs[runs.status == "ok"])
+    matrix = flexibility_matrix(whole)
+    requests = run_requests(whole[whole.status == "ok"])
     labels = {source.request_label(name, options) for name, options in requests}
     gradients = source.gradient_check_table(requests)
     verdicts = answers.judge(
@@ -144,6 +147,8 @@ def claims_from_json(claims: list[dict]) -> list[answers.Answer]:
             *values,
             tuple(row["runs"]),
             a_over_b.get(row["faster"] or row.get("ahead"), nan),
+            row.get("design", "runs"),
+            tuple(math.nan if v is None else v for v in row["whole_runs"]) if row.get("whole_runs") else None,
         )
 
     return [
@@ -180,9 +185,10 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
     across_machines = None
     if len(described) > 1:
         across_machines = across.per_machine(runs, lambda subset: judged(prepare(subset))[0])
-        runs_all, runs = runs, prepare(runs[runs.machine == described[0]["id"]])
-    drawn = draw_all(runs, out)
+        runs_all, runs = paired.split(runs)[0], prepare(runs[runs.machine == described[0]["id"]])
     verdicts, ease, flexibility, matrix = judged(runs)
+    runs, pairs = paired.split(runs)
+    drawn = draw_all(runs, out)
     summary = summary_table(runs)
     noisy = summary[summary.noisy] if not summary.empty else summary
     speed_env = sorted(set(runs.speed_env.dropna().map(users_speed_env)) - {""})
@@ -194,7 +200,8 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         Text(
             "Nielsen's network (chapter 1's: sigmoid, quadratic cost, mini-batch SGD, unless a label or the "
             "Performance section says otherwise) in NumPy, PyTorch, numba and JAX, "
-            f"measured in {runs.run_id.nunique()} runs ({len(runs):,} rows)."
+            f"measured in {runs.run_id.nunique()} runs ({len(runs):,} rows)"
+            + (f" and {pairs.pair_id.nunique()} pairs (the Noise section)." if not pairs.empty else ".")
         ),
         Heading(2, "Answers"),
     ]
@@ -291,6 +298,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         Table(not_run),
         *[Text(f"{number}. {reason}") for number, reason in enumerate(reasons, start=1)],
         Heading(2, "Noise"),
+        *noise.noise_blocks([c for v in verdicts for c in v.comparisons], pairs),
         Text(f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:"),
         Table(noisy[[*SHOWN, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
         Heading(2, "Older sets left out"),

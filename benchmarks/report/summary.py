@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import configuration, registry, stats
+from .. import configuration, registry, results, stats
 from ..configuration import NIELSEN
 from ..env import users_speed_env
 from ..fairness import layer_sizes
@@ -87,7 +87,8 @@ def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     widths = runs.hidden_layers.fillna(runs.hidden.astype(str)) if "hidden_layers" in runs else runs.hidden
     gflops = widths.map(flops_per_example) * n_train / runs.train_s / 1e9
     labels = distinct_labels(runs)
-    return runs.assign(label=without_settings(labels, shared_settings(labels)), gflops=gflops)
+    shared = shared_settings(labels[~results.paired(runs)])  # the sides of pairs label nothing shown
+    return runs.assign(label=without_settings(labels, shared), gflops=gflops)
 
 
 LABEL = re.compile(r"^(?P<name>\S+) \((?P<parts>.*)\)(?P<rest>( \[.*\])?)$")

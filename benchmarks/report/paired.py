@@ -1,0 +1,91 @@
+"""The answers' speed comparisons from pairs (benchmarks.pairs): each pair is one process that timed
+both sides epoch by epoch in turn, and gives one ratio; the comparison is over the pairs' ratios
+(stats.compare_pairs). Where no pairs were timed, the comparison of separate runs stands; where they
+were, it is kept beside the paired one, and the Noise section shows that the two agree, together
+with the A/A pairs (a backend against itself), whose ratio is 1 by construction."""
+
+import pandas as pd
+
+from .. import results, stats
+
+Side = tuple[str, int]  # (backend, threads)
+
+
+def split(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(whole runs, sides of pairs)."""
+    is_pair = results.paired(runs)
+    return runs[~is_pair], runs[is_pair]
+
+
+def sides_seconds(pairs: pd.DataFrame | None) -> pd.DataFrame:
+    """Per pair: each side's backend, threads and seconds per example (the median of its idle timed
+    epochs, or of all of them where every one was busy), with `busy` where one side had no idle one."""
+    if pairs is None or pairs.empty:
+        return pd.DataFrame()
+    timed = pairs[(pairs.status == "ok") & ~pairs.warmup.astype(bool) & (pairs.device == "cpu")]
+    if timed.empty:
+        return pd.DataFrame()
+    timed = timed.assign(idle=~stats.busy(timed), per_example=1 / timed.examples_per_s)
+    any_idle = timed.groupby(["pair_id", "pair_side"]).idle.transform("any")
+    kept = timed[timed.idle | ~any_idle]
+    per_side = kept.groupby(["pair_id", "pair_side"]).agg(
+        backend=("backend", "first"),
+        threads=("threads", "first"),
+        hidden=("hidden", "first"),
+        batch_size=("batch_size", "first"),
+        per_example=("per_example", "median"),
+        busy=("idle", lambda idle: not idle.any()),
+    )
+    wide = per_side.unstack("pair_side")
+    return wide[wide.per_example.notna().all(axis=1)]
+
+
+def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int) -> pd.Series:
+    """Each pair's `a` time over its `b` time, for the pairs of these two sides at this size (in
+    either order; for a backend against itself, side 0 over side 1), with `.attrs["busy"]` the
+    pairs one of whose sides had only busy epochs."""
+    wide = sides_seconds(pairs)
+    if wide.empty:
+        return pd.Series(dtype=float)
+    wide = wide[(wide.hidden[0] == hidden) & (wide.batch_size[0] == batch)]
+    side = [wide.backend[s].astype(str) + "|" + wide.threads[s].astype(str) for s in (0, 1)]
+    a_key, b_key = (f"{name}|{threads}" for name, threads in (a, b))
+    forward = (side[0] == a_key) & (side[1] == b_key)
+    backward = (side[0] == b_key) & (side[1] == a_key) & (a_key != b_key)
+    seconds = wide.per_example
+    found = pd.concat([(seconds[0] / seconds[1])[forward], (seconds[1] / seconds[0])[backward]])
+    found.attrs["busy"] = int(wide.busy.any(axis=1)[forward | backward].sum())
+    return found
+
+
+def paired_instead(
+    comparison: stats.Comparison, pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int
+) -> stats.Comparison:
+    """The comparison from pairs of the same sides where any were timed, keeping the separate runs'
+    beside it; otherwise the separate runs' comparison."""
+    found = ratios(pairs, a, b, hidden, batch)
+    if found.empty:
+        return comparison
+    a_label, b_label = comparison.sides
+    return stats.compare_pairs(comparison.key, a_label, b_label, found, whole_runs=comparison)
+
+
+def a_a(pairs: pd.DataFrame) -> list[stats.Comparison]:
+    """Every backend timed against itself, at each size: its two sides' ratio, which is 1 by
+    construction, with its interval."""
+    wide = sides_seconds(pairs)
+    if wide.empty:
+        return []
+    same = (wide.backend[0] == wide.backend[1]) & (wide.threads[0] == wide.threads[1])
+    keys = pd.DataFrame({"backend": wide.backend[0], "threads": wide.threads[0]})
+    keys = keys.assign(hidden=wide.hidden[0], batch_size=wide.batch_size[0])[same]
+    found = []
+    for (backend, threads, hidden, batch), _ in keys.groupby(list(keys.columns)):
+        side = (backend, int(threads))
+        key = f"{backend} against itself, hidden={hidden}, batch={batch}"
+        found.append(
+            stats.compare_pairs(
+                key, f"{backend} (a)", f"{backend} (b)", ratios(pairs, side, side, hidden, batch)
+            )
+        )
+    return found
