@@ -5,6 +5,7 @@ the report keeps such timings apart from those of jobs that ran alone.
 """
 
 import os
+from functools import cache
 from pathlib import Path
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -21,16 +22,23 @@ def sweep_batch_size(sweep_dir: Path) -> int:
     """Jobs launched together by this sweep, counted as Hydra's sweeper counts them.
 
     Every sweeper saves multirun.yaml, with the sweep's own overrides, before any job starts; the
-    interleaved sweeper, whose legs only it can expand, also the count.
+    interleaved sweeper, whose legs only it can expand, also the count. Every job asks; the file is
+    read once while it stays as it is.
     """
-    saved = OmegaConf.load(sweep_dir / "multirun.yaml").hydra
-    if saved.sweeper.get("launched") is not None:
-        return saved.sweeper.launched
-    params = saved.sweeper.get("params") or {}
+    saved = (Path(sweep_dir) / "multirun.yaml").resolve()
+    return saved_batch_size(saved, saved.stat().st_mtime_ns)
+
+
+@cache
+def saved_batch_size(saved: Path, modified_ns: int) -> int:
+    hydra = OmegaConf.load(saved).hydra
+    if hydra.sweeper.get("launched") is not None:
+        return hydra.sweeper.launched
+    params = hydra.sweeper.get("params") or {}
     # As the sweeper reads them: the preset's params first, so that the command line's win.
-    overrides = [f"{key}={value}" for key, value in params.items()] + list(saved.overrides.task)
+    overrides = [f"{key}={value}" for key, value in params.items()] + list(hydra.overrides.task)
     parsed = OverridesParser.create().parse_overrides(overrides)
-    return len(BasicSweeper.split_arguments(parsed, saved.sweeper.get("max_batch_size"))[0])
+    return len(BasicSweeper.split_arguments(parsed, hydra.sweeper.get("max_batch_size"))[0])
 
 
 def parallel_jobs(settings, sweep_dir: Path) -> int:

@@ -40,9 +40,17 @@ def side_base(cfg: DictConfig, data, pair_id: str, side: int) -> dict:
     return base | {"config_hash": configuration.config_hash(base), "pair_id": pair_id, "pair_side": side}
 
 
-def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retries: int, first: int) -> list:
-    """Both sides' rows, each side's own list: a warm-up epoch each, then epochs in turn until each
-    side has `timed_epochs` idle ones, or has run `retries` more than that."""
+def measured(
+    cfgs: tuple[DictConfig, DictConfig],
+    data,
+    timed_epochs: int,
+    retries: int,
+    first: int,
+    warmup_examples=None,
+) -> list:
+    """Both sides' rows, each side's own list: a warm-up epoch each (of `warmup_examples`, or as long
+    as the others), then epochs in turn until each side has `timed_epochs` idle ones, or has run
+    `retries` more than that."""
     pair_id = uuid.uuid4().hex
     bases = [side_base(cfg, data, pair_id, side) for side, cfg in enumerate(cfgs)]
     params = init_params(layer_sizes(cfgs[0].hidden), cfgs[0].seed)
@@ -72,7 +80,8 @@ def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retri
     def epoch(side: int, number: int) -> bool:
         """Train side `side`'s epoch `number` and record it; whether other work took the machine."""
         cfg, net = cfgs[side], nets[side]
-        order = epoch_order(cfg.seed, number, n)[:examples]
+        size = min(warmup_examples or examples, examples) if number == 1 else examples
+        order = epoch_order(cfg.seed, number, n)[:size]
         if last_threads[0] > bases[side]["threads"]:
             time.sleep(SETTLE_S)
         last_threads[0] = bases[side]["threads"]
@@ -82,7 +91,7 @@ def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retri
             "epoch": number,
             "warmup": number == 1,
             "train_s": t.seconds,
-            "examples_per_s": examples / t.seconds,
+            "examples_per_s": size / t.seconds,
         }
         rows[side].append(bases[side] | row | load.as_row() | {"status": "ok", "error": None})
         return bool(stats.busy(pd.DataFrame([rows[side][-1]])).iloc[0])

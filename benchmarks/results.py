@@ -254,16 +254,19 @@ class ResultsError(UserError):
     """Results could not be written or read; those written before are intact."""
 
 
-def write_run(records: list[dict], results_dir: Path) -> Path:
+def write_run(records: list[dict], results_dir: Path, merged: bool = True) -> Path:
     """Add one run's rows to runs.parquet, then keep them in a file of their own.
 
     runs.parquet gains the run first, in one atomic replace, so that a run
-    whose summary was printed is in it whenever the process is killed.
+    whose summary was printed is in it whenever the process is killed. With
+    `merged=False` only the run's own file is written, for a caller that
+    merges many at once; `collect` finds it meanwhile.
     """
     frame = to_frame(records)
     path = runs_dir(results_dir) / f"{records[0]['run_id']}.parquet"
     try:
-        merge(results_dir, frame)
+        if merged:
+            merge(results_dir, frame)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(frame, path)
     except OSError as e:
@@ -284,13 +287,37 @@ def read_parquet_or_warn(path: Path) -> pd.DataFrame | None:
         return None
 
 
+# runs.parquet as this process last read or wrote it, by path: a sweep's every job reads it several
+# times (to resume, to merge, to report progress), and it changes only when a run is merged.
+_merged: dict[Path, tuple[tuple, pd.DataFrame]] = {}
+
+
+def file_state(path: Path) -> tuple:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino  # a replaced file is a new inode
+
+
+def read_merged(results_dir: Path) -> pd.DataFrame | None:
+    """runs.parquet, upgraded, or None where there is none; read again only when it changed."""
+    path = merged_path(results_dir).resolve()
+    if not path.exists():
+        return None
+    state = file_state(path)
+    if path in _merged and _merged[path][0] == state:
+        return _merged[path][1]
+    frame = read_parquet_or_warn(path)
+    if frame is not None:
+        _merged[path] = (state, frame)
+    return frame
+
+
 def collect(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
     """Every row known: runs.parquet, the run files it lacks, and `new`, de-duplicated by (run_id, epoch).
 
     A run file holds exactly the rows of the run it is named after, so those
     already in runs.parquet are not read again.
     """
-    merged = read_parquet_or_warn(merged_path(results_dir)) if merged_path(results_dir).exists() else None
+    merged = read_merged(results_dir)
     known = set() if merged is None else set(merged.run_id)
     missing = [path for path in sorted(runs_dir(results_dir).glob("*.parquet")) if path.stem not in known]
     frames = [frame for frame in [merged, *map(read_parquet_or_warn, missing), *new] if frame is not None]
@@ -309,7 +336,9 @@ def merge(results_dir: Path, *new: pd.DataFrame) -> pd.DataFrame:
     results_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(results_dir / ".runs.lock"):
         runs = collect(results_dir, *new)
-        write_atomic(runs, merged_path(results_dir))
+        path = merged_path(results_dir)
+        write_atomic(runs, path)
+        _merged[path.resolve()] = (file_state(path), runs.copy())
     return runs
 
 

@@ -1,12 +1,15 @@
 """How sure a speed ratio is, and when it decides which side is faster.
 
-The unit of repetition is a run: its own process or its own round of an interleaved sweep, its own
-construction and warm-up. Each run gives one number, the median of its timed epochs (epochs within
-a run share everything that makes runs differ, so they are not independent). Two sides are
-compared by the ratio of the medians of those numbers, with a 95% percentile-bootstrap interval
-over them (scipy.stats.bootstrap, runs resampled within each side, a fixed seed so that the same
-runs always give the same interval), from MIN_RUNS runs a side. docs/fairness.md says why this method
-and why that many: tests/test_stats.py simulates the noise this machine shows and checks coverage.
+Two designs. Separate runs (`compare`): the unit of repetition is a run, its own round of an
+interleaved sweep, its own construction and warm-up, giving one number, the median of its timed
+epochs (epochs within a run share everything that makes runs differ, so they are not independent).
+Two sides are compared by the ratio of the medians of those numbers, with a 95% percentile-bootstrap
+interval over them (scipy.stats.bootstrap, runs resampled within each side, a fixed seed so that the
+same runs always give the same interval), from MIN_RUNS runs a side. Pairs (`compare_pairs`,
+benchmarks/pairs.py): the unit is a process that timed both sides in turn, giving one ratio; the
+interval is Student's t on the logarithms of MIN_RUNS or more such ratios. docs/fairness.md says why
+these methods and why that many: tests/test_stats.py simulates the noise this machine shows and
+checks coverage, A/A pairs included.
 
 A side is faster only when the whole interval lies beyond the noise band; otherwise there is no
 clear difference, and the comparison says so instead of naming a winner.
@@ -217,7 +220,8 @@ def times_text(ratio: float, digits: int | None = None) -> str:
 def interval_range(comparison: Comparison) -> str:
     """'1.21–1.45×', or 'no interval: under 5 runs a side'."""
     if math.isnan(comparison.low):
-        return f"no interval: under {MIN_RUNS} runs a side"
+        unit = "rounds of pairs" if comparison.design == "pairs" else "runs a side"
+        return f"no interval: under {MIN_RUNS} {unit}"
     digits = 2 if comparison.ratio < 10 else 1
     return f"{comparison.low:.{digits}f}–{times_text(comparison.high, digits)}"
 
@@ -254,5 +258,7 @@ def comparison_row(comparison: Comparison) -> dict:
         or (f"no clear difference ({comparison.ahead} ahead)" if comparison.ahead else "no clear difference"),
         "ratio": times_text(comparison.ratio),
         "95% interval": "" if undefined else interval_range(comparison),
-        "runs": " / ".join(f"{n} {side}" for n, side in zip(comparison.runs, comparison.sides)),
+        "runs": f"{comparison.runs[0]} rounds of pairs"
+        if comparison.design == "pairs"
+        else " / ".join(f"{n} {side}" for n, side in zip(comparison.runs, comparison.sides)),
     }

@@ -117,3 +117,20 @@ class CountsExamples(NumpyBatch):
     def train_epoch(self, order, batch_size, eta):
         CountsExamples.trained.append(len(order))
         super().train_epoch(order, batch_size, eta)
+
+
+class Recording(NumpyBatch):
+    """Trains normally, and keeps the parameters it started from and the order of every epoch it
+    trained, each instance in `Recording.built`: what a pair's two sides were given."""
+
+    built: list["Recording"] = []
+
+    def __init__(self, params, *args, **kwargs):
+        super().__init__(params, *args, **kwargs)
+        self.start = [p.copy() for p in params]
+        self.orders = []
+        Recording.built.append(self)
+
+    def train_epoch(self, order, batch_size, eta):
+        self.orders.append(np.array(order))
+        super().train_epoch(order, batch_size, eta)

@@ -15,6 +15,7 @@ import statistics
 import sys
 from pathlib import Path
 
+import pandas as pd
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -24,7 +25,8 @@ from ..registry import CONF
 
 
 def cells(setting, round_: int) -> list[list[list[str]]]:
-    """Each pair's two sides as Hydra overrides, one entry per batch size, in the round's order."""
+    """Each pair's two sides as Hydra overrides, one entry per batch size and build (`builds` a round),
+    in the round's order; the file's `overrides`, if any, apply to every side."""
     found = []
     for pair in setting.pairs:
         threads = pair.get("threads", [1, 1])
@@ -33,10 +35,10 @@ def cells(setting, round_: int) -> list[list[list[str]]]:
             shared += [
                 f"epochs={setting.timed_epochs + 1}",
                 f"epoch_examples={pair.get('epoch_examples', setting.epoch_examples) or 'null'}",
+                *setting.get("overrides", []),
             ]
-            found.append(
-                [[f"backend={name}", f"threads={n}", *shared] for name, n in zip(pair.sides, threads)]
-            )
+            sides = [[f"backend={name}", f"threads={n}", *shared] for name, n in zip(pair.sides, threads)]
+            found += [sides] * setting.get("builds", 1)
     random.Random(f"pairs round={round_}").shuffle(found)
     return found
 
@@ -46,12 +48,11 @@ def label(cfgs) -> str:
     return f"{sides}, hidden {cfgs[0].hidden}, batch {cfgs[0].batch_size}"
 
 
-def already_timed(results_dir: Path, bases: list[dict]) -> bool:
-    """Whether a pair of these two sides, this seed and this provenance is already recorded."""
-    runs = results.collect(results_dir)
+def already_timed(runs: pd.DataFrame, bases: list[dict]) -> int:
+    """How many pairs of these two sides, this seed and this provenance the rows already hold."""
     same = (runs.provenance_hash == bases[0]["provenance_hash"]) & (runs.seed == bases[0]["seed"])
     sides = runs[results.paired(runs) & same].groupby("pair_id").config_hash.agg(lambda h: sorted(set(h)))
-    return sorted({base["config_hash"] for base in bases}) in list(sides)
+    return list(sides).count(sorted({base["config_hash"] for base in bases}))
 
 
 @command
@@ -65,25 +66,39 @@ def main(argv=None) -> int:
         raise UserError(f"--pairs {args.pairs}: no such file; give a YAML file shaped like conf/pairs.yaml")
     setting = OmegaConf.load(args.pairs)
     config.register()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        planned = [
-            [compose("config", overrides=side) for side in cell] for cell in cells(setting, args.round)
-        ]
+    planned = cells(setting, args.round)
+    with initialize_config_dir(
+        config_dir=str(CONF), version_base="1.3"
+    ):  # each side once, however often timed
+        composed = {
+            side: compose("config", overrides=list(side)) for side in {tuple(s) for c in planned for s in c}
+        }
+    planned = [[composed[tuple(side)] for side in cell] for cell in planned]
     data = harness.build(planned[0][0].data)
+    earlier = results.collect(args.results_dir)
     for index, cfgs in enumerate(planned):
         bases = [pairs.side_base(cfg, data, "", side) for side, cfg in enumerate(cfgs)]
-        if already_timed(args.results_dir, bases):
+        build = sum(other == cfgs for other in planned[:index])
+        if already_timed(earlier, bases) > build:
             print(f"[{index + 1}/{len(planned)}] {label(cfgs)}: already timed in round {args.round}")
             continue
-        rows = pairs.measured(tuple(cfgs), data, setting.timed_epochs, setting.retries, first=index % 2)
+        rows = pairs.measured(
+            tuple(cfgs),
+            data,
+            setting.timed_epochs,
+            setting.retries,
+            (build + args.round) % 2,  # the builds of a cell take opposite orders
+            setting.get("warmup_examples"),
+        )
         for side_rows in rows:
-            results.write_run(side_rows, args.results_dir)
+            results.write_run(side_rows, args.results_dir, merged=False)
         seconds = [statistics.median(r["train_s"] for r in side if not r["warmup"]) for side in rows]
         busy = sum(len(side_rows) - 1 - setting.timed_epochs for side_rows in rows)
         print(
             f"[{index + 1}/{len(planned)}] {label(cfgs)}: {seconds[0]:.3f} / {seconds[1]:.3f} s an epoch"
             + (f", {busy} busy epochs taken again" if busy else "")
         )
+    results.merge(args.results_dir)
     return 0
 
 

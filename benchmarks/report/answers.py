@@ -297,11 +297,12 @@ def framework_of(kinds: dict[str, Backend]) -> Callable[[str], str]:
     return lambda name: {"numpy": "NumPy", "torch": "torch"}.get(kinds[name].framework, name)
 
 
-def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend], pairs: pd.DataFrame | None = None) -> Answer:
+def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     """Judged per pair of NumPy and torch code of one style (hand-written: tuned; idiomatic), at each
     batch, at Nielsen's hidden size (else the smallest) and at every larger size both ran, each size
     with its own verdict: the learner names no size, and the answer changes with it."""
     claim = "PyTorch's optimised operations make it faster than NumPy written by hand."
+    runs, pairs = paired.split(runs)
     table = times_by_backend(runs)
     if table.empty:
         return Answer("Performance", claim, "not measured", NO_TIMED_EPOCHS)
@@ -521,15 +522,14 @@ def cells_text(cells: list[tuple[int, int]]) -> str:
     return "; ".join(f"hidden {h}, batch {b}" for h, b in cells)
 
 
-def claim_parallelism(
-    runs: pd.DataFrame, kinds: dict[str, Backend], pairs: pd.DataFrame | None = None
-) -> Answer:
+def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     """Each framework's best gain from a second thread, idle, compared cell by cell (same batch and
     hidden size): at the book's size and at the large size apart, each with its own verdict, NumPy's
     own gain stated at the largest cell; with where it starts to pay off and, at that cell, what share
     of its library's peak each reaches on one thread. A busy machine's runs are a pitfall of their own
     (docs/fairness.md), not evidence for the claim."""
     claim = "Hand-written NumPy has no parallelism; frameworks use the hardware better."
+    runs, pairs = paired.split(runs)
     gains = [g for g in second_thread_gains(runs, pairs) if g.backend in kinds]
     if not gains:
         return Answer(
@@ -794,14 +794,14 @@ def judge(
     """Every claim's answer. `backends`: name -> (framework, uses autograd, style); `matrix`:
     chapter 3's changes in every backend (benchmarks.report.flexibility.flexibility_matrix)."""
     kinds = kinds_of(backends)
-    runs, pairs = paired.split(runs)
-    present = set(runs[runs.status == "ok"].backend)
+    whole, _ = paired.split(runs)
+    present = set(whole[whole.status == "ok"].backend)
     return [
         claim_less_code(ease, kinds, present),
         claim_error_prone(gradients, kinds, present),
-        claim_faster(runs, kinds, pairs),
-        claim_gpu(runs),
-        claim_parallelism(runs, kinds, pairs),
+        claim_faster(runs, kinds),
+        claim_gpu(whole),
+        claim_parallelism(runs, kinds),
         claim_customise(matrix, kinds, present),
         claim_builtins(matrix, flexibility, ease, kinds, present),
     ]

@@ -24,7 +24,7 @@ def agreement_table(comparisons: list[stats.Comparison]) -> pd.DataFrame:
             {
                 "comparison": c.key,
                 "time ratio": " / ".join(c.sides),
-                "pairs": c.runs[0],
+                "rounds": c.runs[0],
                 "from pairs": interval_cell(*c.a_over_b),
                 "separate runs": "none" if c.whole_runs is None else interval_cell(*c.whole_runs),
                 "intervals overlap": {True: "yes", False: "**no**", None: "no interval"}[c.agrees],
@@ -38,7 +38,7 @@ def a_a_table(comparisons: list[stats.Comparison]) -> pd.DataFrame:
         [
             {
                 "A/A": c.key,
-                "pairs": c.runs[0],
+                "rounds": c.runs[0],
                 "time ratio (a / b)": interval_cell(*c.a_over_b),
                 "covers 1.00": "no interval"
                 if math.isnan(c.low)
@@ -66,8 +66,9 @@ def noise_blocks(comparisons: list[stats.Comparison], pairs: pd.DataFrame) -> li
     return [
         Text(
             "The answers' speed comparisons come from pairs: in one process a round, both sides built from "
-            "the same parameters and timed epoch by epoch in turn (A B B A), an epoch that other work "
-            "disturbed timed again. Each pair gives one ratio; the interval is Student's t over the pairs' "
+            "the same parameters and timed in turn (A B or B A, alternately), an epoch that other work "
+            "disturbed timed again. Each round gives one ratio, the geometric mean of its pairs' (a cell is "
+            "timed from fresh builds twice a round); the interval is Student's t over the rounds' "
             f"logarithms. A backend against itself (A/A) should give 1.00: {covering} of {len(same)} "
             "intervals cover it."
             + (f" In {busy} pairs a side had only busy epochs, and was timed from them." if busy else "")

@@ -4,6 +4,7 @@ both sides epoch by epoch in turn, and gives one ratio; the comparison is over t
 were, it is kept beside the paired one, and the Noise section shows that the two agree, together
 with the A/A pairs (a backend against itself), whose ratio is 1 by construction."""
 
+import numpy as np
 import pandas as pd
 
 from .. import results, stats
@@ -33,6 +34,7 @@ def sides_seconds(pairs: pd.DataFrame | None) -> pd.DataFrame:
         threads=("threads", "first"),
         hidden=("hidden", "first"),
         batch_size=("batch_size", "first"),
+        seed=("seed", "first"),
         per_example=("per_example", "median"),
         busy=("idle", lambda idle: not idle.any()),
     )
@@ -41,9 +43,10 @@ def sides_seconds(pairs: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int) -> pd.Series:
-    """Each pair's `a` time over its `b` time, for the pairs of these two sides at this size (in
-    either order; for a backend against itself, side 0 over side 1), with `.attrs["busy"]` the
-    pairs one of whose sides had only busy epochs."""
+    """Each round's `a` time over its `b` time, for the pairs of these two sides at this size (in
+    either order; for a backend against itself, side 0 over side 1): the geometric mean of the round's
+    pairs, as the round's process is the unit that is independent of the others. `.attrs["busy"]`
+    counts the pairs one of whose sides had only busy epochs."""
     wide = sides_seconds(pairs)
     if wide.empty:
         return pd.Series(dtype=float)
@@ -54,8 +57,9 @@ def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int
     backward = (side[0] == b_key) & (side[1] == a_key) & (a_key != b_key)
     seconds = wide.per_example
     found = pd.concat([(seconds[0] / seconds[1])[forward], (seconds[1] / seconds[0])[backward]])
-    found.attrs["busy"] = int(wide.busy.any(axis=1)[forward | backward].sum())
-    return found
+    rounds = np.exp(np.log(found).groupby(wide.seed[0].loc[found.index]).mean())
+    rounds.attrs["busy"] = int(wide.busy.any(axis=1)[forward | backward].sum())
+    return rounds
 
 
 def paired_instead(
