@@ -40,17 +40,10 @@ def side_base(cfg: DictConfig, data, pair_id: str, side: int) -> dict:
     return base | {"config_hash": configuration.config_hash(base), "pair_id": pair_id, "pair_side": side}
 
 
-def measured(
-    cfgs: tuple[DictConfig, DictConfig],
-    data,
-    timed_epochs: int,
-    retries: int,
-    first: int,
-    warmup_examples=None,
-) -> list:
-    """Both sides' rows, each side's own list: a warm-up epoch each (of `warmup_examples`, or as long
-    as the others), then epochs in turn until each side has `timed_epochs` idle ones, or has run
-    `retries` more than that."""
+def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retries: int, first: int) -> list:
+    """Both sides' rows, each side's own list: a warm-up epoch each, as long as the timed ones (what
+    specialises to a shape, XLA, compiles for the epoch's), then epochs in turn until each side has
+    `timed_epochs` idle ones, or has run `retries` more than that."""
     pair_id = uuid.uuid4().hex
     bases = [side_base(cfg, data, pair_id, side) for side, cfg in enumerate(cfgs)]
     params = init_params(layer_sizes(cfgs[0].hidden), cfgs[0].seed)
@@ -80,8 +73,7 @@ def measured(
     def epoch(side: int, number: int) -> bool:
         """Train side `side`'s epoch `number` and record it; whether other work took the machine."""
         cfg, net = cfgs[side], nets[side]
-        size = min(warmup_examples or examples, examples) if number == 1 else examples
-        order = epoch_order(cfg.seed, number, n)[:size]
+        order = epoch_order(cfg.seed, number, n)[:examples]
         if last_threads[0] > bases[side]["threads"]:
             time.sleep(SETTLE_S)
         last_threads[0] = bases[side]["threads"]
@@ -91,7 +83,7 @@ def measured(
             "epoch": number,
             "warmup": number == 1,
             "train_s": t.seconds,
-            "examples_per_s": size / t.seconds,
+            "examples_per_s": examples / t.seconds,
         }
         rows[side].append(bases[side] | row | load.as_row() | {"status": "ok", "error": None})
         return bool(stats.busy(pd.DataFrame([rows[side][-1]])).iloc[0])

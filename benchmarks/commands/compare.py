@@ -227,7 +227,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--format", choices=["md", "csv"], default="md")
     args = parser.parse_args(argv)
-    old_runs, new_runs = results.load(args.old), results.load(args.new)
+    # Separate runs, configuration by configuration; the sides of pairs belong to the answers.
+    old_runs, new_runs = results.whole(results.load(args.old)), results.whole(results.load(args.new))
 
     matched, unmatched, warnings = compare(old_runs, new_runs, args.min_change)
     env, env_warnings = environment_warnings(old_runs, new_runs)

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import re
+import statistics
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +24,7 @@ from omegaconf import OmegaConf
 from .. import stats
 from ..errors import UserError, command
 from ..registry import CONF
-from ..report import machines, summary
+from ..report import machines, paired, summary
 from ..report.__main__ import printed
 from ..report.answers import thread_gains
 from ..report.document import answers_text, claims_from_json, load
@@ -74,8 +75,13 @@ class Samples:
         return json.loads(self.path("report/answers.json").read_text())
 
     @cached_property
-    def runs(self) -> pd.DataFrame:
+    def everything(self) -> pd.DataFrame:
+        """The sample's rows: its separate runs and the sides of its pairs."""
         return load([self.path("report/runs.parquet")])[0]
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        return paired.split(self.everything)[0]
 
     @cached_property
     def usual(self) -> pd.DataFrame:
@@ -141,8 +147,8 @@ def step_us(samples: Samples, backend: str, batch: int) -> float:
 def readme_answers(samples: Samples) -> str:
     """What `python -m benchmarks.report docs/report/runs.parquet --out docs/report` prints."""
     text = answers_text(samples.answers)
-    n_runs = samples.runs.run_id.nunique()
-    return "\n```\n" + printed(n_runs, ["docs/report/runs.parquet"], text, Path("docs/report")) + "\n```\n"
+    shown = printed(samples.everything, ["docs/report/runs.parquet"], text, Path("docs/report"))
+    return "\n```\n" + shown + "\n```\n"
 
 
 def load_spread(samples: Samples) -> str:
@@ -163,6 +169,31 @@ def load_spread(samples: Samples) -> str:
         f"(`numpy` at batch 10, hidden 30: {example.min():.2f} to {example.max():.2f} s per epoch over "
         f"{len(example)} runs); the narrowest difference its answers decide is "
         f"{stats.times_text(narrowest)}, the widest they leave undecided {stats.times_text(widest)}"
+    )
+
+
+def half_width(low: float, high: float) -> float:
+    """An interval's half-width on the ratio's scale, √(high/low) − 1."""
+    return math.sqrt(high / low) - 1
+
+
+def pairs_outcome(samples: Samples) -> str:
+    claims = claims_from_json(samples.answers["claims"])
+    compared = [c for answer in claims for c in answer.comparisons if c.design == "pairs"]
+    from_pairs = [half_width(c.low, c.high) for c in compared if not math.isnan(c.low)]
+    from_runs = [
+        half_width(*c.whole_runs[1:]) for c in compared if c.whole_runs and not math.isnan(c.whole_runs[1])
+    ]
+    overlap = sum(c.agrees is True for c in compared)
+    same = [
+        f"`{c.sides[0].split()[0]}` {c.a_over_b[0]:.3f} ({c.a_over_b[1]:.3f}–{c.a_over_b[2]:.3f})"
+        for c in paired.a_a(paired.split(samples.everything)[1])
+    ]
+    return (
+        f"in the sample, the {len(compared)} speed comparisons the answers read have a median interval "
+        f"half-width of {statistics.median(from_pairs):.1%} from pairs, against "
+        f"{statistics.median(from_runs):.1%} from the same sample's separate runs; {overlap} of "
+        f"{len(compared)} pairs of intervals overlap, and the A/A pairs give {' and '.join(same)}"
     )
 
 
@@ -455,6 +486,7 @@ BLOCKS = {
     "sample-machine": sample_machine,
     "readme-answers": readme_answers,
     "load-spread": load_spread,
+    "pairs": pairs_outcome,
     "pitfalls": pitfalls,
     "perf": perf,
     "threads": threads,

@@ -10,9 +10,11 @@ not timed again, so an interrupted `make bench` resumes where it stopped.
 """
 
 import argparse
+import copy
 import random
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -23,24 +25,43 @@ from .. import config, harness, pairs, results
 from ..errors import UserError, command
 from ..registry import CONF
 
+Side = tuple[tuple[str, ...], tuple[tuple[str, object], ...]]  # (what Hydra composes, settings on top)
 
-def cells(setting, round_: int) -> list[list[list[str]]]:
-    """Each pair's two sides as Hydra overrides, one entry per batch size and build (`builds` a round),
-    in the round's order; the file's `overrides`, if any, apply to every side."""
+
+def cells(setting, round_: int) -> list[tuple[Side, Side]]:
+    """Each pair's two sides, one entry per batch size and build (`builds` a round), in the round's
+    order: a side is its backend and threads, which Hydra composes (with the file's `overrides`, if
+    any), and the plain settings set on that."""
     found = []
     for pair in setting.pairs:
         threads = pair.get("threads", [1, 1])
         for batch in pair.batch_size:
-            shared = [f"hidden={pair.hidden}", f"batch_size={batch}", f"seed={round_}", "evaluate=never"]
-            shared += [
-                f"epochs={setting.timed_epochs + 1}",
-                f"epoch_examples={pair.get('epoch_examples', setting.epoch_examples) or 'null'}",
-                *setting.get("overrides", []),
+            settings = {
+                "hidden": pair.hidden,
+                "batch_size": batch,
+                "seed": round_,
+                "evaluate": "never",
+                "epochs": setting.timed_epochs + 1,
+                "epoch_examples": pair.get("epoch_examples", setting.epoch_examples),
+            }
+            composed = [
+                (f"backend={name}", f"threads={n}", *setting.get("overrides", []))
+                for name, n in zip(pair.sides, threads)
             ]
-            sides = [[f"backend={name}", f"threads={n}", *shared] for name, n in zip(pair.sides, threads)]
+            sides = tuple((overrides, tuple(settings.items())) for overrides in composed)
             found += [sides] * setting.get("builds", 1)
     random.Random(f"pairs round={round_}").shuffle(found)
     return found
+
+
+def configured(composed: dict, side: Side):
+    """A side's configuration: its backend's, composed once, with the side's settings on a copy."""
+    overrides, settings = side
+    cfg = copy.deepcopy(composed[overrides])
+    for key, value in settings:
+        cfg[key] = value
+    config.check(cfg)
+    return cfg
 
 
 def label(cfgs) -> str:
@@ -48,11 +69,11 @@ def label(cfgs) -> str:
     return f"{sides}, hidden {cfgs[0].hidden}, batch {cfgs[0].batch_size}"
 
 
-def already_timed(runs: pd.DataFrame, bases: list[dict]) -> int:
-    """How many pairs of these two sides, this seed and this provenance the rows already hold."""
-    same = (runs.provenance_hash == bases[0]["provenance_hash"]) & (runs.seed == bases[0]["seed"])
-    sides = runs[results.paired(runs) & same].groupby("pair_id").config_hash.agg(lambda h: sorted(set(h)))
-    return list(sides).count(sorted({base["config_hash"] for base in bases}))
+def timed_before(runs: pd.DataFrame, provenance: str, seed: int) -> Counter:
+    """How many pairs of each two sides (their configurations' hashes) the rows already hold, made with
+    this provenance in this round."""
+    mine = runs[results.paired(runs) & (runs.provenance_hash == provenance) & (runs.seed == seed)]
+    return Counter(tuple(sorted(set(hashes))) for hashes in mine.groupby("pair_id").config_hash.unique())
 
 
 @command
@@ -67,19 +88,18 @@ def main(argv=None) -> int:
     setting = OmegaConf.load(args.pairs)
     config.register()
     planned = cells(setting, args.round)
-    with initialize_config_dir(
-        config_dir=str(CONF), version_base="1.3"
-    ):  # each side once, however often timed
-        composed = {
-            side: compose("config", overrides=list(side)) for side in {tuple(s) for c in planned for s in c}
-        }
-    planned = [[composed[tuple(side)] for side in cell] for cell in planned]
-    data = harness.build(planned[0][0].data)
-    earlier = results.collect(args.results_dir)
-    for index, cfgs in enumerate(planned):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        backends = dict.fromkeys(side[0] for cell in planned for side in cell)
+        composed = {overrides: compose("config", overrides=list(overrides)) for overrides in backends}
+    data = harness.build(composed[planned[0][0][0]].data)
+    done = None
+    for index, cell in enumerate(planned):
+        cfgs = [configured(composed, side) for side in cell]
         bases = [pairs.side_base(cfg, data, "", side) for side, cfg in enumerate(cfgs)]
-        build = sum(other == cfgs for other in planned[:index])
-        if already_timed(earlier, bases) > build:
+        if done is None:
+            done = timed_before(results.collect(args.results_dir), bases[0]["provenance_hash"], args.round)
+        build = planned[:index].count(cell)
+        if done[tuple(sorted({base["config_hash"] for base in bases}))] > build:
             print(f"[{index + 1}/{len(planned)}] {label(cfgs)}: already timed in round {args.round}")
             continue
         rows = pairs.measured(
@@ -88,7 +108,6 @@ def main(argv=None) -> int:
             setting.timed_epochs,
             setting.retries,
             (build + args.round) % 2,  # the builds of a cell take opposite orders
-            setting.get("warmup_examples"),
         )
         for side_rows in rows:
             results.write_run(side_rows, args.results_dir, merged=False)

@@ -4,15 +4,22 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import command
+from . import paired
 from .document import load, write_report
 
 
-def printed(n_runs: int, parquets: list, answers: str, out: Path) -> str:
-    """What the command prints: the answers as text, between the runs they came from and the report's
-    files (the README quotes it, written by benchmarks.commands.docs)."""
+def printed(runs: pd.DataFrame, parquets: list, answers: str, out: Path) -> str:
+    """What the command prints: the answers as text, between the runs (and pairs) they came from and
+    the report's files (the README quotes it, written by benchmarks.commands.docs)."""
+    whole, pairs = paired.split(runs)
+    measured = f"{whole.run_id.nunique()} runs" + (
+        f" and {pairs.pair_id.nunique()} pairs" if len(pairs) else ""
+    )
     return (
-        f"Answers, from {n_runs} runs in {', '.join(map(str, parquets))}:\n\n{answers}\n\n"
+        f"Answers, from {measured} in {', '.join(map(str, parquets))}:\n\n{answers}\n\n"
         f"Full report: {out / 'report.md'} and {out / 'report.html'} (one file, opens in any browser)"
     )
 
@@ -37,7 +44,7 @@ def main(argv=None) -> int:
     first = args.parquet[0]
     out = args.out or (first if first.is_dir() else first.parent) / "report"
     text = write_report(runs, out, left_out)
-    print(printed(runs.run_id.nunique(), args.parquet, text, out))
+    print(printed(runs, args.parquet, text, out))
     return 0
 
 
