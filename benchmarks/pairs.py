@@ -25,6 +25,9 @@ ORDER = (0, 1, 1, 0)
 # then shares its core with them: at once, numpy's took twice as long; 0.2 s later, no longer
 # (docs/fairness.md, "Pairs"). An epoch on fewer threads than the last waits this long first.
 SETTLE_S = 0.25
+# Other work comes in stretches longer than an epoch: a busy epoch's turn is taken again after this
+# long, doubled at each busy epoch of the side (0.5, 1, 2, 4 s), so that a retry meets another moment.
+RETRY_WAIT_S = 0.5
 
 
 def turns(first: int):
@@ -96,6 +99,8 @@ def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retri
             break
         if idle[side] >= timed_epochs or tried[side] >= timed_epochs + retries:
             continue
+        if busy := tried[side] - idle[side]:
+            time.sleep(RETRY_WAIT_S * 2 ** (busy - 1))
         tried[side] += 1
         idle[side] += not epoch(side, tried[side] + 1)
     return rows

@@ -61,6 +61,7 @@ class ScriptedLoad:
 
 def test_a_busy_epoch_is_kept_marked_and_its_turn_taken_again(monkeypatch):
     monkeypatch.setattr(env, "MachineLoad", ScriptedLoad)
+    monkeypatch.setattr(pairs.time, "sleep", lambda seconds: None)
     # Warm-ups idle; then side 0's first timed epoch busy, and side 1's first two.
     ScriptedLoad.others = [0.0, 0.0, 1.0, 1.0, 1.0]
     rows = pairs.measured(sides(*SLEEPY), tiny_mnist(), timed_epochs=2, retries=4, first=0)
@@ -75,9 +76,13 @@ def test_a_busy_epoch_is_kept_marked_and_its_turn_taken_again(monkeypatch):
 
 def test_a_side_that_is_never_idle_stops_after_its_retries_and_is_judged_from_its_busy_epochs(monkeypatch):
     monkeypatch.setattr(env, "MachineLoad", ScriptedLoad)
+    waited = []
+    monkeypatch.setattr(pairs.time, "sleep", waited.append)
     ScriptedLoad.others = [0.0, 0.0] + [1.0] * 100
     rows = pairs.measured(sides(*SLEEPY), tiny_mnist(), timed_epochs=2, retries=1, first=1)
     assert [len(side) for side in rows] == [4, 4]  # a warm-up and 2 + 1 timed epochs each, then no more
+    # B A | A B B A: each side's second and third tries wait for the load to pass, twice as long again
+    assert waited == [pairs.RETRY_WAIT_S, pairs.RETRY_WAIT_S, 2 * pairs.RETRY_WAIT_S, 2 * pairs.RETRY_WAIT_S]
     seconds = paired.sides_seconds(results.to_frame(rows[0] + rows[1]))
     assert seconds.busy.all(axis=None) and seconds.per_example.notna().all(axis=None)
 
