@@ -2,6 +2,7 @@
 in turn, on tiny synthetic data; and the answers' comparisons from them (benchmarks.report.paired)."""
 
 from itertools import islice
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ class ScriptedLoad:
 
 def test_a_busy_epoch_is_kept_marked_and_its_turn_taken_again(monkeypatch):
     monkeypatch.setattr(env, "MachineLoad", ScriptedLoad)
-    monkeypatch.setattr(pairs.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=lambda seconds: None))  # pairs' waits only
     # Warm-ups idle; then side 0's first timed epoch busy, and side 1's first two.
     ScriptedLoad.others = [0.0, 0.0, 1.0, 1.0, 1.0]
     rows = pairs.measured(sides(*SLEEPY), tiny_mnist(), timed_epochs=2, retries=4, first=0)
@@ -77,7 +78,7 @@ def test_a_busy_epoch_is_kept_marked_and_its_turn_taken_again(monkeypatch):
 def test_a_side_that_is_never_idle_stops_after_its_retries_and_is_judged_from_its_busy_epochs(monkeypatch):
     monkeypatch.setattr(env, "MachineLoad", ScriptedLoad)
     waited = []
-    monkeypatch.setattr(pairs.time, "sleep", waited.append)
+    monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=waited.append))
     ScriptedLoad.others = [0.0, 0.0] + [1.0] * 100
     rows = pairs.measured(sides(*SLEEPY), tiny_mnist(), timed_epochs=2, retries=1, first=1)
     assert [len(side) for side in rows] == [4, 4]  # a warm-up and 2 + 1 timed epochs each, then no more
@@ -89,7 +90,7 @@ def test_a_side_that_is_never_idle_stops_after_its_retries_and_is_judged_from_it
 
 def test_a_thread_pair_lets_the_wider_sides_idle_threads_settle_before_the_narrower_one(monkeypatch):
     slept = []
-    monkeypatch.setattr(pairs.time, "sleep", slept.append)
+    monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=slept.append))
     pairs.measured(sides(threads=(1, 2)), tiny_mnist(), timed_epochs=2, retries=0, first=0)
     # 1 2 | 1 2 2 1: the 1-thread warm-up starts the process, then each 1 after a 2 waits
     assert slept == [pairs.SETTLE_S] * 2
