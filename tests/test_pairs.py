@@ -192,3 +192,20 @@ def test_a_missing_pairs_file_is_one_line_saying_what_to_give(tmp_path, capsys):
     assert pairs_command.main(["--round", "0", "--pairs", str(tmp_path / "nope.yaml")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "shaped like conf/pairs.yaml" in err
+
+
+@pytest.mark.parametrize(
+    ("pair", "said"),
+    [
+        ("{sides: [numpy, tensorflow], hidden: 5, batch_size: [20]}", "tensorflow"),
+        ("{sides: [numpy, torch], batch_size: [20]}", "hidden"),
+        ("{sides: [numpy, torch], hidden: 5, batch_size: [0]}", "batch_size"),
+        ("{sides: [numpy, torch], hidden: 5, batch_size: [20]", "pairs.yaml"),
+    ],
+)
+def test_a_pairs_file_naming_what_cannot_run_is_one_line_before_anything_runs(tmp_path, capsys, pair, said):
+    conf = tmp_path / "pairs.yaml"
+    conf.write_text(f"timed_epochs: 1\nretries: 0\nepoch_examples: null\npairs:\n  - {pair}\n")
+    assert pairs_command.main(["--round", "0", "--pairs", str(conf), "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and said in err and not (tmp_path / "runs").exists()

@@ -18,8 +18,11 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from .. import config, harness, pairs, results
 from ..errors import UserError, command
@@ -85,16 +88,22 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not args.pairs.is_file():
         raise UserError(f"--pairs {args.pairs}: no such file; give a YAML file shaped like conf/pairs.yaml")
-    setting = OmegaConf.load(args.pairs)
     config.register()
-    planned = cells(setting, args.round)
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        backends = dict.fromkeys(side[0] for cell in planned for side in cell)
-        composed = {overrides: compose("config", overrides=list(overrides)) for overrides in backends}
-    data = harness.build(composed[planned[0][0][0]].data)
+    try:
+        setting = OmegaConf.load(args.pairs)
+        planned = cells(setting, args.round)
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            backends = dict.fromkeys(side[0] for cell in planned for side in cell)
+            composed = {overrides: compose("config", overrides=list(overrides)) for overrides in backends}
+        planned_cfgs = [[configured(composed, side) for side in cell] for cell in planned]
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as e:
+        said = str(e).strip().splitlines()[0]
+        raise UserError(
+            f"--pairs {args.pairs}: {said}; give a YAML file shaped like conf/pairs.yaml"
+        ) from None
+    data = harness.build(planned_cfgs[0][0].data)
     done = None
-    for index, cell in enumerate(planned):
-        cfgs = [configured(composed, side) for side in cell]
+    for index, (cell, cfgs) in enumerate(zip(planned, planned_cfgs)):
         bases = [pairs.side_base(cfg, data, "", side) for side, cfg in enumerate(cfgs)]
         if done is None:
             done = timed_before(results.collect(args.results_dir), bases[0]["provenance_hash"], args.round)
