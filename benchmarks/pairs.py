@@ -1,9 +1,9 @@
 """Two configurations timed as a pair: built in one process from the same parameters, warmed up
 alike, then trained epoch by epoch in turn (A B B A ..., or B A A B ...), each side's k-th epoch on
-the same mini-batches in the same order. Whatever the machine does to that process (where its memory landed, the clock,
-drift over the minute) falls on both sides alike, so the ratio of their times in one process is far
-steadier than that of separate runs; the answers compare two sides by their ratios over processes,
-one process per round (stats.compare_pairs, docs/fairness.md "Pairs").
+the same mini-batches in the same order. Whatever the machine does to that process (the clock,
+drift over the minute, other work) falls on both sides alike, so the ratio of their times in one
+process is far steadier than that of separate runs; the answers compare two sides by their ratios
+over processes, one process per round (stats.compare_pairs, docs/fairness.md "Pairs").
 
 Each side is recorded as a run of its own configuration, a row per epoch, with the pair's id. An
 epoch during which other work took the machine (stats.BUSY_CORES) is kept, marked by its load, and

@@ -174,13 +174,21 @@ def compare_pairs(key: str, a: str, b: str, ratios, whole_runs: Comparison | Non
     )  # fmt: skip
 
 
+def trained_seconds(runs: pd.DataFrame) -> pd.Series:
+    """How long each row's epoch trained, whatever whole_epochs has made of its `train_s`."""
+    if {"examples_per_s", "epoch_examples"} <= set(runs):
+        examples = runs.epoch_examples.astype(float).fillna(TRAINING_EXAMPLES)
+        return (examples / runs.examples_per_s).fillna(np.inf)
+    return runs.get("train_s", pd.Series(np.inf, index=runs.index)).fillna(np.inf)
+
+
 def busy(runs: pd.DataFrame) -> pd.Series:
     """Rows of runs during whose training other work took a share of the machine, for at least
     BUSY_SECONDS of the row's epoch (unknown: not busy)."""
     others = runs.get("others_cores", pd.Series(np.nan, index=runs.index)).fillna(0)
     steal = runs.get("steal_share", pd.Series(np.nan, index=runs.index)).fillna(0)
-    seconds = runs.get("train_s", pd.Series(np.inf, index=runs.index)).fillna(np.inf)
-    return ((others > BUSY_CORES) | (steal > BUSY_STEAL)) & ((others + steal) * seconds > BUSY_SECONDS)
+    share = (others > BUSY_CORES) | (steal > BUSY_STEAL)
+    return share & ((others + steal) * trained_seconds(runs) > BUSY_SECONDS)
 
 
 def without_busy(runs: pd.DataFrame, by: str = "config_key") -> tuple[pd.DataFrame, int, int]:

@@ -193,3 +193,8 @@ def test_busy_needs_other_work_beyond_a_clock_tick_over_a_short_epoch():
         {"others_cores": [0.5, 0.5, 0.1], "steal_share": [0.0, 0.0, 0.0], "train_s": [0.02, 0.2, 10.0]}
     )
     assert stats.busy(rows).tolist() == [False, True, False]
+    # An epoch of part of the training set keeps its verdict once scaled to a whole epoch.
+    part = rows.assign(
+        epoch_examples=pd.array([5_000] * 3, dtype="Int64"), examples_per_s=5_000 / rows.train_s
+    )
+    assert stats.busy(stats.whole_epochs(part)).tolist() == [False, True, False]
