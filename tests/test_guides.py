@@ -419,6 +419,7 @@ def test_a_regenerated_sample_fails_until_make_docs(tmp_path):
     runs.loc[runs.hidden == 100, "test_acc"] -= 0.01
     runs.loc[(runs.hidden == 30) & (runs.batch_size == 1000), "test_acc"] = 0.9
     runs["peak_gflops"] *= 1.2
+    runs.loc[runs.pair_side == 0, "examples_per_s"] *= 1.1  # the pairs' first sides faster
     runs.to_parquet(samples / "report" / "runs.parquet")
     saved = json.loads((samples / "report" / "answers.json").read_text())
     saved["machine"]["label"] = "Zen 5, 2 cores, OpenBLAS SkylakeX"
@@ -475,11 +476,15 @@ def test_answers_json_reads_back_as_the_answers_it_was_written_from():
 
 
 def test_numbas_compile_time_is_paid_once_in_the_sample():
-    """reading-the-report.md: numba's first run's setup_s is seconds, the later runs' a few milliseconds."""
-    runs = results.load(SAMPLE / "runs.parquet")
+    """reading-the-report.md: numba's first run's setup_s is seconds; the first run of each later
+    round's process (a seed) loads the compiled code from disk in under half a second, and the later
+    runs in a process take a few milliseconds."""
+    runs = results.whole(results.load(SAMPLE / "runs.parquet"))
     numba = runs[(runs.backend == "numba") & (runs.status == "ok")].sort_values("started_at")
-    setups = numba.groupby("run_id", sort=False).setup_s.first()
-    assert setups.iloc[0] >= 1 and setups.iloc[1:].median() < 0.05, (
-        f"{READING}, numba's bullet: the sample's first setup is {setups.iloc[0]:.2f} s, the later ones' "
-        f"median {setups.iloc[1:].median():.3f} s"
+    setups = numba.groupby("run_id", sort=False).agg(setup_s=("setup_s", "first"), seed=("seed", "first"))
+    first_in_process = ~setups.seed.duplicated()
+    loaded, later = setups.setup_s[first_in_process].iloc[1:], setups.setup_s[~first_in_process]
+    assert setups.setup_s.iloc[0] >= 1 and loaded.max() < 0.5 and later.median() < 0.05, (
+        f"{READING}, numba's bullet: the sample's first setup is {setups.setup_s.iloc[0]:.2f} s, the later "
+        f"processes' first ones up to {loaded.max():.3f} s, the later runs' median {later.median():.3f} s"
     )

@@ -133,10 +133,12 @@ def sample_judged():
 
 
 def with_run_noise(runs: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """The runs, each run's epoch times multiplied by one lognormal factor of its own."""
+    """The runs, each run's epoch times (and so its rate) multiplied by one lognormal factor of its
+    own; a side of a pair is a run of its own."""
     run_ids = np.unique(runs.run_id.astype(str))
     factors = dict(zip(run_ids, np.random.default_rng(seed).lognormal(0, RUN_NOISE, len(run_ids))))
-    return runs.assign(train_s=runs.train_s * runs.run_id.astype(str).map(factors))
+    slower = runs.run_id.astype(str).map(factors)
+    return runs.assign(train_s=runs.train_s * slower, examples_per_s=runs.examples_per_s / slower)
 
 
 @pytest.mark.parametrize("seed", NOISE_SEEDS)
