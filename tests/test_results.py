@@ -112,3 +112,17 @@ def test_every_column_added_since_version_1_has_a_value_for_older_rows():
     first = set(pd.read_parquet(OLD / "schema-1.parquet").columns)
     added = set().union(*results.ADDED.values())
     assert set(results.COLUMNS) - first <= added
+
+
+def test_runs_parquet_is_read_again_once_another_process_has_replaced_it(tmp_path):
+    """collect keeps runs.parquet as it last read or wrote it, and reads it again once it changed."""
+    one = results.load(OLD / "schema-8.parquet").assign(run_id="one")
+    results.write_run(one.to_dict("records"), tmp_path)
+    assert set(results.collect(tmp_path).run_id) == {"one"}
+    # Another process merges a run of its own: a new file in the same place.
+    other = results.load(OLD / "schema-9.parquet").assign(run_id="other")
+    results.write_atomic(pd.concat([one, other]), results.merged_path(tmp_path))
+    assert set(results.collect(tmp_path).run_id) == {"one", "other"}
+    # A run file written without merging is found beside it.
+    results.write_run(one.assign(run_id="third").to_dict("records"), tmp_path, merged=False)
+    assert set(results.collect(tmp_path).run_id) == {"one", "other", "third"}

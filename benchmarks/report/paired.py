@@ -1,6 +1,7 @@
-"""The answers' speed comparisons from pairs (benchmarks.pairs): each pair is one process that timed
-both sides epoch by epoch in turn, and gives one ratio; the comparison is over the pairs' ratios
-(stats.compare_pairs). Where no pairs were timed, the comparison of separate runs stands; where they
+"""The answers' speed comparisons from pairs (benchmarks.pairs): a pair timed both sides in turn in
+one process, a round's process times each comparison's pairs, and each round gives one ratio, the
+geometric mean of its pairs'; the comparison is over the rounds' ratios (stats.compare_pairs). Where
+no pairs were timed, the comparison of separate runs stands; where they
 were, it is kept beside the paired one, and the Noise section shows that the two agree, together
 with the A/A pairs (a backend against itself), whose ratio is 1 by construction."""
 
@@ -45,8 +46,7 @@ def sides_seconds(pairs: pd.DataFrame | None) -> pd.DataFrame:
 def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int) -> pd.Series:
     """Each round's `a` time over its `b` time, for the pairs of these two sides at this size (in
     either order; for a backend against itself, side 0 over side 1): the geometric mean of the round's
-    pairs, as the round's process is the unit that is independent of the others. `.attrs["busy"]`
-    counts the pairs one of whose sides had only busy epochs."""
+    pairs, as the round's process is the unit that is independent of the others."""
     wide = sides_seconds(pairs)
     if wide.empty:
         return pd.Series(dtype=float)
@@ -57,9 +57,7 @@ def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int
     backward = (side[0] == b_key) & (side[1] == a_key) & (a_key != b_key)
     seconds = wide.per_example
     found = pd.concat([(seconds[0] / seconds[1])[forward], (seconds[1] / seconds[0])[backward]])
-    rounds = np.exp(np.log(found).groupby(wide.seed[0].loc[found.index]).mean())
-    rounds.attrs["busy"] = int(wide.busy.any(axis=1)[forward | backward].sum())
-    return rounds
+    return np.exp(np.log(found).groupby(wide.seed[0].loc[found.index]).mean())
 
 
 def paired_instead(
