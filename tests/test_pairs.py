@@ -91,6 +91,8 @@ def test_a_side_that_is_never_idle_stops_after_its_retries_and_is_judged_from_it
 def test_a_thread_pair_lets_the_wider_sides_idle_threads_settle_before_the_narrower_one(monkeypatch):
     slept = []
     monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=slept.append))
+    monkeypatch.setattr(env, "MachineLoad", ScriptedLoad)  # idle throughout, whatever else runs here
+    ScriptedLoad.others = []
     pairs.measured(sides(threads=(1, 2)), tiny_mnist(), timed_epochs=2, retries=0, first=0)
     # 1 2 | 1 2 2 1: the 1-thread warm-up starts the process, then each 1 after a 2 waits
     assert slept == [pairs.SETTLE_S] * 2
@@ -119,10 +121,11 @@ def pair_rows(ratio_by_pair, a=("numpy", 1), b=("torch", 1), shared=None):
 
 def test_a_pairs_ratio_is_its_first_side_over_its_second_whichever_order_it_was_timed_in():
     rows = pair_rows([2.0] * 5)
-    forward = paired.ratios(rows, ("numpy", 1), ("torch", 1), 30, 10)
+    sides = paired.sides_seconds(rows)
+    forward = paired.ratios(sides, ("numpy", 1), ("torch", 1), 30, 10)
     assert forward.tolist() == pytest.approx([2.0] * 5)
-    assert paired.ratios(rows, ("torch", 1), ("numpy", 1), 30, 10).tolist() == pytest.approx([0.5] * 5)
-    assert paired.ratios(rows, ("numpy", 1), ("torch", 1), 100, 10).empty
+    assert paired.ratios(sides, ("torch", 1), ("numpy", 1), 30, 10).tolist() == pytest.approx([0.5] * 5)
+    assert paired.ratios(sides, ("numpy", 1), ("torch", 1), 100, 10).empty
 
 
 def test_what_both_sides_of_a_pair_share_cancels_and_the_separate_runs_comparison_is_kept_beside():
@@ -131,7 +134,7 @@ def test_what_both_sides_of_a_pair_share_cancels_and_the_separate_runs_compariso
     shared = np.exp(rng.normal(0, 0.2, 5))
     rows = pair_rows(1.1 * np.exp(rng.normal(0, 0.01, 5)), shared=shared)
     runs = stats.compare("k", "numpy", 1.1 * shared[::-1], "torch", shared)
-    c = paired.paired_instead(runs, rows, ("numpy", 1), ("torch", 1), 30, 10)
+    c = paired.paired_instead(runs, paired.sides_seconds(rows), ("numpy", 1), ("torch", 1), 30, 10)
     assert not runs.decided
     assert c.design == "pairs" and c.faster == "torch" and c.runs == (5, 5)
     assert 1.05 < c.low < c.high < 1.15 and c.whole_runs == runs.a_over_b
@@ -147,10 +150,11 @@ def test_the_noise_section_shows_the_a_a_pairs_and_each_paired_comparison_beside
     same = pair_rows([1.0] * 5, a=("numpy", 1), b=("numpy", 1))
     rows = pd.concat([same, pair_rows([2.0] * 5).assign(pair_id=lambda f: "q" + f.pair_id)])
     runs = stats.compare("hand-written, hidden=30, batch=10", "numpy", [2.4] * 5, "torch", [1.0] * 5)
-    c = paired.paired_instead(runs, rows, ("numpy", 1), ("torch", 1), 30, 10)
-    [a_a] = paired.a_a(rows)
+    sides = paired.sides_seconds(rows)
+    c = paired.paired_instead(runs, sides, ("numpy", 1), ("torch", 1), 30, 10)
+    [a_a] = paired.a_a(sides)
     assert a_a.sides == ("numpy (a)", "numpy (b)") and a_a.low <= 1 <= a_a.high
-    [text, a_a_table, check, agreement] = noise.noise_blocks([c], rows)
+    [text, a_a_table, check, agreement] = noise.noise_blocks([c], sides)
     assert "1 of 1 intervals cover it" in text.text and a_a_table.frame["covers 1.00"].tolist() == ["yes"]
     assert agreement.frame["intervals overlap"].tolist() == ["**no**"]  # 2.0 from pairs, 2.4 from runs
     assert "0 of 1 intervals overlap" in check.text

@@ -187,7 +187,7 @@ def pairs_outcome(samples: Samples) -> str:
     overlap = sum(c.agrees is True for c in compared)
     same = [
         f"`{c.sides[0].split()[0]}` {c.a_over_b[0]:.3f} ({c.a_over_b[1]:.3f}–{c.a_over_b[2]:.3f})"
-        for c in paired.a_a(paired.split(samples.everything)[1])
+        for c in paired.a_a(paired.sides_seconds(paired.split(samples.everything)[1]))
     ]
     return (
         f"in the sample, the {len(compared)} speed comparisons the answers read have a median interval "

@@ -265,7 +265,7 @@ def claim_error_prone(gradients: pd.DataFrame, kinds: dict[str, Backend], presen
 
 
 def compare_sides(
-    table, kind: str, numpy_names, torch_names, hidden: int, pairs, threads: int
+    table, kind: str, numpy_names, torch_names, hidden: int, sides, threads: int
 ) -> list[Comparison]:
     """NumPy's fastest against torch's fastest at each batch both sides ran on the CPU at this hidden
     size, for code of one kind; from pairs of the two where they were timed."""
@@ -283,7 +283,7 @@ def compare_sides(
                 row.backend_torch,
                 row.seconds_torch,
             ),
-            pairs,
+            sides,
             (row.backend_numpy, threads),
             (row.backend_torch, threads),
             hidden,
@@ -303,6 +303,7 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     with its own verdict: the learner names no size, and the answer changes with it."""
     claim = "PyTorch's optimised operations make it faster than NumPy written by hand."
     runs, pairs = paired.split(runs)
+    sides = paired.sides_seconds(pairs)
     table = times_by_backend(runs)
     if table.empty:
         return Answer("Performance", claim, "not measured", NO_TIMED_EPOCHS)
@@ -315,7 +316,7 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
             numpy_names = of_kind(present, kinds, framework="numpy", style=style)
             torch_names = of_kind(present, kinds, framework="torch", style=style)
             if numpy_names and torch_names:
-                found = compare_sides(table, kind, numpy_names, torch_names, h, pairs, threads)
+                found = compare_sides(table, kind, numpy_names, torch_names, h, sides, threads)
                 by_size.setdefault(h, []).extend(found)
     comparisons = [c for at_size in by_size.values() for c in at_size]
     if not comparisons:
@@ -340,7 +341,7 @@ def claim_faster(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
         )
     text = "The fastest NumPy against the fastest torch code of each style. " + " ".join(parts)
     _, busy = run_table(runs)
-    compiled = compiled_comparisons(table, kinds, hidden, pairs, threads)
+    compiled = compiled_comparisons(table, kinds, hidden, sides, threads)
     if compiled:
         text += (
             f" Compiling the whole epoch, at batch {compiled[0].key.rsplit('=', 1)[1]}: "
@@ -361,7 +362,7 @@ def compiled_text(comparison: Comparison) -> str:
 
 
 def compiled_comparisons(
-    table: pd.DataFrame, kinds: dict[str, Backend], hidden: int, pairs: pd.DataFrame, threads: int
+    table: pd.DataFrame, kinds: dict[str, Backend], hidden: int, sides: pd.DataFrame, threads: int
 ) -> list[Comparison]:
     """The backends of other frameworks (compiled ones) against the fastest NumPy at the smallest
     batch: what compiling the whole epoch gives beside both."""
@@ -381,7 +382,7 @@ def compiled_comparisons(
             key = f"compiled {name}, hidden={hidden}, batch={batch}"
             whole = stats.compare(key, name, row.seconds.iloc[0], base.backend, base.seconds)
             found.append(
-                paired.paired_instead(whole, pairs, (name, threads), (base.backend, threads), hidden, batch)
+                paired.paired_instead(whole, sides, (name, threads), (base.backend, threads), hidden, batch)
             )
     return found
 
@@ -476,7 +477,7 @@ class Gain:
     high: float
 
 
-def second_thread_gains(runs: pd.DataFrame, pairs: pd.DataFrame | None = None) -> list[Gain]:
+def second_thread_gains(runs: pd.DataFrame, sides: pd.DataFrame | None = None) -> list[Gain]:
     """Per (backend, hidden, batch) measured on the CPU at 1 and 2 threads, one run at a time, with no
     background load: 1 thread against 2 (busy runs left out), from pairs of the two where timed."""
     data = usual_network(runs)
@@ -493,7 +494,7 @@ def second_thread_gains(runs: pd.DataFrame, pairs: pd.DataFrame | None = None) -
         if len(one) and len(two):
             where = f"{backend}, hidden={hidden}, batch={batch}"
             c = stats.compare(where, f"{backend} 1 thread", one, f"{backend} 2 threads", two)
-            c = paired.paired_instead(c, pairs, (backend, 1), (backend, 2), hidden, batch)
+            c = paired.paired_instead(c, sides, (backend, 1), (backend, 2), hidden, batch)
             found.append(Gain(c, backend, int(hidden), int(batch), *c.speed_of(c.sides[1])))
     return found
 
@@ -530,7 +531,7 @@ def claim_parallelism(runs: pd.DataFrame, kinds: dict[str, Backend]) -> Answer:
     (docs/fairness.md), not evidence for the claim."""
     claim = "Hand-written NumPy has no parallelism; frameworks use the hardware better."
     runs, pairs = paired.split(runs)
-    gains = [g for g in second_thread_gains(runs, pairs) if g.backend in kinds]
+    gains = [g for g in second_thread_gains(runs, paired.sides_seconds(pairs)) if g.backend in kinds]
     if not gains:
         return Answer(
             "Performance",

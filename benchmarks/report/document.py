@@ -298,7 +298,7 @@ def write_report(runs: pd.DataFrame, out: Path, left_out: pd.DataFrame | None = 
         Table(not_run),
         *[Text(f"{number}. {reason}") for number, reason in enumerate(reasons, start=1)],
         Heading(2, "Noise"),
-        *noise.noise_blocks([c for v in verdicts for c in v.comparisons], pairs),
+        *noise.noise_blocks([c for v in verdicts for c in v.comparisons], paired.sides_seconds(pairs)),
         Text(f"Configurations whose epoch-time IQR exceeds {NOISY_IQR:.0%} of the median:"),
         Table(noisy[[*SHOWN, "median epoch s", "IQR s"]] if not noisy.empty else noisy),
         Heading(2, "Older sets left out"),

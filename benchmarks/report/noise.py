@@ -6,7 +6,7 @@ import math
 import pandas as pd
 
 from .. import stats
-from .paired import a_a, sides_seconds
+from .paired import a_a
 from .render import Missing, Table, Text
 
 
@@ -51,18 +51,18 @@ def a_a_table(comparisons: list[stats.Comparison]) -> pd.DataFrame:
     )
 
 
-def noise_blocks(comparisons: list[stats.Comparison], pairs: pd.DataFrame) -> list:
-    """The Noise section's account of the pairs: the A/A pairs, and every paired comparison beside the
-    separate runs' (docs/fairness.md, "Pairs")."""
-    if pairs.empty:
+def noise_blocks(comparisons: list[stats.Comparison], sides: pd.DataFrame) -> list:
+    """The Noise section's account of the pairs (paired.sides_seconds): the A/A pairs, and every paired
+    comparison beside the separate runs' (docs/fairness.md, "Pairs")."""
+    if sides.empty:
         return [
             Missing("No pairs: every speed comparison comes from separate runs (`make bench` times pairs).")
         ]
     shown = agreement_table(comparisons)
-    same = a_a(pairs)
+    same = a_a(sides)
     covering = sum(c.low <= 1 <= c.high for c in same if not math.isnan(c.low))
     overlap = int((shown["intervals overlap"] == "yes").sum()) if not shown.empty else 0
-    busy = int(sides_seconds(pairs).busy.any(axis=1).sum())
+    busy = int(sides.busy.any(axis=1).sum())
     return [
         Text(
             "The answers' speed comparisons come from pairs: in one process a round, both sides built from "

@@ -43,14 +43,13 @@ def sides_seconds(pairs: pd.DataFrame | None) -> pd.DataFrame:
     return wide[wide.per_example.notna().all(axis=1)]
 
 
-def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int) -> pd.Series:
-    """Each round's `a` time over its `b` time, for the pairs of these two sides at this size (in
-    either order; for a backend against itself, side 0 over side 1): the geometric mean of the round's
-    pairs, as the round's process is the unit that is independent of the others."""
-    wide = sides_seconds(pairs)
-    if wide.empty:
+def ratios(sides: pd.DataFrame, a: Side, b: Side, hidden: int, batch: int) -> pd.Series:
+    """Each round's `a` time over its `b` time, from the pairs (sides_seconds) of these two sides at
+    this size (in either order; for a backend against itself, side 0 over side 1): the geometric mean
+    of the round's pairs, as the round's process is the unit that is independent of the others."""
+    if sides.empty:
         return pd.Series(dtype=float)
-    wide = wide[(wide.hidden[0] == hidden) & (wide.batch_size[0] == batch)]
+    wide = sides[(sides.hidden[0] == hidden) & (sides.batch_size[0] == batch)]
     side = [wide.backend[s].astype(str) + "|" + wide.threads[s].astype(str) for s in (0, 1)]
     a_key, b_key = (f"{name}|{threads}" for name, threads in (a, b))
     forward = (side[0] == a_key) & (side[1] == b_key)
@@ -61,33 +60,34 @@ def ratios(pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int
 
 
 def paired_instead(
-    comparison: stats.Comparison, pairs: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int
+    comparison: stats.Comparison, sides: pd.DataFrame | None, a: Side, b: Side, hidden: int, batch: int
 ) -> stats.Comparison:
-    """The comparison from pairs of the same sides where any were timed, keeping the separate runs'
-    beside it; otherwise the separate runs' comparison."""
-    found = ratios(pairs, a, b, hidden, batch)
+    """The comparison from pairs (sides_seconds) of the same sides where any were timed, keeping the
+    separate runs' beside it; otherwise the separate runs' comparison."""
+    if sides is None:
+        return comparison
+    found = ratios(sides, a, b, hidden, batch)
     if found.empty:
         return comparison
     a_label, b_label = comparison.sides
     return stats.compare_pairs(comparison.key, a_label, b_label, found, whole_runs=comparison)
 
 
-def a_a(pairs: pd.DataFrame) -> list[stats.Comparison]:
-    """Every backend timed against itself, at each size: its two sides' ratio, which is 1 by
-    construction, with its interval."""
-    wide = sides_seconds(pairs)
-    if wide.empty:
+def a_a(sides: pd.DataFrame) -> list[stats.Comparison]:
+    """Every backend timed against itself, at each size, from the pairs (sides_seconds): its two
+    sides' ratio, which is 1 by construction, with its interval."""
+    if sides.empty:
         return []
-    same = (wide.backend[0] == wide.backend[1]) & (wide.threads[0] == wide.threads[1])
-    keys = pd.DataFrame({"backend": wide.backend[0], "threads": wide.threads[0]})
-    keys = keys.assign(hidden=wide.hidden[0], batch_size=wide.batch_size[0])[same]
+    same = (sides.backend[0] == sides.backend[1]) & (sides.threads[0] == sides.threads[1])
+    keys = pd.DataFrame({"backend": sides.backend[0], "threads": sides.threads[0]})
+    keys = keys.assign(hidden=sides.hidden[0], batch_size=sides.batch_size[0])[same]
     found = []
     for (backend, threads, hidden, batch), _ in keys.groupby(list(keys.columns)):
         side = (backend, int(threads))
         key = f"{backend} against itself, hidden={hidden}, batch={batch}"
         found.append(
             stats.compare_pairs(
-                key, f"{backend} (a)", f"{backend} (b)", ratios(pairs, side, side, hidden, batch)
+                key, f"{backend} (a)", f"{backend} (b)", ratios(sides, side, side, hidden, batch)
             )
         )
     return found
