@@ -36,21 +36,27 @@ def turns(first: int):
         yield from (side ^ first for side in ORDER)
 
 
-def side_base(cfg: DictConfig, data, pair_id: str, side: int) -> dict:
-    """A side's row fields: its run's (harness.base_row), with the pair it belongs to."""
-    options = registry.net_options(cfg.backend.net)
-    base = harness.base_row(cfg, options, data) | {"device": harness.resolve_device(cfg)}
-    return base | {"config_hash": configuration.config_hash(base), "pair_id": pair_id, "pair_side": side}
+def side_bases(cfgs: tuple[DictConfig, DictConfig], data) -> list[dict]:
+    """The two sides' row fields: each its run's (harness.base_row), with the pair they make."""
+    pair_id, bases = uuid.uuid4().hex, []
+    for side, cfg in enumerate(cfgs):
+        base = harness.base_row(cfg, registry.net_options(cfg.backend.net), data)
+        base |= {"device": harness.resolve_device(cfg)}
+        bases.append(
+            base | {"config_hash": configuration.config_hash(base), "pair_id": pair_id, "pair_side": side}
+        )
+    return bases
 
 
-def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retries: int, first: int) -> list:
-    """Both sides' rows, each side's own list: a warm-up epoch each, as long as the timed ones (what
-    specialises to a shape, XLA, compiles for the epoch's), then epochs in turn until each side has
-    `timed_epochs` idle ones, or has run `retries` more than that."""
-    pair_id = uuid.uuid4().hex
-    bases = [side_base(cfg, data, pair_id, side) for side, cfg in enumerate(cfgs)]
+def measured(
+    cfgs: tuple[DictConfig, DictConfig], bases: list[dict], data, timed_epochs: int, retries: int, first: int
+) -> list:
+    """Both sides' rows (`bases`: side_bases), each side's own list: a warm-up epoch each, as long as
+    the timed ones (what specialises to a shape, XLA, compiles for the epoch's), then epochs in turn
+    until each side has `timed_epochs` idle ones, or has run `retries` more than that."""
     params = init_params(layer_sizes(cfgs[0].hidden), cfgs[0].seed)
     nets, pinned = [], []
+    fingerprint = env.gemm_peak(*env.FINGERPRINT)[0]
     for cfg, base in zip(cfgs, bases):
         pinned.append(cfg.threads if cfg.backend.pin_threads else None)
         with env.pinned_threads(pinned[-1]) as counts, harness.Timer() as setup:
@@ -63,8 +69,7 @@ def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retri
                 dtype=base["dtype"],
             )
             prepare(net, cfg.batch_size, cfg.eta)
-        base |= counts | {"setup_s": setup.seconds}
-        base["fingerprint_gflops"] = env.gemm_peak(*env.FINGERPRINT)[0]
+        base |= counts | {"setup_s": setup.seconds, "fingerprint_gflops": fingerprint}
         nets.append(net)
 
     rows: list[list[dict]] = [[], []]
@@ -94,10 +99,14 @@ def measured(cfgs: tuple[DictConfig, DictConfig], data, timed_epochs: int, retri
     for side in (first, 1 - first):
         epoch(side, 1)
     idle, tried = [0, 0], [0, 0]
+
+    def done(side: int) -> bool:
+        return idle[side] >= timed_epochs or tried[side] >= timed_epochs + retries
+
     for side in turns(first):
-        if all(idle[s] >= timed_epochs or tried[s] >= timed_epochs + retries for s in (0, 1)):
+        if done(0) and done(1):
             break
-        if idle[side] >= timed_epochs or tried[side] >= timed_epochs + retries:
+        if done(side):
             continue
         if busy := tried[side] - idle[side]:
             time.sleep(RETRY_WAIT_S * 2 ** (busy - 1))

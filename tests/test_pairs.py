@@ -22,6 +22,11 @@ def sides(*overrides, threads=(1, 1)):
     return tuple(compose_config("backend=numpy", f"threads={n}", "seed=3", *overrides) for n in threads)
 
 
+def timed_pair(cfgs, **settings):
+    data = tiny_mnist()
+    return pairs.measured(cfgs, pairs.side_bases(cfgs, data), data, **settings)
+
+
 def test_the_sides_take_turns_a_b_b_a_so_that_a_steady_drift_falls_on_both_alike():
     assert list(islice(pairs.turns(0), 8)) == [0, 1, 1, 0, 0, 1, 1, 0]
     assert list(islice(pairs.turns(1), 4)) == [1, 0, 0, 1]
@@ -29,7 +34,7 @@ def test_the_sides_take_turns_a_b_b_a_so_that_a_steady_drift_falls_on_both_alike
 
 def test_both_sides_start_from_the_same_parameters_and_train_on_the_same_batches():
     Recording.built.clear()
-    rows = pairs.measured(sides(RECORDING), tiny_mnist(), timed_epochs=2, retries=0, first=0)
+    rows = timed_pair(sides(RECORDING), timed_epochs=2, retries=0, first=0)
     a, b = Recording.built
     assert all(np.array_equal(x, y) for x, y in zip(a.start, b.start))
     assert len(a.orders) == len(b.orders) == 3  # a warm-up epoch, then two timed
@@ -65,7 +70,7 @@ def test_a_busy_epoch_is_kept_marked_and_its_turn_taken_again(monkeypatch):
     monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=lambda seconds: None))  # pairs' waits only
     # Warm-ups idle; then side 0's first timed epoch busy, and side 1's first two.
     ScriptedLoad.others = [0.0, 0.0, 1.0, 1.0, 1.0]
-    rows = pairs.measured(sides(*SLEEPY), tiny_mnist(), timed_epochs=2, retries=4, first=0)
+    rows = timed_pair(sides(*SLEEPY), timed_epochs=2, retries=4, first=0)
     frame = pd.DataFrame(rows[0] + rows[1])
     timed = frame[~frame.warmup]
     busy = stats.busy(timed)
@@ -80,7 +85,7 @@ def test_a_side_that_is_never_idle_stops_after_its_retries_and_is_judged_from_it
     waited = []
     monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=waited.append))
     ScriptedLoad.others = [0.0, 0.0] + [1.0] * 100
-    rows = pairs.measured(sides(*SLEEPY), tiny_mnist(), timed_epochs=2, retries=1, first=1)
+    rows = timed_pair(sides(*SLEEPY), timed_epochs=2, retries=1, first=1)
     assert [len(side) for side in rows] == [4, 4]  # a warm-up and 2 + 1 timed epochs each, then no more
     # B A | A B B A: each side's second and third tries wait for the load to pass, twice as long again
     assert waited == [pairs.RETRY_WAIT_S, pairs.RETRY_WAIT_S, 2 * pairs.RETRY_WAIT_S, 2 * pairs.RETRY_WAIT_S]
@@ -93,7 +98,7 @@ def test_a_thread_pair_lets_the_wider_sides_idle_threads_settle_before_the_narro
     monkeypatch.setattr(pairs, "time", SimpleNamespace(sleep=slept.append))
     monkeypatch.setattr(env, "MachineLoad", ScriptedLoad)  # idle throughout, whatever else runs here
     ScriptedLoad.others = []
-    pairs.measured(sides(threads=(1, 2)), tiny_mnist(), timed_epochs=2, retries=0, first=0)
+    timed_pair(sides(threads=(1, 2)), timed_epochs=2, retries=0, first=0)
     # 1 2 | 1 2 2 1: the 1-thread warm-up starts the process, then each 1 after a 2 waits
     assert slept == [pairs.SETTLE_S] * 2
 

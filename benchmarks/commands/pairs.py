@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     data = harness.build(planned_cfgs[0][0].data)
     done = None
     for index, (cell, cfgs) in enumerate(zip(planned, planned_cfgs)):
-        bases = [pairs.side_base(cfg, data, "", side) for side, cfg in enumerate(cfgs)]
+        bases = pairs.side_bases(tuple(cfgs), data)
         if done is None:
             done = timed_before(results.collect(args.results_dir), bases[0]["provenance_hash"], args.round)
         build = planned[:index].count(cell)
@@ -113,6 +113,7 @@ def main(argv=None) -> int:
             continue
         rows = pairs.measured(
             tuple(cfgs),
+            bases,
             data,
             setting.timed_epochs,
             setting.retries,
