@@ -19,12 +19,11 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 
-from .. import env, registry
+from .. import env, harness, registry
 from ..data import load_mnist
 from ..errors import UserError, command
 from ..fairness import epoch_order, init_params, layer_sizes, prepare
@@ -73,11 +72,9 @@ def pairing(blocks: pd.DataFrame) -> dict:
 
 
 def timed(net, part, batch: int) -> float:
-    net.synchronize()
-    start = time.perf_counter()
-    net.train_epoch(part, batch, ETA)
-    net.synchronize()
-    return time.perf_counter() - start
+    with harness.Timer(net.synchronize) as block:
+        net.train_epoch(part, batch, ETA)
+    return block.seconds
 
 
 def turns(names: list[str], blocks: int, alternate: bool):
